@@ -1,0 +1,35 @@
+"""Doorstep: the backend for consumer-finance field collection teams."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config -> extensions -> blueprints -> error handlers -> CLI. Nothing else."""
+    from server import api as api_package
+    from server import cli, database, errors_http, logging_setup
+    from server.config import load_config
+    from server.extensions import api, db, migrate
+
+    app = Flask(__name__, instance_relative_config=True)
+    instance = (test_config or {}).get("INSTANCE_DIR")
+    app.config.from_mapping(load_config(instance_path=instance))
+    if test_config:
+        app.config.update(test_config)
+
+    database.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir())
+    api.init_app(app)
+    logging_setup.init_app(app)
+    api_package.register(app, api)
+    errors_http.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")

@@ -1,0 +1,41 @@
+"""POST /api/v1/auth/tokens (log in), DELETE /api/v1/auth/tokens/current (log out)."""
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.auth_schemas import LoginSchema, TokenSchema
+from server.api.security import current_principal, public, roles
+from server.auth.service import LoginPolicy, log_in, log_out
+from server.models import Role
+from server.unit_of_work import flask_uow
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Tokens")
+
+
+def _policy() -> LoginPolicy:
+    cfg = current_app.config
+    return LoginPolicy(cfg["TOKEN_TTL_S"], cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCKOUT_S"])
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @public
+    @blp.arguments(LoginSchema)
+    @blp.response(201, TokenSchema)
+    def post(self, body):
+        """Log in: exchange username and password for a bearer token."""
+        with flask_uow() as uow:
+            return log_in(uow, body["username"], body["password"], body.get("device_id"),
+                          _policy())
+
+
+@blp.route("/tokens/current")
+class CurrentToken(MethodView):
+    @roles(*Role.ALL)
+    @blp.response(204)
+    def delete(self):
+        """Log out: revoke the token used for this request."""
+        with flask_uow() as uow:
+            log_out(uow.session, current_principal().token_id)
+            uow.commit()

@@ -1,0 +1,12 @@
+"""Schemas shared by several blueprints."""
+
+from marshmallow import Schema, fields
+
+
+class ErrorSchema(Schema):
+    """The one error shape every 4xx/5xx answer has."""
+
+    code = fields.Integer(required=True)
+    status = fields.String(required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict()

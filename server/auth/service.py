@@ -1,0 +1,165 @@
+"""Use cases of authentication: log in, authenticate a request, log out, create users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.auth.passwords import hash_password, verify_password
+from server.auth.tokens import new_token, token_hash
+from server.errors import Conflict, Forbidden, InvalidInput, RateLimited, Unauthenticated
+from server.models import Agency, AuthToken, Device, Role, Team, User, utcnow
+from server.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """Token lifetime and lockout thresholds, from configuration."""
+
+    token_ttl_s: int = 12 * 3600
+    max_failures: int = 5
+    lockout_s: int = 900
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+    user: User
+    device_id: str | None
+
+
+def log_in(
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    device_id: str | None,
+    policy: LoginPolicy,
+    now: datetime | None = None,
+) -> IssuedToken:
+    """Check the password, register the device, issue a token; failures are counted too."""
+    now = now or utcnow()
+    session = uow.session
+    user = session.scalar(select(User).where(User.username == username))
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        raise RateLimited("too many failed logins; try again later",
+                          {"locked_until": user.locked_until.isoformat()})
+    if not verify_password(user.password_hash if user else None, password) or not user.active:
+        if user is not None:
+            _count_failure(user, policy, now)
+            uow.commit()
+        raise Unauthenticated("invalid username or password")
+    user.failed_logins = 0
+    user.locked_until = None
+    if device_id is not None:
+        _register_device(session, user, device_id, now)
+        session.flush()  # the token row refers to the device row
+    token, digest = new_token()
+    expires_at = now + timedelta(seconds=policy.token_ttl_s)
+    session.add(AuthToken(token_hash=digest, user_id=user.id, device_id=device_id,
+                          created_at=now, expires_at=expires_at))
+    uow.commit()
+    return IssuedToken(token=token, expires_at=expires_at, user=user, device_id=device_id)
+
+
+def _count_failure(user: User, policy: LoginPolicy, now: datetime) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= policy.max_failures:
+        user.locked_until = now + timedelta(seconds=policy.lockout_s)
+        user.failed_logins = 0
+
+
+def _register_device(session: Session, user: User, device_id: str, now: datetime) -> None:
+    device = session.get(Device, device_id)
+    if device is None:
+        session.add(Device(id=device_id, user_id=user.id, registered_at=now, last_seen_at=now))
+        return
+    if device.revoked_at is not None:
+        raise Forbidden("this device has been revoked")
+    if device.user_id != user.id:
+        # A phone handed to a colleague is re-registered to them, never shared.
+        device.user_id = user.id
+        device.registered_at = now
+    device.last_seen_at = now
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the user, their role and scope, the token and device used."""
+
+    user_id: str
+    role: str
+    agency_id: str | None
+    team_id: str | None
+    token_id: str
+    device_id: str | None
+
+
+def authenticate(session: Session, token: str, now: datetime | None = None) -> Principal:
+    """Resolve a bearer token to a principal or raise Unauthenticated."""
+    now = now or utcnow()
+    row = session.execute(
+        select(AuthToken, User, Device)
+        .join(User, User.id == AuthToken.user_id)
+        .outerjoin(Device, Device.id == AuthToken.device_id)
+        .where(AuthToken.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        raise Unauthenticated("invalid token")
+    tok, user, device = row
+    if tok.revoked_at is not None:
+        raise Unauthenticated("token revoked")
+    if tok.expires_at <= now:
+        raise Unauthenticated("token expired")
+    if not user.active:
+        raise Unauthenticated("user disabled")
+    if device is not None and device.revoked_at is not None:
+        raise Unauthenticated("device revoked")
+    return Principal(user.id, user.role, user.agency_id, user.team_id, tok.id, tok.device_id)
+
+
+def log_out(session: Session, token_id: str, now: datetime | None = None) -> None:
+    """Revoke the token used for this request. Caller commits."""
+    tok = session.get(AuthToken, token_id)
+    tok.revoked_at = now or utcnow()
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    team_code: str | None = None,
+    agency_code: str | None = None,
+    **fields,
+) -> User:
+    """Add a user with a hashed password. Caller commits."""
+    if role not in Role.ALL:
+        raise InvalidInput(f"unknown role {role!r}", {"role": [f"one of {', '.join(Role.ALL)}"]})
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"user {username!r} exists", {"username": ["already taken"]})
+    try:
+        password_hash = hash_password(password)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), {"password": [str(exc)]}) from exc
+    team = _by_code(session, Team, team_code, "team")
+    agency = _by_code(session, Agency, agency_code, "agency")
+    if team is not None and agency is None:
+        agency = session.get(Agency, team.agency_id)
+    user = User(username=username, password_hash=password_hash, role=role,
+                team_id=team.id if team else None, agency_id=agency.id if agency else None,
+                **fields)
+    session.add(user)
+    return user
+
+
+def _by_code(session: Session, model, code: str | None, label: str):
+    if code is None:
+        return None
+    found = session.scalar(select(model).where(model.code == code))
+    if found is None:
+        raise InvalidInput(f"unknown {label} {code!r}", {label: [f"no {label} with this code"]})
+    return found

@@ -1,0 +1,44 @@
+"""`flask` commands: users, demo (and, as features land: import, jobs, routes)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from server.auth.service import create_user
+from server.errors import DomainError
+from server.models import Role
+from server.unit_of_work import flask_uow
+
+users_cli = AppGroup("users", help="Manage logins.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(Role.ALL), required=True)
+@click.option("--team", "team_code", help="Team code (collectors, dispatchers).")
+@click.option("--agency", "agency_code", help="Agency code.")
+@click.option("--display-name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(username, role, team_code, agency_code, display_name, password_stdin):
+    """Create a user; the password comes from a prompt or standard input."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with flask_uow() as uow:
+            user = create_user(uow.session, username, password, role, team_code, agency_code,
+                               display_name=display_name or username)
+            uow.commit()
+            click.echo(f"created {role} {username} ({user.id})")
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+def init_app(app: Flask) -> None:
+    """Register every command group."""
+    app.cli.add_command(users_cli)

@@ -1,0 +1,39 @@
+"""All models, imported so that Base.metadata knows every table."""
+
+from server.models.addresses import Address, AddressKind, ContactPoint, OptOut, Verification
+from server.models.audit import AuditEvent
+from server.models.base import Base, new_id, utcnow
+from server.models.cases import Account, Case, CaseStatus, Placement
+from server.models.compliance import RuleProfile, RuleProfileVersion, Violation
+from server.models.consents import Consent, ConsentKind, ConsentText
+from server.models.facts import (
+    AddressReport,
+    Attachment,
+    Blob,
+    CheckIn,
+    OutcomeCode,
+    VisitNote,
+    VisitOutcome,
+)
+from server.models.followups import ContactAttempt, FollowUp, FollowUpKind, OutboxMessage
+from server.models.imports import ImportRun
+from server.models.money import Payment, PaymentPromise, PromiseStatus
+from server.models.organisation import Agency, AgencyKind, Team
+from server.models.parties import Party, PartyRelationship, RelationshipKind
+from server.models.quarantine import QuarantinedRecord, QuarantineStatus
+from server.models.routing import RoutePlan, RouteStop
+from server.models.sync import SyncChange
+from server.models.users import AuthToken, Device, Role, User
+from server.models.visits import Visit, VisitAssignee, VisitStatus
+
+__all__ = [
+    "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "Attachment",
+    "AuditEvent", "AuthToken", "Base", "Blob", "Case", "CaseStatus", "CheckIn", "Consent",
+    "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FollowUp",
+    "FollowUpKind", "ImportRun", "OptOut", "OutboxMessage", "OutcomeCode", "Party",
+    "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PromiseStatus",
+    "QuarantineStatus", "QuarantinedRecord", "RelationshipKind", "Role", "RoutePlan",
+    "RouteStop", "RuleProfile", "RuleProfileVersion", "SyncChange", "Team", "User",
+    "Verification", "Violation", "Visit", "VisitAssignee", "VisitNote", "VisitOutcome",
+    "VisitStatus", "new_id", "utcnow",
+]

@@ -1,0 +1,73 @@
+"""Cases (the collection work on one debtor), their accounts, and placements with agencies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models.base import Base, Timestamped, id_column, utcnow
+
+
+class CaseStatus:
+    OPEN = "open"
+    PAUSED = "paused"
+    SETTLED = "settled"
+    RETURNED = "returned"
+    CLOSED = "closed"
+    ALL = (OPEN, PAUSED, SETTLED, RETURNED, CLOSED)
+
+
+class Case(Timestamped, Base):
+    """The collection work on one debtor; may cover several accounts."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("lender_id", "external_id"),)
+
+    id: Mapped[str] = id_column()
+    lender_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    debtor_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN, index=True)
+    priority: Mapped[int] = mapped_column(default=0)
+    jurisdiction: Mapped[str] = mapped_column(String(16), default="CN")
+    dispute_open: Mapped[bool] = mapped_column(default=False)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime | None]
+
+
+class Account(Timestamped, Base):
+    """One credit product of the debtor: amounts in its currency, days past due, bucket."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("lender_id", "external_id"),)
+
+    id: Mapped[str] = id_column()
+    lender_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    product: Mapped[str] = mapped_column(String(32), default="loan")
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    principal: Mapped[Decimal]
+    outstanding: Mapped[Decimal]
+    overdue_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    due_since: Mapped[date | None]  # first unpaid due date; dpd is computed from it daily
+    dpd: Mapped[int] = mapped_column(default=0)
+    bucket: Mapped[str] = mapped_column(String(8), default="M0", index=True)
+    last_payment_at: Mapped[datetime | None]
+
+
+class Placement(Base):
+    """A case placed with an agency for a period; agency users see only their placed cases."""
+
+    __tablename__ = "placements"
+
+    id: Mapped[str] = id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    placed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ends_on: Mapped[date | None]
+    returned_at: Mapped[datetime | None]

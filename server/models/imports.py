@@ -1,0 +1,32 @@
+"""A record of every case import: who, when, which file, what happened to each row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models.base import Base, id_column, utcnow
+
+
+class ImportRun(Base):
+    """One import of a lender file; the report lists every rejected row with its errors."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    lender_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_format: Mapped[str] = mapped_column(String(8))  # csv, json
+    encoding: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    total_rows: Mapped[int] = mapped_column(default=0)
+    created_count: Mapped[int] = mapped_column(default=0)
+    updated_count: Mapped[int] = mapped_column(default=0)
+    rejected_count: Mapped[int] = mapped_column(default=0)
+    report: Mapped[dict] = mapped_column(default=dict)

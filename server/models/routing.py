@@ -1,0 +1,47 @@
+"""Stored daily route plans: ordered stops with ETAs, and what was dropped and why."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models.base import Base, id_column, utcnow
+
+
+class RoutePlan(Base):
+    """One collector's plan for one day; a re-plan replaces it."""
+
+    __tablename__ = "route_plans"
+    __table_args__ = (UniqueConstraint("agent_id", "plan_date"),)
+
+    id: Mapped[str] = id_column()
+    agent_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    plan_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    total_distance_m: Mapped[int] = mapped_column(default=0)
+    total_duration_s: Mapped[int] = mapped_column(default=0)
+    dropped: Mapped[list] = mapped_column(default=list)  # [{"visit_id":…, "reason":…}]
+    solver: Mapped[dict] = mapped_column(default=dict)  # runtime, iterations, cost, feasible
+
+
+class RouteStop(Base):
+    """One stop of a plan, in driving order."""
+
+    __tablename__ = "route_stops"
+    __table_args__ = (UniqueConstraint("plan_id", "position"),)
+
+    id: Mapped[str] = id_column()
+    plan_id: Mapped[str] = mapped_column(ForeignKey("route_plans.id", ondelete="CASCADE"))
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    position: Mapped[int]
+    eta: Mapped[datetime]
+    service_start: Mapped[datetime]
+    window_start: Mapped[datetime | None]
+    window_end: Mapped[datetime | None]
+    leg_distance_m: Mapped[int] = mapped_column(default=0)
+    leg_duration_s: Mapped[int] = mapped_column(default=0)

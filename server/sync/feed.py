@@ -1,0 +1,69 @@
+"""The change feed: every write to a table devices pull is noted in sync_changes.
+
+ORM writes are noted automatically by a session hook; set-based writes (imports, jobs) call
+`record_changes` with the ids they touched, in the same transaction. On PostgreSQL each note
+carries the writing transaction's id, which is what lets a pull deliver changes committed out
+of order (see server/sync/pull.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import BigInteger, cast, event, func, insert, literal_column
+from sqlalchemy.orm import Session
+
+from server.models.sync import SyncChange
+
+# Tables whose rows travel to devices (server-owned master data, and facts whose state the
+# server changes, like a promise becoming kept or broken).
+FEED_TABLES = frozenset({
+    "cases", "accounts", "parties", "party_relationships", "addresses", "contact_points",
+    "opt_outs", "visits", "visit_assignees", "payment_promises", "payments", "check_ins",
+    "visit_outcomes", "visit_notes", "consents", "address_reports", "attachments",
+    "route_plans", "route_stops", "rule_profiles", "consent_texts",
+})
+
+
+def _txid_expression(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(literal_column("pg_current_xact_id()::text"), BigInteger)
+    return None
+
+
+def record_changes(session: Session, table: str, row_ids: Iterable[str], op: str = "upsert"):
+    """Note that these rows of `table` changed (or were deleted, op='delete'), set-based."""
+    rows = [{"table_name": table, "row_id": row_id, "op": op} for row_id in row_ids]
+    if not rows:
+        return
+    stmt = insert(SyncChange)
+    txid = _txid_expression(session)
+    if txid is not None:
+        stmt = stmt.values(txid=txid)
+    session.connection().execute(stmt, rows)
+
+
+def _note_flushed_rows(session: Session, flush_context) -> None:
+    pending: dict[tuple[str, str], list[str]] = {}
+    for op, objects in (("upsert", session.new), ("upsert", session.dirty),
+                        ("delete", session.deleted)):
+        for obj in objects:
+            table = getattr(obj, "__tablename__", None)
+            if table not in FEED_TABLES:
+                continue
+            if op == "upsert" and obj in session.dirty and not session.is_modified(obj):
+                continue
+            pending.setdefault((table, op), []).append(obj.id)
+    for (table, op), ids in pending.items():
+        record_changes(session, table, ids, op)
+
+
+def install() -> None:
+    """Hook every Session (Flask's and plain ones) once per process."""
+    if not event.contains(Session, "after_flush", _note_flushed_rows):
+        event.listen(Session, "after_flush", _note_flushed_rows)
+
+
+def latest_seq(session: Session) -> int:
+    """The highest change number noted so far (0 when none)."""
+    return session.scalar(func.coalesce(func.max(SyncChange.seq), 0))

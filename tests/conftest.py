@@ -1,0 +1,170 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL (a throwaway database)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from server.config import normalise_database_url
+
+BACKENDS = ("sqlite", "postgresql")
+_pg_state: dict = {}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _pg_server_url() -> str | None:
+    raw = os.environ.get("TEST_DATABASE_URL", "")
+    return normalise_database_url(raw) if raw else None
+
+
+def pytest_configure(config):
+    """Find out once whether PostgreSQL is there; in CI its absence is a failure, not a skip."""
+    url = _pg_server_url()
+    _pg_state.update(url=url, ok=False, reason="TEST_DATABASE_URL is not set")
+    if url:
+        try:
+            engine = create_engine(url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            engine.dispose()
+            _pg_state.update(ok=True, reason="")
+        except Exception as exc:  # any connection error means the same thing here
+            where = make_url(url).render_as_string()
+            _pg_state["reason"] = f"PostgreSQL at {where} is unreachable: {exc}"
+    if _in_ci() and not _pg_state["ok"]:
+        raise pytest.UsageError(f"CI requires PostgreSQL: {_pg_state['reason']}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _pg_state.get("ok"):
+        terminalreporter.write_sep("!", "POSTGRESQL HALF OF THE SUITE WAS SKIPPED", red=True)
+        terminalreporter.write_line(_pg_state.get("reason", ""), red=True)
+        terminalreporter.write_line("Set TEST_DATABASE_URL=postgresql://… to run it.", red=True)
+
+
+@pytest.fixture(scope="session")
+def pg_database_url():
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    if not _pg_state["ok"]:
+        pytest.skip(_pg_state["reason"])
+    server_url = make_url(_pg_state["url"])
+    name = f"doorstep_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server_url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory):
+    """Lazily created database URLs per backend."""
+    cache: dict = {}
+
+    def get(backend: str, request) -> str:
+        if backend not in cache:
+            if backend == "sqlite":
+                cache[backend] = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+            else:
+                cache[backend] = request.getfixturevalue("pg_database_url")
+        return cache[backend]
+
+    return get
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """argon2 with small parameters: same code path, a fraction of the time."""
+    import server.auth.passwords as passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original
+
+
+def build_app(database_url: str, instance_dir: str, **overrides):
+    """An app on the given database, migrated to head."""
+    from flask_migrate import upgrade
+
+    from server import create_app
+
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+              "INSTANCE_DIR": instance_dir, "SECRET_KEY": "test-secret", **overrides}
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, database_urls, tmp_path_factory):
+    """The app, once per backend, with the schema at head."""
+    url = database_urls(request.param, request)
+    application = build_app(url, str(tmp_path_factory.mktemp(f"instance-{request.param}")))
+    application.config["BACKEND"] = request.param
+    yield application
+    from server.extensions import db
+
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def backend(app) -> str:
+    return app.config["BACKEND"]
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Empty every table after a test that used the database."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    from server.extensions import db
+    from server.models import Base
+
+    with application.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app_ctx):
+    from server.extensions import db
+
+    yield db.session
+    db.session.rollback()

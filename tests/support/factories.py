@@ -1,0 +1,81 @@
+"""Small builders for test data: real rows through the real services where it matters."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+
+from server.auth.service import create_user
+from server.models import (
+    Account,
+    Address,
+    Agency,
+    Case,
+    Party,
+    Placement,
+    Team,
+    Visit,
+    VisitAssignee,
+)
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_seq)}"
+
+
+def agency(session, kind="outsourced", **kw) -> Agency:
+    row = Agency(code=kw.pop("code", unique("AG")), name=kw.pop("name", "Agency"), kind=kind, **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def team(session, agency_row=None, **kw) -> Team:
+    agency_row = agency_row or agency(session)
+    row = Team(agency_id=agency_row.id, code=kw.pop("code", unique("T")),
+               name=kw.pop("name", "Team"), **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def user(session, role="agent", team_row=None, **kw):
+    username = kw.pop("username", unique(role))
+    row = create_user(session, username, kw.pop("password", PASSWORD), role,
+                      team_code=team_row.code if team_row else None, **kw)
+    session.flush()
+    return row
+
+
+def case_with_visit(session, lender=None, agents=(), on: date | None = None, team_row=None,
+                    lat=31.2304, lng=121.4737):
+    """A debtor with one account, one home address and one visit, optionally assigned."""
+    lender = lender or agency(session, kind="lender")
+    debtor = Party(lender_id=lender.id, external_id=unique("P"), full_name="张三",
+                   national_id="310101199001011234")
+    session.add(debtor)
+    session.flush()
+    case = Case(lender_id=lender.id, external_id=unique("C"), debtor_id=debtor.id)
+    session.add(case)
+    session.flush()
+    session.add(Account(lender_id=lender.id, external_id=unique("A"), case_id=case.id,
+                        principal=Decimal("10000.00"), outstanding=Decimal("8000.00"), dpd=45,
+                        bucket="M2", due_since=date.today() - timedelta(days=45)))
+    address = Address(party_id=debtor.id, raw_text="上海市黄浦区人民大道200号", lat=lat, lng=lng,
+                      city="上海市", district="黄浦区", time_zone="Asia/Shanghai")
+    session.add(address)
+    session.flush()
+    visit = Visit(case_id=case.id, address_id=address.id, scheduled_on=on or date.today(),
+                  team_id=team_row.id if team_row else None,
+                  status="assigned" if agents else "planned")
+    session.add(visit)
+    session.flush()
+    for agent in agents:
+        session.add(VisitAssignee(visit_id=visit.id, user_id=agent.id))
+        session.add(Placement(case_id=case.id, agency_id=agent.agency_id or lender.id))
+    session.flush()
+    return case, visit
