@@ -8,12 +8,14 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from server.audit import service as audit
 from server.auth.service import create_user
 from server.errors import DomainError
 from server.models import Role
 from server.unit_of_work import flask_uow
 
 users_cli = AppGroup("users", help="Manage logins.")
+audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
 
 
 @users_cli.command("create")
@@ -39,6 +41,19 @@ def create_user_command(username, role, team_code, agency_code, display_name, pa
         raise click.ClickException(exc.message) from exc
 
 
+@audit_cli.command("verify")
+@click.option("--anchor", help="A head hash kept from an earlier run; it must still be there.")
+def verify_audit_command(anchor):
+    """Check every event's hash and link; exit 1 on the first break."""
+    with flask_uow() as uow:
+        count, broken = audit.verify(uow.session, anchor)
+        if broken is not None:
+            click.echo(f"BROKEN at event {broken.event_id}: {broken.reason}", err=True)
+            sys.exit(1)
+        click.echo(f"ok: {count} events, head {audit.head_hash(uow.session)}")
+
+
 def init_app(app: Flask) -> None:
     """Register every command group."""
     app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.audit import service as audit
 from server.auth.passwords import hash_password, verify_password
 from server.auth.tokens import new_token, token_hash
 from server.errors import Conflict, Forbidden, InvalidInput, RateLimited, Unauthenticated
@@ -50,6 +51,7 @@ def log_in(
     if not verify_password(user.password_hash if user else None, password) or not user.active:
         if user is not None:
             _count_failure(user, policy, now)
+            audit.record(session, user.id, "login.failed", "user", user.id, now=now)
             uow.commit()
         raise Unauthenticated("invalid username or password")
     user.failed_logins = 0
@@ -61,6 +63,7 @@ def log_in(
     expires_at = now + timedelta(seconds=policy.token_ttl_s)
     session.add(AuthToken(token_hash=digest, user_id=user.id, device_id=device_id,
                           created_at=now, expires_at=expires_at))
+    audit.record(session, user.id, "login", "user", user.id, {"device_id": device_id}, now=now)
     uow.commit()
     return IssuedToken(token=token, expires_at=expires_at, user=user, device_id=device_id)
 
