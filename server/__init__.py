@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the domain packages under server/ must import without Flask
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config -> extensions -> blueprints -> error handlers -> CLI. Nothing else."""
+    from flask import Flask
+
     from server import api as api_package
     from server import cli, database, errors_http, logging_setup
     from server.config import load_config
