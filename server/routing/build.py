@@ -1,0 +1,179 @@
+"""Turn a Problem plus matrices into PyVRP ProblemData (matrices passed whole, as arrays)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pyvrp import Client, ClientGroup, Depot, Location, ProblemData, VehicleType
+from pyvrp.constants import MAX_VALUE
+
+from .matrix import MatrixProvider
+from .model import Collector, Problem, Stop
+from .plan import NO_ELIGIBLE_COLLECTOR, NO_FEASIBLE_WINDOW, DroppedStop
+from .windows import usable_windows
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A problem with its matrices, the stops worth modelling and those impossible up front."""
+
+    problem: Problem
+    points: np.ndarray  # [lat, lng]: depots first, then one row per kept stop
+    depot_of: dict  # Point -> depot index
+    distance: np.ndarray
+    duration: np.ndarray
+    stops: tuple[Stop, ...]  # kept stops, stop i at location num_depots + i
+    windows: tuple[tuple[tuple[int, int], ...], ...]  # usable windows per kept stop
+    dropped: tuple[DroppedStop, ...]
+
+
+@dataclass(frozen=True)
+class Built:
+    """ProblemData and the index maps back to domain objects."""
+
+    data: ProblemData
+    client_stop: tuple[int, ...]  # PyVRP client index -> kept stop index
+    client_window: tuple[tuple[int, int], ...]
+    vehicle_collector: tuple[Collector, ...]  # vehicle type index -> collector
+
+
+def prepare(problem: Problem, provider: MatrixProvider) -> Prepared:
+    """Compute one matrix for depots and stops, then drop stops no collector could serve."""
+    depot_of: dict = {}
+    for c in problem.collectors:
+        for p in (c.start, c.end_point):
+            depot_of.setdefault(p, len(depot_of))
+    locs = list(depot_of) + [s.location for s in problem.stops]
+    points = np.array([[p.lat, p.lng] for p in locs], dtype=np.float64)
+    dist, dur = provider.matrices(points)
+
+    cols = problem.collectors
+    start = np.array([depot_of[c.start] for c in cols])
+    end = np.array([depot_of[c.end_point] for c in cols])
+    shift_start = np.array([c.shift_start_s for c in cols], dtype=np.int64)
+    shift_end = np.array([c.shift_end_s for c in cols], dtype=np.int64)
+    cap = np.array([c.max_duration_s or MAX_VALUE for c in cols], dtype=np.int64)
+
+    kept, kept_windows, dropped = [], [], []
+    for i, stop in enumerate(problem.stops):
+        loc = len(depot_of) + i
+        ok = np.array([stop.can_be_served_by(c) for c in cols])
+        if not ok.any():
+            dropped.append(DroppedStop(stop.id, stop.mandatory, NO_ELIGIBLE_COLLECTOR))
+            continue
+        wins = usable_windows(
+            stop, shift_start[ok], shift_end[ok], cap[ok], dur[start[ok], loc], dur[loc, end[ok]]
+        )
+        if not wins:
+            dropped.append(DroppedStop(stop.id, stop.mandatory, NO_FEASIBLE_WINDOW))
+            continue
+        kept.append(i)
+        kept_windows.append(tuple(wins))
+
+    # Keep only depots and modelled stops so the solver's matrices stay as small as possible.
+    idx = np.concatenate([np.arange(len(depot_of)), len(depot_of) + np.array(kept, dtype=int)])
+    sub = np.ix_(idx, idx)
+    return Prepared(
+        problem=problem,
+        points=points[idx],
+        depot_of=depot_of,
+        distance=dist[sub],
+        duration=dur[sub],
+        stops=tuple(problem.stops[i] for i in kept),
+        windows=tuple(kept_windows),
+        dropped=tuple(dropped),
+    )
+
+
+def build(prep: Prepared, relax_mandatory: bool = False) -> Built:
+    """Build ProblemData; relax_mandatory turns mandatory stops into very valuable optional ones."""
+    n_depots = len(prep.depot_of)
+    locations = [Location(x=float(lng), y=float(lat)) for lat, lng in prep.points]
+    depots = [Depot(location=k) for k in range(n_depots)]
+    # A relaxed mandatory stop outweighs every optional prize and any route cost together.
+    big = int(sum(s.prize for s in prep.stops) + prep.distance.max() * (len(locations) + 1)) + 1
+    big *= max(1, prep.problem.cost_per_metre) + prep.problem.cost_per_second
+
+    clients, groups, client_stop, client_window = [], [], [], []
+    for i, (stop, wins) in enumerate(zip(prep.stops, prep.windows, strict=True)):
+        prize = big if stop.mandatory else stop.prize
+        # One client per window, same location; a mutually exclusive group picks one window.
+        grouped = len(wins) > 1
+        required = stop.mandatory and not relax_mandatory
+        if grouped:
+            groups.append(ClientGroup(required=required, name=stop.id))
+        for early, late in wins:
+            clients.append(
+                Client(
+                    location=n_depots + i,
+                    service_duration=stop.service_s,
+                    tw_early=early,
+                    tw_late=late,
+                    prize=0 if required else prize,
+                    required=required and not grouped,
+                    group=len(groups) - 1 if grouped else None,
+                    name=stop.id,
+                )
+            )
+            client_stop.append(i)
+            client_window.append((early, late))
+    for c, group_idx in enumerate(cl.group for cl in clients):
+        if group_idx is not None:
+            groups[group_idx].add_client(c)
+
+    profiles, vehicle_types = _profiles(prep)
+    data = ProblemData(
+        locations=locations,
+        clients=clients,
+        depots=depots,
+        vehicle_types=vehicle_types,
+        distance_matrices=[d for d, _ in profiles],
+        duration_matrices=[t for _, t in profiles],
+        groups=groups,
+    )
+    return Built(data, tuple(client_stop), tuple(client_window), prep.problem.collectors)
+
+
+def _profiles(prep: Prepared) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[VehicleType]]:
+    """One routing profile per set of stops a collector may not serve, and one type each."""
+    n_depots, problem = len(prep.depot_of), prep.problem
+    # PyVRP 0.14 has no per-client vehicle list, so a stop a collector may not serve is made
+    # unreachable in that collector's profile; collectors with the same exclusions share one.
+    profile_of: dict[frozenset[int], int] = {}
+    profiles, vehicle_types = [], []
+    for c in problem.collectors:
+        banned = frozenset(
+            n_depots + i for i, s in enumerate(prep.stops) if not s.can_be_served_by(c)
+        )
+        if banned not in profile_of:
+            profile_of[banned] = len(profiles)
+            profiles.append(_banned_matrices(prep, banned))
+        vehicle_types.append(
+            VehicleType(
+                num_available=1,
+                start_depot=prep.depot_of[c.start],
+                end_depot=prep.depot_of[c.end_point],
+                tw_early=c.shift_start_s,
+                tw_late=c.shift_end_s,
+                shift_duration=c.max_duration_s if c.max_duration_s is not None else MAX_VALUE,
+                unit_distance_cost=problem.cost_per_metre,
+                unit_duration_cost=problem.cost_per_second,
+                profile=profile_of[banned],
+                name=c.id,
+            )
+        )
+    return profiles, vehicle_types
+
+
+def _banned_matrices(prep: Prepared, banned: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The base matrices with every edge into or out of a banned location set prohibitive."""
+    if not banned:
+        return prep.distance, prep.duration
+    rows = np.fromiter(banned, dtype=int)
+    dist, dur = prep.distance.copy(), prep.duration.copy()
+    for m in (dist, dur):
+        m[rows, :] = MAX_VALUE
+        m[:, rows] = MAX_VALUE
+        m[rows, rows] = 0
+    return dist, dur

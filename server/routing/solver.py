@@ -1,0 +1,116 @@
+"""Plan a day: build the PyVRP model, search within a budget, read back routes and ETAs."""
+
+from __future__ import annotations
+
+import pyvrp
+from pyvrp import ActivityType, Result
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
+
+from .build import Built, Prepared, build, prepare
+from .matrix import HaversineProvider, MatrixProvider
+from .model import Budget, Problem
+from .plan import (
+    MANDATORY_CONFLICT,
+    NOT_PROFITABLE,
+    DroppedStop,
+    Plan,
+    Route,
+    RoutingFailed,
+    Visit,
+)
+
+# Deterministic by default (iterations), with a wall-clock cap for very large days.
+DEFAULT_BUDGET = Budget(max_iterations=2_000, max_runtime_s=30.0)
+
+
+def stopping_criterion(budget: Budget) -> StoppingCriterion:
+    """A fresh stopping criterion (they keep state, so one per solve) for the budget."""
+    parts: list[StoppingCriterion] = []
+    if budget.max_iterations is not None:
+        parts.append(MaxIterations(budget.max_iterations))
+    if budget.max_runtime_s is not None:
+        parts.append(MaxRuntime(budget.max_runtime_s))
+    return parts[0] if len(parts) == 1 else MultipleCriteria(parts)
+
+
+def run(data: pyvrp.ProblemData, budget: Budget) -> Result:
+    """Run PyVRP's search on ready-made data within the budget."""
+    return pyvrp.solve(data, stopping_criterion(budget), seed=budget.seed, collect_stats=False)
+
+
+def solve(
+    problem: Problem,
+    matrix_provider: MatrixProvider | None = None,
+    budget: Budget | None = None,
+) -> Plan:
+    """Plan the day: every mandatory stop if at all possible, optional ones when worth it."""
+    budget = budget or DEFAULT_BUDGET
+    prep = prepare(problem, matrix_provider or HaversineProvider())
+    if not prep.stops:
+        return Plan((), prep.dropped, 0, 0.0, 0)
+    built = build(prep)
+    result = run(built.data, budget)
+    if not result.best.is_feasible():
+        # Mandatory stops that cannot all fit: retry with them as overwhelming prizes so the
+        # dispatcher gets the best partial day plus the list of what needs rescheduling.
+        built = build(prep, relax_mandatory=True)
+        result = run(built.data, budget)
+    if not result.best.is_feasible():
+        raise RoutingFailed("no feasible plan found within the budget")
+    return _plan(prep, built, result)
+
+
+def _plan(prep: Prepared, built: Built, result: Result) -> Plan:
+    """Read routes, ETAs and dropped stops back from the solver's best solution."""
+    sol = result.best
+    dist, dur = prep.distance, prep.duration
+    visited: set[int] = set()
+    routes = []
+    for route in sol.routes():
+        collector = built.vehicle_collector[route.vehicle_type()]
+        schedule = route.schedule()
+        prev = schedule[0]
+        prev_loc = built.data.depot(prev.idx).location
+        visits = []
+        for act in schedule[1:-1]:
+            if act.type != ActivityType.CLIENT:
+                continue
+            stop_idx = built.client_stop[act.idx]
+            loc = built.data.client(act.idx).location
+            visits.append(
+                Visit(
+                    stop_id=prep.stops[stop_idx].id,
+                    arrival_s=act.start_time - act.wait_duration,
+                    start_s=act.start_time,
+                    end_s=act.end_time,
+                    wait_s=act.wait_duration,
+                    window=built.client_window[act.idx],
+                    leg_distance_m=int(dist[prev_loc, loc]),
+                    leg_duration_s=int(dur[prev_loc, loc]),
+                )
+            )
+            visited.add(stop_idx)
+            prev_loc = loc
+        end_loc = built.data.depot(schedule[-1].idx).location
+        routes.append(
+            Route(
+                collector_id=collector.id,
+                depart_s=schedule[0].end_time,
+                return_s=schedule[-1].start_time,
+                visits=tuple(visits),
+                return_leg_distance_m=int(dist[prev_loc, end_loc]),
+                return_leg_duration_s=int(dur[prev_loc, end_loc]),
+            )
+        )
+    dropped = list(prep.dropped)
+    for i, stop in enumerate(prep.stops):
+        if i not in visited:
+            reason = MANDATORY_CONFLICT if stop.mandatory else NOT_PROFITABLE
+            dropped.append(DroppedStop(stop.id, stop.mandatory, reason))
+    return Plan(
+        routes=tuple(routes),
+        dropped=tuple(dropped),
+        objective=int(result.cost()),
+        runtime_s=float(result.runtime),
+        iterations=int(result.num_iterations),
+    )
