@@ -10,12 +10,15 @@ from flask.cli import AppGroup
 
 from server.audit import service as audit
 from server.auth.service import create_user
+from server.demo import seed as demo
+from server.demo.report import format_report
 from server.errors import DomainError
 from server.models import Role
 from server.unit_of_work import flask_uow
 
 users_cli = AppGroup("users", help="Manage logins.")
 audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
+demo_cli = AppGroup("demo", help="A believable demo operation in Shanghai (synthetic data).")
 
 
 @users_cli.command("create")
@@ -53,7 +56,28 @@ def verify_audit_command(anchor):
         click.echo(f"ok: {count} events, head {audit.head_hash(uow.session)}")
 
 
+@demo_cli.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and say so) if any user exists.")
+@click.option("--seed", "seed", type=int, default=demo.DEFAULT_SEED, show_default=True,
+              help="Random seed; the same seed on the same day gives the same data.")
+@click.option("--debtors", type=click.IntRange(min=demo.MIN_DEBTORS),
+              default=demo.DEFAULT_DEBTORS, show_default=True, help="How many debtors.")
+def seed_demo_command(if_empty, seed, debtors):
+    """Seed agencies, teams, logins, debtors and visits around today into an empty database."""
+    with flask_uow() as uow:
+        if if_empty and demo.has_users(uow.session):
+            click.echo("demo seed: users exist already, nothing seeded (--if-empty).")
+            return
+        try:
+            report = demo.seed_demo(uow.session, seed=seed, debtors=debtors)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        uow.commit()
+    click.echo(format_report(report))
+
+
 def init_app(app: Flask) -> None:
     """Register every command group."""
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(demo_cli)

@@ -143,13 +143,11 @@ def _clean_database(request):
 
     with application.app_context():
         db.session.remove()
-        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        # DELETE in dependency order: on tables this small it is far cheaper than TRUNCATE,
+        # which rewrites every table's files under an exclusive lock.
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(text(f"DELETE FROM {name}"))
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The demo operation `flask demo seed` creates: synthetic people in Shanghai, no Flask here."""
