@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from server.addresses.cli import addresses_cli
 from server.audit import service as audit
 from server.auth.service import create_user
 from server.demo import seed as demo
 from server.demo.report import format_report
 from server.errors import DomainError
+from server.imports import ImportRequest, import_cases
+from server.imports.console import Progress, rejection_message, summary_lines
+from server.jobs.cli import jobs_cli
 from server.models import Role
+from server.plans import plan_routes, routing_settings
+from server.plans.console import progress_printer, summary_line
+from server.rules.cli import rules_cli
 from server.unit_of_work import flask_uow
 
 users_cli = AppGroup("users", help="Manage logins.")
@@ -76,8 +84,65 @@ def seed_demo_command(if_empty, seed, debtors):
     click.echo(format_report(report))
 
 
+import_cli = AppGroup("import", help="Load cases from a lender's files.")
+
+
+@import_cli.command("cases")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lender", "lender_code", help="Lender agency code (optional if only one).")
+@click.option("--format", "file_format", type=click.Choice(["csv", "json"]),
+              help="Default: from the file name or content.")
+@click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
+@click.option("--errors", "max_errors", default=20, show_default=True,
+              help="How many rejected rows to list.")
+def import_cases_command(file, lender_code, file_format, dry_run, max_errors):
+    """Import a case file (CSV in UTF-8 or GBK, or JSON); rejected rows are listed at the end."""
+    progress = Progress(f"importing {file.name}")
+    try:
+        with file.open("rb") as stream, flask_uow() as uow:
+            run = import_cases(uow, ImportRequest(stream, file.name, lender_code, file_format,
+                                                  dry_run, source="cli", progress=progress))
+            progress.close()
+            click.echo("\n".join(summary_lines(run, max_errors)))
+    except DomainError as exc:
+        progress.close()
+        raise click.ClickException(rejection_message(exc)) from exc
+
+
+routes_cli = AppGroup("routes", help="Daily route plans for collectors.")
+
+
+@routes_cli.command("plan")
+@click.option("--date", "plan_date", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--team", "team", help="Team code or id (every active collector in it).")
+@click.option("--agents", help="Comma-separated usernames or ids (within --team if given).")
+@click.option("--max-runtime", type=click.FloatRange(min=0.1),
+              help="Seconds per route (default ROUTING_MAX_RUNTIME_S).")
+def plan_routes_command(plan_date, team, agents, max_runtime):
+    """Plan and store a day's routes, printing each collector's or pair's result."""
+    if not team and not agents:
+        raise click.UsageError("give --team, --agents or both")
+    provider, budget = routing_settings(current_app.config, max_runtime)
+    day = plan_date.date()
+    click.echo(f"planning {day.isoformat()} ...")
+    try:
+        with flask_uow() as uow:
+            plans = plan_routes(uow.session, day, agents.split(",") if agents else None, team,
+                                matrix_provider=provider, budget=budget,
+                                progress=progress_printer(click.echo))
+            uow.commit()
+            click.echo(summary_line(plans, day))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
 def init_app(app: Flask) -> None:
     """Register every command group."""
     app.cli.add_command(users_cli)
+    app.cli.add_command(addresses_cli)
+    app.cli.add_command(import_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(rules_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(routes_cli)

@@ -34,9 +34,11 @@ def _sqlite_begin(conn) -> None:
 
 def init_app(app) -> None:
     """Install connection and session hooks once per process."""
+    from server.audit import service as audit
     from server.sync import feed
 
     if not event.contains(Engine, "connect", _sqlite_connect):
         event.listen(Engine, "connect", _sqlite_connect)
         event.listen(Engine, "begin", _sqlite_begin)
     feed.install()
+    audit.install()

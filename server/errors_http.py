@@ -35,7 +35,8 @@ def error_response(status: int, message: str | None = None, errors_: dict | None
 
 
 def _domain(exc: errors.DomainError):
-    status = next(code for cls, code in STATUS_OF.items() if isinstance(exc, cls))
+    # A domain error nobody mapped is still ours: say what happened, as a 422, never a crash.
+    status = next((code for cls, code in STATUS_OF.items() if isinstance(exc, cls)), 422)
     response = error_response(status, exc.message, exc.errors)
     if status == 401:
         response[0].headers["WWW-Authenticate"] = "Bearer"

@@ -10,11 +10,25 @@ from server.api import security
 
 def register(app: Flask, api: Api) -> None:
     """Attach every blueprint and the authentication guard."""
+    from server.api.addresses import blp as addresses_blp
+    from server.api.attachments import blp as attachments_blp
     from server.api.audit import blp as audit_blp
     from server.api.auth import blp as auth_blp
+    from server.api.compliance import blp as compliance_blp
+    from server.api.devices import blp as devices_blp
+    from server.api.followups import blp as followups_blp
     from server.api.health import blp as health_blp
+    from server.api.imports import blp as imports_blp
+    from server.api.promises import blp as promises_blp
+    from server.api.quarantine import blp as quarantine_blp
+    from server.api.route_plans import blp as route_plans_blp
+    from server.api.sync import blp as sync_blp
     from server.api.users import blp as users_blp
+    from server.api.visits import blp as visits_blp
 
-    for blp in (health_blp, auth_blp, users_blp, audit_blp):
+    for blp in (health_blp, auth_blp, users_blp, audit_blp, imports_blp,
+                sync_blp, attachments_blp, quarantine_blp, devices_blp,
+                compliance_blp, promises_blp, followups_blp,
+                visits_blp, addresses_blp, route_plans_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

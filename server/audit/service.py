@@ -1,11 +1,17 @@
-"""Record audit events and verify the chain."""
+"""Record audit events and verify the chain.
+
+`record` only queues an event on the session; the chain is extended when the transaction
+commits (a `before_commit` hook), so the lock that orders writers of the chain is held for the
+last moment of a transaction, not through whatever slow work the use case did after recording.
+A rolled-back transaction leaves no event, as it leaves no other write.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from server.audit.chain import GENESIS, Break, event_hash, find_break
@@ -13,26 +19,44 @@ from server.models import AuditEvent, utcnow
 
 # Any constant works; it names the lock that orders writers of the chain on PostgreSQL.
 _CHAIN_LOCK = 0x4155444954  # "AUDIT"
+_PENDING = "doorstep_audit_pending"
 
 
 def record(session: Session, actor_id: str | None, action: str, object_type: str | None = None,
            object_id: str | None = None, detail: dict | None = None,
-           now: datetime | None = None) -> AuditEvent:
-    """Append one event to the chain in the caller's transaction (call it last, then commit)."""
+           now: datetime | None = None) -> None:
+    """Queue one event for the chain; it is written when the caller's transaction commits."""
+    session.info.setdefault(_PENDING, []).append({
+        "occurred_at": now or utcnow(), "actor_id": actor_id, "action": action,
+        "object_type": object_type, "object_id": object_id, "detail": detail or {}})
+
+
+def _seal(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
     if session.get_bind().dialect.name == "postgresql":
         # Held until commit: two writers can't both link to the same previous event.
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    occurred_at = now or utcnow()
-    detail = detail or {}
-    event = AuditEvent(occurred_at=occurred_at, actor_id=actor_id, action=action,
-                       object_type=object_type, object_id=object_id, detail=detail,
-                       prev_hash=prev or GENESIS)
-    event.hash = event_hash(event.prev_hash, occurred_at, actor_id, action, object_type,
-                            object_id, detail)
-    session.add(event)
+    prev = prev or GENESIS
+    for fields in pending:
+        digest = event_hash(prev, fields["occurred_at"], fields["actor_id"], fields["action"],
+                            fields["object_type"], fields["object_id"], fields["detail"])
+        session.add(AuditEvent(prev_hash=prev, hash=digest, **fields))
+        prev = digest
     session.flush()
-    return event
+
+
+def _forget(session: Session, *args) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def install() -> None:
+    """Hook every Session once per process: seal queued events at commit, drop them on rollback."""
+    if not event.contains(Session, "before_commit", _seal):
+        event.listen(Session, "before_commit", _seal)
+        event.listen(Session, "after_rollback", _forget)
 
 
 def _in_order(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
@@ -59,9 +83,9 @@ def verify(session: Session, anchor: str | None = None) -> tuple[int, Break | No
 
     def counting():
         nonlocal counted
-        for event in _in_order(session):
+        for event_ in _in_order(session):
             counted += 1
-            yield event
+            yield event_
 
     broken = find_break(counting())
     return counted, broken

@@ -17,12 +17,13 @@ from server.models.facts import (
 )
 from server.models.followups import ContactAttempt, FollowUp, FollowUpKind, OutboxMessage
 from server.models.imports import ImportRun
+from server.models.jobs import JobRun, JobRunStatus, SchedulerLease, apscheduler_jobs
 from server.models.money import Payment, PaymentPromise, PromiseStatus
 from server.models.organisation import Agency, AgencyKind, Team
 from server.models.parties import Party, PartyRelationship, RelationshipKind
 from server.models.quarantine import QuarantinedRecord, QuarantineStatus
 from server.models.routing import RoutePlan, RouteStop
-from server.models.sync import SyncChange
+from server.models.sync import PushReceipt, SyncChange, SyncCursor
 from server.models.users import AuthToken, Device, Role, User
 from server.models.visits import Visit, VisitAssignee, VisitStatus
 
@@ -30,10 +31,12 @@ __all__ = [
     "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "Attachment",
     "AuditEvent", "AuthToken", "Base", "Blob", "Case", "CaseStatus", "CheckIn", "Consent",
     "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FollowUp",
-    "FollowUpKind", "ImportRun", "OptOut", "OutboxMessage", "OutcomeCode", "Party",
-    "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PromiseStatus",
+    "FollowUpKind", "ImportRun", "JobRun", "JobRunStatus", "OptOut", "OutboxMessage",
+    "OutcomeCode", "Party",
+    "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PromiseStatus", "PushReceipt",
     "QuarantineStatus", "QuarantinedRecord", "RelationshipKind", "Role", "RoutePlan",
-    "RouteStop", "RuleProfile", "RuleProfileVersion", "SyncChange", "Team", "User",
+    "RouteStop", "RuleProfile", "RuleProfileVersion", "SchedulerLease", "SyncChange",
+    "SyncCursor", "Team", "User",
     "Verification", "Violation", "Visit", "VisitAssignee", "VisitNote", "VisitOutcome",
-    "VisitStatus", "new_id", "utcnow",
+    "VisitStatus", "apscheduler_jobs", "new_id", "utcnow",
 ]

@@ -52,6 +52,7 @@ class Address(Timestamped, Base):
     proposed_lat: Mapped[float | None]
     proposed_lng: Mapped[float | None]
     verified_at: Mapped[datetime | None]
+    verification_note: Mapped[str | None] = mapped_column(String(500))  # why failed, who verified
 
 
 class ContactPoint(Timestamped, Base):

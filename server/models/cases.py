@@ -37,6 +37,7 @@ class Case(Timestamped, Base):
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]  # personal data anonymised by the retention purge
 
 
 class Account(Timestamped, Base):

@@ -60,4 +60,5 @@ class Violation(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, reviewed, dismissed
     reviewed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str | None] = mapped_column(String(500))
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base, id_column, utcnow
@@ -29,4 +29,6 @@ class ImportRun(Base):
     created_count: Mapped[int] = mapped_column(default=0)
     updated_count: Mapped[int] = mapped_column(default=0)
     rejected_count: Mapped[int] = mapped_column(default=0)
+    unchanged_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    dry_run: Mapped[bool] = mapped_column(default=False, server_default=false())
     report: Mapped[dict] = mapped_column(default=dict)

@@ -21,7 +21,10 @@ class QuarantinedRecord(Base):
     """Never dropped: the raw row, why it failed, and what a dispatcher decided."""
 
     __tablename__ = "quarantine"
-    __table_args__ = (Index("ix_quarantine_status_received", "status", "received_at"),)
+    __table_args__ = (
+        Index("ix_quarantine_status_received", "status", "received_at"),
+        Index("ix_quarantine_table_row", "table_name", "row_id"),
+    )
 
     id: Mapped[str] = id_column()
     table_name: Mapped[str] = mapped_column(String(48))
@@ -32,6 +35,7 @@ class QuarantinedRecord(Base):
     reason: Mapped[str] = mapped_column(String(64))
     errors: Mapped[dict] = mapped_column(default=dict)
     payload: Mapped[dict]
+    payload_digest: Mapped[str | None] = mapped_column(String(64))  # same row sent again: kept once
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default=QuarantineStatus.OPEN)
     resolved_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

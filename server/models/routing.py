@@ -22,6 +22,13 @@ class RoutePlan(Base):
     status: Mapped[str] = mapped_column(String(16), default="planned")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    partner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))  # crew mate, if any
+    start_lat: Mapped[float | None]  # where the route leaves from and returns to
+    start_lng: Mapped[float | None]
+    end_lat: Mapped[float | None]
+    end_lng: Mapped[float | None]
+    depart_at: Mapped[datetime | None]
+    return_at: Mapped[datetime | None]
     total_distance_m: Mapped[int] = mapped_column(default=0)
     total_duration_s: Mapped[int] = mapped_column(default=0)
     dropped: Mapped[list] = mapped_column(default=list)  # [{"visit_id":…, "reason":…}]
@@ -41,6 +48,7 @@ class RouteStop(Base):
     position: Mapped[int]
     eta: Mapped[datetime]
     service_start: Mapped[datetime]
+    service_end: Mapped[datetime | None]
     window_start: Mapped[datetime | None]
     window_end: Mapped[datetime | None]
     leg_distance_m: Mapped[int] = mapped_column(default=0)

@@ -1,10 +1,10 @@
-"""The change feed the sync pull reads: one row per change that matters to a device."""
+"""The change feed the sync pull reads, the cursors pulls hand out, and push receipts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import ID_LEN, Base, BigSerial, utcnow
@@ -14,15 +14,15 @@ class SyncChange(Base):
     """A row of a synced table changed (`upsert`) or went away (`delete`).
 
     `seq` orders changes; `txid` (PostgreSQL's transaction id) lets a pull deliver a change that
-    a slow transaction committed after a faster one with a later `seq`. Scope columns say whose
-    device cares: every change hangs off a case, or belongs to one agent (their route).
+    a slow transaction committed after a faster one with a later `seq`. Who cares about a change
+    is worked out at pull time from the agent's scope (server/sync/scope.py), so a note carries
+    no scope of its own and writers stay cheap.
     """
 
     __tablename__ = "sync_changes"
     __table_args__ = (
-        Index("ix_sync_changes_case_seq", "case_id", "seq"),
-        Index("ix_sync_changes_agent_seq", "agent_id", "seq"),
         Index("ix_sync_changes_txid", "txid"),
+        Index("ix_sync_changes_table_row", "table_name", "row_id"),
     )
 
     seq: Mapped[int] = mapped_column(BigSerial, primary_key=True, autoincrement=True)
@@ -30,6 +30,35 @@ class SyncChange(Base):
     table_name: Mapped[str] = mapped_column(String(48))
     row_id: Mapped[str] = mapped_column(String(ID_LEN))
     op: Mapped[str] = mapped_column(String(8), default="upsert")
-    case_id: Mapped[str | None] = mapped_column(String(ID_LEN))
-    agent_id: Mapped[str | None] = mapped_column(String(ID_LEN))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncCursor(Base):
+    """What a pull's `timestamp` stands for: the database snapshot the pull read.
+
+    PostgreSQL: the snapshot's xmax and in-progress txids (xip); a change is "after" the cursor
+    when its txid is >= xmax or in xip. SQLite: `position` is the highest feed seq seen.
+    A first sync cut by `limit` also keeps where it stopped (`page_rank`, `page_after_id`).
+    """
+
+    __tablename__ = "sync_cursors"
+
+    id: Mapped[int] = mapped_column(BigSerial, primary_key=True, autoincrement=True)
+    position: Mapped[int] = mapped_column(BigInteger)
+    xip: Mapped[list] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[str | None] = mapped_column(String(ID_LEN))
+    page_rank: Mapped[int | None]
+    page_after_id: Mapped[str | None] = mapped_column(String(ID_LEN))
+
+
+class PushReceipt(Base):
+    """The answer given to a push sent with an Idempotency-Key, replayed for a repeat."""
+
+    __tablename__ = "sync_push_receipts"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from sqlalchemy import BigInteger, cast, event, func, insert, literal_column
 from sqlalchemy.orm import Session
 
+from server.models.base import utcnow
 from server.models.sync import SyncChange
 
 # Tables whose rows travel to devices (server-owned master data, and facts whose state the
@@ -33,9 +34,23 @@ def _txid_expression(session: Session):
 
 def record_changes(session: Session, table: str, row_ids: Iterable[str], op: str = "upsert"):
     """Note that these rows of `table` changed (or were deleted, op='delete'), set-based."""
-    rows = [{"table_name": table, "row_id": row_id, "op": op} for row_id in row_ids]
-    if not rows:
+    record_many(session, {table: row_ids}, op)
+
+
+def record_many(session: Session, ids_by_table: dict[str, Iterable[str]], op: str = "upsert"):
+    """Note changed rows of several tables in one statement."""
+    pairs = [(table, row_id) for table, ids in ids_by_table.items() for row_id in ids]
+    if not pairs:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter per column instead of a VALUES row per id (server/sync/bulk.py).
+        session.connection().exec_driver_sql(
+            "INSERT INTO sync_changes (txid, table_name, row_id, op, changed_at)"
+            " SELECT pg_current_xact_id()::text::bigint, t, r, %s, %s"
+            " FROM unnest(%s::text[], %s::text[]) AS u(t, r)",
+            (op, utcnow(), [p[0] for p in pairs], [p[1] for p in pairs]))
+        return
+    rows = [{"table_name": table, "row_id": row_id, "op": op} for table, row_id in pairs]
     stmt = insert(SyncChange)
     txid = _txid_expression(session)
     if txid is not None:

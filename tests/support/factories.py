@@ -79,3 +79,52 @@ def case_with_visit(session, lender=None, agents=(), on: date | None = None, tea
         session.add(Placement(case_id=case.id, agency_id=agent.agency_id or lender.id))
     session.flush()
     return case, visit
+
+
+# --- facts a device would push, and money (follow-ups/compliance tests) ---------------------
+
+def fact(session, model, at, agent=None, clock_offset_ms=None, **kw):
+    """A device fact with its own id, device time `at` and (optional) clock offset."""
+    from server.models import utcnow
+
+    row = model(id=kw.pop("id", unique("f")), recorded_at=at, received_at=utcnow(),
+                clock_offset_ms=clock_offset_ms, digest="0" * 64,
+                user_id=agent.id if agent else None, **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def check_in(session, visit, agent, at, **kw):
+    from server.models import CheckIn
+
+    return fact(session, CheckIn, at, agent, visit_id=visit.id, lat=31.23, lng=121.47, **kw)
+
+
+def outcome(session, visit, agent, at, code="MET_DEBTOR", **kw):
+    from server.models import VisitOutcome
+
+    return fact(session, VisitOutcome, at, agent, visit_id=visit.id, code=code, **kw)
+
+
+def account_of(session, case):
+    from sqlalchemy import select
+
+    return session.scalar(select(Account).where(Account.case_id == case.id))
+
+
+def promise(session, case, amount, due_on, made_at, **kw):
+    from server.models import PaymentPromise
+
+    return fact(session, PaymentPromise, made_at, case_id=case.id,
+                account_id=kw.pop("account_id", None) or account_of(session, case).id,
+                amount=Decimal(str(amount)), due_on=due_on, **kw)
+
+
+def payment(session, case, amount, paid_at, **kw):
+    from server.models import Payment
+
+    return fact(session, Payment, paid_at, case_id=case.id,
+                account_id=kw.pop("account_id", None) or account_of(session, case).id,
+                amount=Decimal(str(amount)), method=kw.pop("method", "transfer"),
+                paid_at=paid_at, **kw)

@@ -1,0 +1,46 @@
+"""PUT/GET /api/v1/attachments/<sha256>: content-addressed photos and recordings."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.attachment_schemas import BlobSchema
+from server.api.security import current_principal, roles
+from server.models import Role, utcnow
+from server.sync.attachments import MAX_ATTACHMENT_BYTES, read_attachment, store_attachment
+from server.sync.storage import store_from_config
+from server.unit_of_work import flask_uow
+
+blp = Blueprint("attachments", __name__, url_prefix="/attachments",
+                description="Attachment files")
+
+
+@blp.route("/<string:sha256>")
+class AttachmentByHash(MethodView):
+    @roles(Role.AGENT)
+    @blp.response(201, BlobSchema)
+    @blp.alt_response(200, schema=BlobSchema, description="Already stored")
+    def put(self, sha256):
+        """Upload a file under its SHA-256: 201 stored, 200 already there."""
+        p = current_principal()
+        limit = current_app.config.get("ATTACHMENT_MAX_BYTES", MAX_ATTACHMENT_BYTES)
+        with flask_uow() as uow:
+            blob, created = store_attachment(
+                uow.session, store_from_config(current_app.config), sha256,
+                request.get_data(cache=False), request.mimetype or None, p.user_id, utcnow(),
+                limit)
+            uow.commit()
+            return blob, (201 if created else 200)
+
+    @roles(Role.AGENT, Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
+    @blp.response(200, description="The file bytes")
+    def get(self, sha256):
+        """Download a file (compliance, admins, the team's dispatcher, the uploading agent)."""
+        p = current_principal()
+        with flask_uow() as uow:
+            blob, data = read_attachment(uow.session, store_from_config(current_app.config),
+                                         sha256, p.user_id, p.role, p.team_id)
+            mimetype = blob.content_type or "application/octet-stream"
+        return Response(data, mimetype=mimetype, headers={"ETag": f'"{sha256}"'})

@@ -1,0 +1,108 @@
+"""/api/v1/compliance: rule profiles (read, edit, create), effective profiles, violations."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.compliance_schemas import (
+    EffectiveQuerySchema,
+    EffectiveSchema,
+    ProfileCreateSchema,
+    ProfileDetailSchema,
+    ProfileQuerySchema,
+    ProfileSchema,
+    ProfileUpdateSchema,
+    ViolationQuerySchema,
+    ViolationReviewSchema,
+    ViolationSchema,
+)
+from server.api.pagination import paginate_select
+from server.api.security import current_principal, roles
+from server.extensions import db
+from server.models import Role
+from server.rules import profiles as rule_profiles
+from server.rules.effective import explain_effective
+from server.rules.violations import review_violation, violations_query
+from server.unit_of_work import flask_uow
+
+blp = Blueprint("compliance", __name__, url_prefix="/compliance", description="Compliance")
+STAFF = (Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
+OFFICERS = (Role.COMPLIANCE, Role.ADMIN)
+
+
+@blp.route("/profiles")
+class Profiles(MethodView):
+    @roles(*STAFF)
+    @blp.arguments(ProfileQuerySchema, location="query")
+    @blp.response(200, ProfileSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List stored rule profiles."""
+        stmt = rule_profiles.profiles_query(query.get("scope"))
+        return paginate_select(db.session, stmt, pagination_parameters)
+
+    @roles(*OFFICERS)
+    @blp.arguments(ProfileCreateSchema)
+    @blp.response(201, ProfileSchema)
+    def post(self, body):
+        """Create a lender-, agency- or jurisdiction-scoped profile."""
+        with flask_uow() as uow:
+            row = rule_profiles.create_profile(
+                uow.session, body["code"], body["scope"], body.get("agency_id"), body["params"],
+                body["reason"], current_principal().user_id)
+            uow.commit()
+            return row
+
+
+@blp.route("/profiles/effective")
+class EffectiveProfile(MethodView):
+    @roles(*STAFF)
+    @blp.arguments(EffectiveQuerySchema, location="query")
+    @blp.response(200, EffectiveSchema)
+    def get(self, query):
+        """The effective (strictest-merged) profile of a case, with the profiles it came from."""
+        return explain_effective(db.session, query["case_id"])
+
+
+@blp.route("/profiles/<code>")
+class ProfileByCode(MethodView):
+    @roles(*STAFF)
+    @blp.response(200, ProfileDetailSchema)
+    def get(self, code):
+        """One profile with its version history."""
+        return rule_profiles.profile_detail(db.session, code)
+
+    @roles(*OFFICERS)
+    @blp.arguments(ProfileUpdateSchema)
+    @blp.response(200, ProfileSchema)
+    def put(self, body, code):
+        """Replace a profile's parameters (new version, audited)."""
+        with flask_uow() as uow:
+            row = rule_profiles.update_profile(uow.session, code, body["params"], body["reason"],
+                                               current_principal().user_id, body.get("version"))
+            uow.commit()
+            return row
+
+
+@blp.route("/violations")
+class Violations(MethodView):
+    @roles(*OFFICERS)
+    @blp.arguments(ViolationQuerySchema, location="query")
+    @blp.response(200, ViolationSchema(many=True))
+    @blp.paginate(max_page_size=500)
+    def get(self, filters, pagination_parameters):
+        """List violations, newest first (filters: rule, status, agent, case, from/to)."""
+        return paginate_select(db.session, violations_query(filters), pagination_parameters)
+
+
+@blp.route("/violations/<violation_id>/review")
+class ViolationReview(MethodView):
+    @roles(*OFFICERS)
+    @blp.arguments(ViolationReviewSchema)
+    @blp.response(200, ViolationSchema)
+    def post(self, body, violation_id):
+        """Mark a violation reviewed or dismissed, with a note (audited)."""
+        with flask_uow() as uow:
+            row = review_violation(uow.session, violation_id, body["status"], body["note"],
+                                   current_principal().user_id)
+            uow.commit()
+            return row

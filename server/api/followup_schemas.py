@@ -1,0 +1,50 @@
+"""Schemas of the follow-ups endpoints."""
+
+from marshmallow import Schema, fields, validate
+
+from server.models import FollowUpKind
+
+
+class FollowUpSchema(Schema):
+    id = fields.String()
+    case_id = fields.String()
+    visit_id = fields.String(allow_none=True)
+    kind = fields.String()
+    due_at = fields.DateTime()
+    reason = fields.String()
+    status = fields.String()
+    assigned_to = fields.String(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class FollowUpQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(("open", "done", "cancelled")))
+    kind = fields.String(validate=validate.OneOf(FollowUpKind.ALL))
+    case_id = fields.String()
+    due_before = fields.DateTime(metadata={"description": "ISO 8601 with offset"})
+    agent_id = fields.String()
+    team_id = fields.String()
+
+
+class CompleteSchema(Schema):
+    resolution = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class CancelSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class PlanVisitSchema(Schema):
+    on = fields.Date(required=True, metadata={"description": "the visit's date"})
+
+
+class PlannedVisitSchema(Schema):
+    id = fields.String()
+    case_id = fields.String()
+    address_id = fields.String()
+    team_id = fields.String(allow_none=True)
+    status = fields.String()
+    scheduled_on = fields.Date()
+    purpose = fields.String()

@@ -1,0 +1,68 @@
+"""/api/v1/imports: import a lender's case file; list and fetch import reports."""
+
+from __future__ import annotations
+
+import io
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.import_schemas import (
+    ImportOptionsSchema,
+    ImportRunSchema,
+    ImportRunSummarySchema,
+    ImportUploadSchema,
+)
+from server.api.pagination import paginate_select
+from server.api.security import current_principal, roles
+from server.errors import InvalidInput
+from server.extensions import db
+from server.imports import ImportRequest, get_import_run, import_cases, import_runs
+from server.models import Role
+from server.unit_of_work import flask_uow
+
+blp = Blueprint("imports", __name__, url_prefix="/imports", description="Case imports")
+
+
+def _upload(files: dict, options: dict) -> ImportRequest:
+    """The file from a multipart upload, or the request body when it is JSON."""
+    upload = files.get("file")
+    if upload is not None:
+        stream, name, fmt = upload.stream, upload.filename, options.get("format")
+    elif request.is_json:
+        stream, name, fmt = io.BytesIO(request.get_data()), None, "json"
+    else:
+        raise InvalidInput("send the file as multipart field 'file', or rows as a JSON body",
+                           {"file": ["Missing data for required field."]})
+    return ImportRequest(stream, name, options.get("lender"), fmt, options.get("dry_run", False),
+                         current_principal().user_id)
+
+
+@blp.route("")
+class Imports(MethodView):
+    @roles(Role.DISPATCHER, Role.ADMIN)
+    @blp.arguments(ImportOptionsSchema, location="query")
+    @blp.arguments(ImportOptionsSchema, location="form")
+    @blp.arguments(ImportUploadSchema, location="files")
+    @blp.response(201, ImportRunSchema)
+    def post(self, query, form, files):
+        """Import cases: a CSV/JSON file upload or a JSON body; rejected rows are reported."""
+        with flask_uow() as uow:
+            return import_cases(uow, _upload(files, query | form))
+
+    @roles(Role.DISPATCHER, Role.ADMIN, Role.COMPLIANCE)
+    @blp.response(200, ImportRunSummarySchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List imports, newest first."""
+        return paginate_select(db.session, import_runs(), pagination_parameters)
+
+
+@blp.route("/<run_id>")
+class ImportsById(MethodView):
+    @roles(Role.DISPATCHER, Role.ADMIN, Role.COMPLIANCE)
+    @blp.response(200, ImportRunSchema)
+    def get(self, run_id):
+        """One import's report, with its rejected rows."""
+        return get_import_run(db.session, run_id)

@@ -1,0 +1,54 @@
+"""Schemas of the promises endpoints."""
+
+from marshmallow import Schema, fields, validate
+
+from server.models import PromiseStatus
+
+
+class PromiseSchema(Schema):
+    id = fields.String()
+    case_id = fields.String()
+    account_id = fields.String()
+    visit_id = fields.String(allow_none=True)
+    user_id = fields.String(allow_none=True)
+    amount = fields.Decimal(as_string=True)
+    currency = fields.String()
+    due_on = fields.Date()
+    status = fields.String()
+    status_changed_at = fields.DateTime(allow_none=True)
+    superseded_by = fields.String(allow_none=True)
+    paid_amount = fields.Decimal(as_string=True)
+    recorded_at = fields.DateTime()
+
+
+class PromiseQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(PromiseStatus.ALL))
+    case_id = fields.String()
+    account_id = fields.String()
+    agent_id = fields.String()
+    due_from = fields.Date()
+    due_to = fields.Date()
+
+
+class StatsQuerySchema(Schema):
+    team = fields.String(metadata={"description": "team id"})
+    agent = fields.String(metadata={"description": "collector (user) id"})
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+
+
+class TeamKeepRateSchema(Schema):
+    team_id = fields.String(allow_none=True)
+    kept = fields.Integer()
+    broken = fields.Integer()
+    active = fields.Integer()
+    keep_rate = fields.Float(allow_none=True, metadata={"description": "kept / (kept + broken)"})
+
+
+class AgentKeepRateSchema(TeamKeepRateSchema):
+    agent_id = fields.String()
+
+
+class StatsSchema(Schema):
+    agents = fields.List(fields.Nested(AgentKeepRateSchema))
+    teams = fields.List(fields.Nested(TeamKeepRateSchema))

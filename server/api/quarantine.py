@@ -1,0 +1,76 @@
+"""/api/v1/quarantine: review rows devices sent that could not be applied."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.pagination import paginate_select
+from server.api.quarantine_schemas import (
+    DismissSchema,
+    QuarantinedRecordSchema,
+    QuarantineQuerySchema,
+    ReplaySchema,
+)
+from server.api.security import current_principal, roles
+from server.extensions import db
+from server.models import Role, utcnow
+from server.sync import review
+from server.unit_of_work import flask_uow
+
+blp = Blueprint("quarantine", __name__, url_prefix="/quarantine",
+                description="Quarantined sync rows")
+REVIEWERS = (Role.DISPATCHER, Role.ADMIN)
+
+
+def _reviewer() -> review.Reviewer:
+    p = current_principal()
+    return review.Reviewer(p.user_id, p.role, p.team_id)
+
+
+@blp.route("")
+class Quarantine(MethodView):
+    @roles(*REVIEWERS)
+    @blp.arguments(QuarantineQuerySchema, location="query")
+    @blp.response(200, QuarantinedRecordSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List quarantined rows (dispatchers: their team's agents; admins: all)."""
+        stmt = review.visible(_reviewer(), query.get("status"), query.get("table"),
+                              query.get("agent_id"))
+        return paginate_select(db.session, stmt, pagination_parameters)
+
+
+@blp.route("/<string:record_id>")
+class QuarantineById(MethodView):
+    @roles(*REVIEWERS)
+    @blp.response(200, QuarantinedRecordSchema)
+    def get(self, record_id):
+        """One quarantined row with its reason, errors and raw payload."""
+        return review.get(db.session, _reviewer(), record_id)
+
+
+@blp.route("/<string:record_id>/replay")
+class QuarantineReplay(MethodView):
+    @roles(*REVIEWERS)
+    @blp.arguments(ReplaySchema)
+    @blp.response(200, QuarantinedRecordSchema)
+    def post(self, body, record_id):
+        """Apply a fixed row through the push path, for the agent who sent it."""
+        with flask_uow() as uow:
+            record = review.replay(uow.session, _reviewer(), record_id, body["payload"],
+                                   utcnow(), body.get("note"))
+            uow.commit()
+            return record
+
+
+@blp.route("/<string:record_id>/dismiss")
+class QuarantineDismiss(MethodView):
+    @roles(*REVIEWERS)
+    @blp.arguments(DismissSchema)
+    @blp.response(200, QuarantinedRecordSchema)
+    def post(self, body, record_id):
+        """Close a quarantined row without applying it (a reason is required)."""
+        with flask_uow() as uow:
+            record = review.dismiss(uow.session, _reviewer(), record_id, body["reason"],
+                                    utcnow())
+            uow.commit()
+            return record

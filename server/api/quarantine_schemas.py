@@ -1,0 +1,37 @@
+"""Schemas of the quarantine review endpoints."""
+
+from marshmallow import Schema, fields, validate
+
+from server.models import QuarantineStatus
+
+
+class QuarantineQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(QuarantineStatus.ALL))
+    table = fields.String(validate=validate.Length(max=48))
+    agent_id = fields.String(validate=validate.Length(max=64))
+
+
+class QuarantinedRecordSchema(Schema):
+    id = fields.String()
+    table_name = fields.String()
+    row_id = fields.String()
+    operation = fields.String()
+    user_id = fields.String(allow_none=True)
+    device_id = fields.String(allow_none=True)
+    reason = fields.String()
+    errors = fields.Dict()
+    payload = fields.Raw()
+    received_at = fields.DateTime()
+    status = fields.String()
+    resolved_by = fields.String(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    resolution_note = fields.String(allow_none=True)
+
+
+class ReplaySchema(Schema):
+    payload = fields.Dict(required=True, metadata={"description": "the fixed row"})
+    note = fields.String(validate=validate.Length(max=500))
+
+
+class DismissSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))

@@ -1,0 +1,78 @@
+"""Schemas of the route plan endpoints (stored plans are served as views with ISO times)."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+_Time = {"metadata": {"format": "date-time"}, "allow_none": True}
+
+
+class PlanRequestSchema(Schema):
+    date = fields.Date(required=True)
+    team = fields.String(metadata={"description": "team id or code"})
+    agents = fields.List(fields.String(), validate=validate.Length(1, 500),
+                         metadata={"description": "collector ids or usernames"})
+
+    @validates_schema
+    def one_target(self, data, **kwargs):
+        if ("team" in data) == ("agents" in data):
+            raise ValidationError("give either team or agents", "team")
+
+
+class PlanQuerySchema(Schema):
+    date = fields.Date(required=True)
+    agent = fields.String(metadata={"description": "collector id or username"})
+    team = fields.String(metadata={"description": "team id or code"})
+
+
+class MyRouteQuerySchema(Schema):
+    date = fields.Date(metadata={"description": "default: today in your team's time zone"})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "geojson"]))
+
+
+class PointSchema(Schema):
+    lat = fields.Float()
+    lng = fields.Float()
+
+
+class StopSchema(Schema):
+    position = fields.Integer()
+    visit_id = fields.String()
+    eta = fields.String(**_Time)
+    service_start = fields.String(**_Time)
+    service_end = fields.String(**_Time)
+    window_start = fields.String(**_Time)
+    window_end = fields.String(**_Time)
+    leg_distance_m = fields.Integer()
+    leg_duration_s = fields.Integer()
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
+
+
+class DroppedSchema(Schema):
+    visit_id = fields.String()
+    mandatory = fields.Boolean()
+    reason = fields.String()
+
+
+class RoutePlanSchema(Schema):
+    id = fields.String()
+    agent_id = fields.String()
+    partner_id = fields.String(allow_none=True)
+    plan_date = fields.String(metadata={"format": "date"})
+    status = fields.String()
+    created_at = fields.String(**_Time)
+    created_by = fields.String(allow_none=True)
+    depart_at = fields.String(**_Time)
+    return_at = fields.String(**_Time)
+    start = fields.Nested(PointSchema, allow_none=True)
+    end = fields.Nested(PointSchema, allow_none=True)
+    total_distance_m = fields.Integer()
+    total_duration_s = fields.Integer()
+    solver = fields.Dict()
+    stops = fields.List(fields.Nested(StopSchema))
+    dropped = fields.List(fields.Nested(DroppedSchema))
+    geojson = fields.Dict(metadata={"description": "RFC 7946 FeatureCollection"})
+
+
+class PlannedDaySchema(Schema):
+    plan_date = fields.Date()
+    plans = fields.List(fields.Nested(RoutePlanSchema))

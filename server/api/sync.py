@@ -1,0 +1,103 @@
+"""GET /api/v1/sync/pull and POST /api/v1/sync/push: the WatermelonDB-compatible protocol."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.security import current_principal, roles
+from server.api.sync_schemas import (
+    PullQuerySchema,
+    PullResponseSchema,
+    PushQuerySchema,
+    PushResponseSchema,
+    push_body_changes,
+    read_json_body,
+)
+from server.errors_http import error_response
+from server.models import Role, utcnow
+from server.sync.errors import SchemaTooOld
+from server.sync.push import PushContext
+from server.sync.scope import Who
+from server.sync.service import pull, push
+from server.sync.settings import MAX_PUSH_BYTES
+from server.unit_of_work import flask_uow
+
+blp = Blueprint("sync", __name__, url_prefix="/sync", description="Offline sync (WatermelonDB)")
+GZIP_MIN_BYTES = 1024
+
+
+def _who() -> Who:
+    tz = current_app.config.get("SCHEDULER_TIMEZONE", "UTC")
+    now = utcnow()
+    return Who(current_principal().user_id, now, now.astimezone(ZoneInfo(tz)).date(), tz)
+
+
+def clock_offset_ms(now: datetime) -> int | None:
+    """Server minus device time, from the X-Device-Time header (epoch ms) if sent."""
+    raw = request.headers.get("X-Device-Time", "")
+    if not raw.strip().lstrip("-").isdigit():
+        return None
+    return int(now.timestamp() * 1000) - int(raw)
+
+
+@blp.route("/pull")
+class Pull(MethodView):
+    @roles(Role.AGENT)
+    @blp.arguments(PullQuerySchema, location="query")
+    @blp.response(200, PullResponseSchema)
+    def get(self, query):
+        """Changes for this agent's device since `last_pulled_at` (everything when empty)."""
+        with flask_uow() as uow:
+            answer = pull(uow.session, _who(), query, request.headers.get("X-Device-Id"),
+                          current_principal().device_id)
+            uow.commit()
+        return answer
+
+
+@blp.route("/push")
+class Push(MethodView):
+    @roles(Role.AGENT)
+    @blp.arguments(PushQuerySchema, location="query")
+    @blp.response(200, PushResponseSchema)
+    def post(self, query):
+        """Apply the device's changes; rows that can't be applied come back as rejected ids."""
+        raw = request.get_data(cache=False)
+        changes, body_cursor = push_body_changes(
+            read_json_body(raw, request.headers.get("Content-Encoding"), MAX_PUSH_BYTES))
+        who = _who()
+        ctx = PushContext(who, request.headers.get("X-Device-Id"), clock_offset_ms(who.now))
+        with flask_uow() as uow:
+            answer = push(uow.session, ctx, changes, query["last_pulled_at"] or body_cursor,
+                          current_principal().device_id, request.headers.get("Idempotency-Key"),
+                          hashlib.sha256(raw).hexdigest())
+            uow.commit()
+        return answer
+
+
+@blp.errorhandler(SchemaTooOld)
+def _schema_too_old(exc: SchemaTooOld):
+    """426: the app must be updated before it can sync again."""
+    return error_response(426, exc.message, exc.errors)
+
+
+@blp.after_request
+def _gzip(response):
+    """gzip answers when the client accepts it (first syncs are large)."""
+    accepts = "gzip" in request.headers.get("Accept-Encoding", "").lower()
+    if (not accepts or response.direct_passthrough or response.status_code >= 300
+            or "Content-Encoding" in response.headers):
+        return response
+    data = response.get_data()
+    if len(data) < GZIP_MIN_BYTES:
+        return response
+    response.set_data(gzip.compress(data, compresslevel=5))
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    return response

@@ -1,0 +1,156 @@
+"""Auto-assignment as a pure computation: who takes which visit, and why some are left out.
+
+Greedy and deterministic. Visits are taken in priority order; each goes to the unit (one
+collector, or a fixed pair where two are needed) with the lowest cost, where
+    cost = mean distance from the members' bases (km) + balance_km x the busiest member's load,
+and load is the share of the daily capacity used (balance "count") or of a fair share of the
+day's outstanding amount (balance "amount"). Pairs are fixed for the day: the two collectors
+with the closest bases are paired first, then the next two, and so on (ties by id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+
+EARTH_RADIUS_KM = 6371.0088
+NO_CAPACITY = "no capacity"
+NO_PAIR = "no collector pair available"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A visit to place: where, how many collectors, how much money, in which order."""
+
+    visit_id: str
+    case_id: str
+    lat: float
+    lng: float
+    need: int
+    amount: float
+    sort_key: tuple
+
+
+@dataclass
+class Crew:
+    """A collector as the planner sees them: base, capacity left, what they carry already."""
+
+    id: str
+    lat: float | None
+    lng: float | None
+    capacity: int
+    count: int = 0
+    amount: float = 0.0
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.count
+
+
+@dataclass(frozen=True)
+class Placed:
+    visit_id: str
+    collector_ids: tuple[str, ...]
+    distance_km: float
+
+
+@dataclass(frozen=True)
+class Left:
+    visit_id: str
+    case_id: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    placed: list[Placed] = field(default_factory=list)
+    left: list[Left] = field(default_factory=list)
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+
+
+def haversine_km(lat1, lng1, lat2, lng2) -> np.ndarray:
+    """Great-circle distances (km), broadcasting over numpy arrays."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.asarray(lng2) - np.asarray(lng1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _base(c: Crew, fallback: tuple[float, float] | None) -> tuple[float, float] | None:
+    return (c.lat, c.lng) if c.lat is not None and c.lng is not None else fallback
+
+
+def pair_up(crew: Sequence[Crew], fallback=None) -> list[tuple[str, str]]:
+    """A stable pairing: closest bases first (unknown bases last), ties by ids."""
+    def gap(a: Crew, b: Crew) -> float:
+        pa, pb = _base(a, fallback), _base(b, fallback)
+        return float(haversine_km(*pa, *pb)) if pa and pb else float("inf")
+
+    ranked = sorted((gap(a, b), *sorted((a.id, b.id))) for a, b in combinations(crew, 2))
+    taken: set[str] = set()
+    pairs = []
+    for _, a, b in ranked:
+        if a not in taken and b not in taken:
+            pairs.append((a, b))
+            taken |= {a, b}
+    return pairs
+
+
+def plan(jobs: Sequence[Job], crew: Sequence[Crew], balance: str = "count",
+         balance_km: float = 10.0, fallback_base: tuple[float, float] | None = None) -> Plan:
+    """Place every job it can; say why each other job was left out."""
+    out = Plan(pairs=pair_up([c for c in crew if c.free > 0], fallback_base))
+    by_id = {c.id: c for c in crew}
+    ordered = sorted(jobs, key=lambda j: j.sort_key)
+    fair = (sum(c.amount for c in crew) + sum(j.amount for j in jobs)) / max(len(crew), 1) or 1.0
+    dist = _distances(ordered, crew, fallback_base)
+    index = {c.id: i for i, c in enumerate(crew)}
+
+    def load(c: Crew) -> float:
+        return c.count / max(c.capacity, 1) if balance == "count" else c.amount / fair
+
+    for row, job in enumerate(ordered):
+        units = [(c.id,) for c in crew] if job.need == 1 else out.pairs if job.need == 2 else []
+        best = None
+        for unit in units:
+            members = [by_id[m] for m in unit]
+            if any(m.free <= 0 for m in members):
+                continue
+            km = float(np.mean([dist[row, index[m.id]] for m in members]))
+            cost = km + balance_km * max(load(m) for m in members)
+            lead_first = tuple(sorted(unit, key=lambda m: (dist[row, index[m]], m)))
+            if best is None or (cost, lead_first) < (best[0], best[1]):
+                best = (cost, lead_first, km)
+        if best is None:
+            out.left.append(Left(job.visit_id, job.case_id, _why(job, crew)))
+            continue
+        for m in best[1]:
+            by_id[m].count += 1
+            by_id[m].amount += job.amount
+        out.placed.append(Placed(job.visit_id, best[1], round(best[2], 2)))
+    return out
+
+
+def _why(job: Job, crew: Sequence[Crew]) -> str:
+    if job.need > 2:
+        return f"needs {job.need} collectors; assign by hand"
+    free = [c for c in crew if c.free > 0]
+    if job.need == 2 and free:
+        return NO_PAIR
+    return NO_CAPACITY
+
+
+def _distances(jobs: Sequence[Job], crew: Sequence[Crew], fallback) -> np.ndarray:
+    """Job x collector distances (km); a collector without any base counts as 0 km away."""
+    if not jobs or not crew:
+        return np.zeros((len(jobs), len(crew)))
+    bases = [_base(c, fallback) for c in crew]
+    known = np.array([b is not None for b in bases])
+    lat = np.array([b[0] if b else 0.0 for b in bases])
+    lng = np.array([b[1] if b else 0.0 for b in bases])
+    jl = np.array([[j.lat] for j in jobs])
+    jg = np.array([[j.lng] for j in jobs])
+    return np.where(known, haversine_km(jl, jg, lat, lng), 0.0)

@@ -1,0 +1,51 @@
+"""What a caller may see: agencies see the cases placed with them, agents their own visits."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, Select, exists, select, true
+
+from server.models import Case, Placement, Role, Visit, VisitAssignee
+
+
+class Caller(Protocol):
+    """The parts of the authenticated principal that scoping reads."""
+
+    user_id: str
+    role: str
+    agency_id: str | None
+    team_id: str | None
+
+
+def placed_with(agency_id: str | None) -> Select:
+    """Ids of the cases placed with an agency now (placements not returned)."""
+    return select(Placement.case_id).where(Placement.agency_id == agency_id,
+                                           Placement.returned_at.is_(None))
+
+
+def sees_everything(caller: Caller) -> bool:
+    """Admins and compliance officers are not scoped to an agency."""
+    return caller.role in (Role.ADMIN, Role.COMPLIANCE)
+
+
+def case_visible(caller: Caller) -> ColumnElement[bool]:
+    """A WHERE clause on Case.id: the cases the caller's agency may work."""
+    if sees_everything(caller):
+        return true()
+    return Case.id.in_(placed_with(caller.agency_id))
+
+
+def assigned_to(user_id: str) -> ColumnElement[bool]:
+    """A WHERE clause on Visit: the visits the user is assigned to now."""
+    return exists().where(VisitAssignee.visit_id == Visit.id, VisitAssignee.user_id == user_id,
+                          VisitAssignee.ended_at.is_(None))
+
+
+def visit_visible(caller: Caller) -> ColumnElement[bool]:
+    """A WHERE clause on Visit: agents their own, dispatchers their agency's, others all."""
+    if caller.role == Role.AGENT:
+        return assigned_to(caller.user_id)
+    if sees_everything(caller):
+        return true()
+    return Visit.case_id.in_(placed_with(caller.agency_id))

@@ -1,0 +1,1 @@
+"""Follow-ups: tasks the jobs create (revisits, reviews) and people work through."""

@@ -1,0 +1,52 @@
+"""What an import did: row counts, per-table counts, and the rejected rows with their errors."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+MAX_REJECTED_ROWS = 1000  # kept in the report; the count is always exact
+ID_COLUMNS = ("case_id", "account_id", "debtor_id")
+
+
+class Report:
+    """Accumulates outcomes while chunks are written."""
+
+    def __init__(self) -> None:
+        self.rows: Counter[str] = Counter()
+        self.tables: dict[str, Counter[str]] = {}
+        self.rejected_rows: list[dict] = []
+        self.ignored_columns: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+    def reject(self, line: int, values: dict, errors: dict[str, list[str]]) -> None:
+        """Count a rejected row; keep its ids and errors for the first MAX_REJECTED_ROWS."""
+        self.rows["rejected"] += 1
+        if len(self.rejected_rows) < MAX_REJECTED_ROWS:
+            ids = {c: str(values[c]).strip()[:64] for c in ID_COLUMNS if values.get(c) is not None}
+            self.rejected_rows.append({"line": line, **ids, "errors": errors})
+
+    def row(self, outcome: str) -> None:
+        """Count one accepted row as created, updated or unchanged."""
+        self.rows[outcome] += 1
+
+    def table(self, name: str, outcome: str, count: int = 1) -> None:
+        """Count rows of one table by outcome."""
+        if count:
+            self.tables.setdefault(name, Counter())[outcome] += count
+
+    def counts(self) -> dict[str, int]:
+        keys = ("created", "updated", "unchanged", "rejected")
+        return {"total": self.total} | {key: self.rows[key] for key in keys}
+
+    def as_dict(self) -> dict:
+        """The JSON stored on the ImportRun."""
+        return {
+            "counts": self.counts(),
+            "tables": {name: dict(counter) for name, counter in sorted(self.tables.items())},
+            "rejected_rows": self.rejected_rows,
+            "rejected_rows_omitted": self.rows["rejected"] - len(self.rejected_rows),
+            "ignored_columns": list(self.ignored_columns),
+        }

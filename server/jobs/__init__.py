@@ -1,0 +1,1 @@
+"""Scheduled jobs: APScheduler wiring, the leader lease, and the entrypoints each job runs."""

@@ -1,0 +1,83 @@
+"""The scheduled jobs: what each runs, when, and how a missed run is handled.
+
+Misfire policy (see docs/scheduler.md): every job is idempotent and catches up on everything
+due, so one late run is as good as the missed ones (coalesce=True). Frequent jobs accept a run
+up to one period late; daily jobs up to 20 hours late, so a failover or a restart during the
+night still does the day's work instead of skipping it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from server.followups.escalation import escalate_stale_visits
+from server.followups.reminders import queue_reminders
+from server.followups.revisits import schedule_revisits
+from server.jobs.accounts import recompute_dpd
+from server.promises.monitor import run_promise_monitor
+from server.rules.retention import purge_expired_cases
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """What jobs read from configuration."""
+
+    timezone: str = "Asia/Shanghai"  # the scheduler's zone; also the fallback debtor zone
+    stale_visit_days: int = 2
+
+    def today(self, now: datetime):
+        """The scheduler's local date at `now`."""
+        return now.astimezone(ZoneInfo(self.timezone)).date()
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One scheduled job."""
+
+    name: str
+    run: Callable[[Session, datetime, JobSettings], dict]
+    trigger: str  # "interval" or "cron"
+    trigger_args: dict[str, Any] = field(default_factory=dict)
+    misfire_grace_s: int = 600
+    description: str = ""
+
+    def work(self, settings: JobSettings) -> Callable[[Session, datetime], dict]:
+        """The job bound to its settings, as run_job calls it."""
+        return lambda session, now: self.run(session, now, settings)
+
+
+DAY_GRACE = int(timedelta(hours=20).total_seconds())
+
+JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
+    JobSpec("promise_monitor",
+            lambda s, now, cfg: run_promise_monitor(s, now, cfg.timezone),
+            "interval", {"minutes": 15}, 15 * 60,
+            "mark promises kept/broken; follow-up per broken promise"),
+    JobSpec("reminders",
+            lambda s, now, cfg: queue_reminders(s, now, cfg.timezone),
+            "interval", {"minutes": 10}, 10 * 60,
+            "outbox SMS the day before a promise is due, and visit notices"),
+    JobSpec("revisits",
+            lambda s, now, cfg: schedule_revisits(s, now, cfg.timezone),
+            "interval", {"minutes": 30}, 30 * 60,
+            "revisit follow-ups after NOT_HOME, within caps and allowed hours"),
+    JobSpec("stale_visits",
+            lambda s, now, cfg: escalate_stale_visits(s, cfg.today(now), cfg.stale_visit_days,
+                                                      now),
+            "cron", {"hour": 7, "minute": 0}, DAY_GRACE,
+            "review follow-up for visits still assigned days after their date"),
+    JobSpec("dpd_recompute",
+            lambda s, now, cfg: recompute_dpd(s, cfg.today(now)),
+            "cron", {"hour": 0, "minute": 30}, DAY_GRACE,
+            "days past due and bucket from due_since"),
+    JobSpec("retention_purge",
+            lambda s, now, cfg: purge_expired_cases(s, now),
+            "cron", {"hour": 3, "minute": 0}, DAY_GRACE,
+            "anonymise closed cases past the longest retention floor"),
+)}

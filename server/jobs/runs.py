@@ -1,0 +1,49 @@
+"""Running one job: a job_runs row per run (started, finished, status, counts, error)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from server.models import JobRun, JobRunStatus, utcnow
+
+log = logging.getLogger("doorstep.jobs")
+
+
+def run_job(session_factory: Callable[[], Session], name: str,
+            work: Callable[[Session, datetime], dict], holder: str | None = None,
+            now: datetime | None = None) -> JobRun:
+    """Run `work` in its own unit of work and record how it went; failures are recorded too."""
+    with session_factory() as session:
+        run = JobRun(name=name, holder=holder, started_at=utcnow())
+        session.add(run)
+        session.commit()
+        run_id = run.id
+    counts: dict = {}
+    status, error = JobRunStatus.SUCCEEDED, None
+    with session_factory() as session:
+        try:
+            counts = work(session, now or utcnow())
+            session.commit()
+        except Exception as exc:  # a failed run is recorded and the scheduler carries on
+            session.rollback()
+            status, error = JobRunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+            log.exception("job %s failed", name)
+    with session_factory() as session:
+        run = session.get(JobRun, run_id)
+        run.finished_at, run.status, run.counts, run.error = utcnow(), status, counts, error
+        session.commit()
+        session.refresh(run)
+        session.expunge(run)
+    log.info("job %s %s %s", name, status, counts)
+    return run
+
+
+def recent_runs(name: str | None = None) -> Select:
+    """Job runs, newest first."""
+    stmt = select(JobRun).order_by(JobRun.started_at.desc())
+    return stmt.where(JobRun.name == name) if name else stmt

@@ -1,0 +1,86 @@
+"""Violations: findings stored for compliance review, once per rule and fact (dedupe key)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from server.audit import service as audit
+from server.compliance import Finding
+from server.errors import Conflict, NotFound
+from server.jobs.sql import insert_ignore
+from server.models import Violation, new_id, utcnow
+
+REVIEW_STATUSES = ("reviewed", "dismissed")
+
+
+@dataclass(frozen=True)
+class ViolationContext:
+    """Where the findings come from: the fact (table, id) and the case, visit and user."""
+
+    fact_table: str
+    fact_id: str
+    case_id: str | None = None
+    visit_id: str | None = None
+    user_id: str | None = None
+    profile: str | None = None
+
+
+def dedupe_key(rule: str, context: ViolationContext) -> str:
+    """One violation per rule per fact: `<rule>:<fact table>:<fact id>`."""
+    return f"{rule}:{context.fact_table}:{context.fact_id}"
+
+
+def record_violations(
+    session: Session, findings: Sequence[Finding], context: ViolationContext,
+    now: datetime | None = None,
+) -> int:
+    """Store each finding as an open violation unless that rule was already flagged on the fact."""
+    now = now or utcnow()
+    rows = [
+        {
+            "id": new_id(), "rule": str(f.rule), "severity": str(f.severity),
+            "case_id": context.case_id, "visit_id": context.visit_id,
+            "user_id": context.user_id, "fact_table": context.fact_table,
+            "fact_id": context.fact_id, "message": f.message[:500],
+            "detail": {**f.to_dict()["details"], "profile": context.profile},
+            "detected_at": now, "status": "open", "dedupe_key": dedupe_key(f.rule, context),
+        }
+        for f in findings
+    ]
+    return insert_ignore(session, Violation.__table__, rows)
+
+
+def violations_query(filters: dict) -> Select:
+    """Violations matching the filters (rule, status, agent, case, from/to), newest first."""
+    stmt = select(Violation).order_by(Violation.detected_at.desc(), Violation.id)
+    for name, column in (("rule", Violation.rule), ("status", Violation.status),
+                         ("agent_id", Violation.user_id), ("case_id", Violation.case_id)):
+        if filters.get(name):
+            stmt = stmt.where(column == filters[name])
+    if filters.get("from"):
+        stmt = stmt.where(Violation.detected_at >= filters["from"])
+    if filters.get("to"):
+        stmt = stmt.where(Violation.detected_at < filters["to"])
+    return stmt
+
+
+def review_violation(
+    session: Session, violation_id: str, status: str, note: str, actor_id: str
+) -> Violation:
+    """Close an open violation as reviewed or dismissed, with a note; audited."""
+    row = session.get(Violation, violation_id)
+    if row is None:
+        raise NotFound(f"no violation {violation_id!r}")
+    if row.status != "open":
+        raise Conflict(f"the violation was already {row.status}")
+    row.status, row.review_note = status, note
+    row.reviewed_by, row.reviewed_at = actor_id, utcnow()
+    session.flush()
+    audit.record(session, actor_id, "compliance.violation_reviewed", "violation", row.id,
+                 {"status": status, "note": note, "rule": row.rule})
+    return row

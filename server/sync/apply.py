@@ -1,0 +1,58 @@
+"""Set-based writes of a push: facts inserted once (ON CONFLICT DO NOTHING), then compared.
+
+A fact whose id already exists is a replay when its digest matches (no-op) and a conflict for
+a person when it does not (quarantine). Both databases do this in one multi-row statement per
+table, so two identical pushes racing on PostgreSQL end with one row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from server.sync.bulk import in_values, insert_rows
+from server.sync.feed import record_changes
+from server.sync.tables import SYNC_TABLES
+from server.sync.validate import Checked, Rejection
+
+
+def insert_ignoring_duplicates(session: Session, name: str, rows: list[dict]) -> set[str]:
+    """Insert rows, skipping any that clash with an existing key; returns the inserted ids."""
+    return insert_rows(session, SYNC_TABLES[name].table, rows, ignore_conflicts=True,
+                       returning_ids=True)
+
+
+def insert_facts(session: Session, name: str, rows: list[Checked]) -> tuple[list[Checked],
+                                                                           list[Rejection]]:
+    """Insert new facts of one table; returns (inserted rows, rejected replays).
+
+    The caller notes the inserted rows in the change feed (one statement for all tables).
+    """
+    inserted_ids = insert_ignoring_duplicates(session, name, [r.values for r in rows])
+    rest = [r for r in rows if r.row_id not in inserted_ids]
+    rejected: list[Rejection] = []
+    if rest:
+        table = SYNC_TABLES[name].table
+        stored = dict(session.execute(select(table.c.id, table.c.digest).where(
+            in_values(session, table.c.id, [r.row_id for r in rest]))).all())
+        for row in rest:
+            if row.row_id not in stored:
+                rejected.append(Rejection(name, row.row_id, row.operation, "duplicate_value", {
+                    "row": ["clashes with another stored row (e.g. the same receipt_no)"]},
+                    row.raw))
+            elif stored[row.row_id] != row.digest:
+                rejected.append(Rejection(name, row.row_id, row.operation, "id_conflict", {
+                    "id": ["a different fact with this id is already stored; facts are "
+                           "never overwritten"]}, row.raw))
+    return [r for r in rows if r.row_id in inserted_ids], rejected
+
+
+def update_server_rows(session: Session, name: str, rows: list[Checked], now) -> None:
+    """Apply the whitelisted columns devices may change on server-owned rows."""
+    table = SYNC_TABLES[name].table
+    for row in rows:
+        values = {c: row.values[c] for c in row.extra["columns"]}
+        if "updated_at" in table.c:
+            values["updated_at"] = now
+        session.execute(update(table).where(table.c.id == row.row_id).values(**values))
+    record_changes(session, name, [r.row_id for r in rows])

@@ -1,0 +1,86 @@
+"""Pull cursors: the `timestamp` a pull returns names the database snapshot it read.
+
+PostgreSQL: transaction ids (txid) are handed out when a transaction starts writing, but
+commits happen in any order, so "the highest change number seen" would skip a change that a
+slow transaction commits late. The cursor instead keeps the pull's snapshot (xmax and the
+txids still in progress, xip): a change is new to the device when its txid is >= xmax or was
+in progress. SQLite serialises writers, so the highest feed `seq` is exact there.
+
+The number sent to the device is the id of a `sync_cursors` row: strictly increasing,
+JS-safe, and it also remembers when the pull ran and where a paginated first sync stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from server.models import SyncChange, SyncCursor
+from server.sync.errors import UnknownCursor
+from server.sync.settings import JS_SAFE_MAX
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    position: int  # PostgreSQL: snapshot xmax; SQLite: highest feed seq
+    xip: tuple[int, ...] = ()
+
+
+def capture(session: Session) -> Snapshot:
+    """The snapshot a pull reads from; call it before reading any synced row."""
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(text(
+            "SELECT pg_snapshot_xmax(s)::text::bigint,"
+            " ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(s) AS x)"
+            " FROM pg_current_snapshot() AS s")).one()
+        return Snapshot(row[0], tuple(sorted(row[1])))
+    return Snapshot(session.scalar(select(func.coalesce(func.max(SyncChange.seq), 0))))
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def changed_after(session: Session, snap: Snapshot) -> ColumnElement[bool]:
+    """Feed rows that the snapshot did not see."""
+    if is_postgres(session):
+        newer = SyncChange.txid >= snap.position
+        return or_(newer, SyncChange.txid.in_(snap.xip)) if snap.xip else newer
+    return SyncChange.seq > snap.position
+
+
+def changed_ids(session: Session, snap: Snapshot, table: str):
+    """Ids of `table` rows upserted after the snapshot (a subquery)."""
+    return select(SyncChange.row_id).where(and_(
+        SyncChange.table_name == table, SyncChange.op == "upsert", changed_after(session, snap)))
+
+
+def save(session: Session, snap: Snapshot, now: datetime, user_id: str | None = None,
+         page: tuple[int, str | None] | None = None) -> int:
+    """Store a cursor and return its number (the `timestamp` a device keeps)."""
+    row = SyncCursor(position=snap.position, xip=list(snap.xip), created_at=now,
+                     user_id=user_id if page else None,
+                     page_rank=page[0] if page else None,
+                     page_after_id=page[1] if page else None)
+    session.add(row)
+    session.flush()
+    if row.id > JS_SAFE_MAX:  # pragma: no cover (2^53 pulls)
+        raise OverflowError("sync cursor beyond 2^53")
+    return row.id
+
+
+def load(session: Session, number: int) -> SyncCursor:
+    """The cursor a device sent back, or UnknownCursor."""
+    row = session.get(SyncCursor, number)
+    if row is None:
+        raise UnknownCursor(
+            "last_pulled_at is not a timestamp this server issued; reset the local database "
+            "and sync from scratch", {"last_pulled_at": ["unknown cursor"]})
+    return row
+
+
+def snapshot_of(row: SyncCursor) -> Snapshot:
+    return Snapshot(row.position, tuple(row.xip or ()))

@@ -1,0 +1,60 @@
+"""Devices as the sync protocol sees them: whose they are, their clock, revocation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from server.errors import Forbidden, InvalidInput, NotFound
+from server.models import AuthToken, Device, Role, User
+
+
+def resolve_device(session: Session, user_id: str, device_id: str | None, token_device: str |
+                   None, now: datetime, schema_version: int | None = None) -> Device | None:
+    """The caller's device (header, else the token's), registered on first sight; else None."""
+    if device_id and token_device and device_id != token_device:
+        raise Forbidden("X-Device-Id differs from the device this token was issued to")
+    device_id = device_id or token_device
+    if not device_id:
+        return None
+    device = session.get(Device, device_id)
+    if device is None:
+        device = Device(id=device_id, user_id=user_id, registered_at=now)
+        session.add(device)
+    elif device.user_id != user_id:
+        raise Forbidden("this device is registered to another user")
+    elif device.revoked_at is not None:
+        raise Forbidden("this device has been revoked")
+    device.last_seen_at = now
+    if schema_version is not None:
+        device.schema_version = schema_version
+    return device
+
+
+def visible_devices(role: str, team_id: str | None, user_id: str | None = None) -> Select:
+    """Devices an admin (all) or a dispatcher (their team's users) may list."""
+    stmt = select(Device).join(User, User.id == Device.user_id).order_by(
+        Device.registered_at.desc(), Device.id)
+    if role != Role.ADMIN:
+        stmt = stmt.where(User.team_id == team_id)
+    if user_id:
+        stmt = stmt.where(Device.user_id == user_id)
+    return stmt
+
+
+def revoke_device(session: Session, device_id: str, reason: str, now: datetime) -> Device:
+    """Revoke a lost or stolen phone: its tokens stop working at once. Caller commits."""
+    if not reason.strip():
+        raise InvalidInput("a reason is required", {"reason": ["required"]})
+    device = session.get(Device, device_id)
+    if device is None:
+        raise NotFound("no such device")
+    if device.revoked_at is None:
+        device.revoked_at = now
+        device.revoked_reason = reason.strip()[:200]
+    session.execute(update(AuthToken).where(AuthToken.device_id == device_id,
+                                            AuthToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
+    return device

@@ -1,0 +1,190 @@
+"""Pull: what changed for this agent's device since its cursor (or everything, first time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy.orm import Session
+
+from server.models import Case, PartyRelationship, SyncChange, SyncCursor, Visit, VisitAssignee
+from server.sync import cursor as cursors
+from server.sync import scope
+from server.sync.bulk import materialize
+from server.sync.errors import SchemaTooOld
+from server.sync.rows import Masker, fetch, ids, unique_by_id
+from server.sync.scope import Who
+from server.sync.settings import MIN_SCHEMA_VERSION, SYNC_SCHEMA_VERSION
+from server.sync.tables import SYNC_TABLES, TABLE_ORDER
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    who: Who
+    last_pulled_at: int | None
+    schema_version: int
+    migration: dict | None = None
+    limit: int | None = None
+
+
+@dataclass
+class Changes:
+    """{table: {created, updated, deleted}} with no id twice in one answer."""
+
+    tables: dict = field(default_factory=lambda: {
+        t: {"created": [], "updated": [], "deleted": []} for t in TABLE_ORDER})
+
+    def add(self, name: str, kind: str, rows: list) -> None:
+        self.tables[name][kind].extend(rows)
+
+    def finish(self) -> dict:
+        for parts in self.tables.values():
+            created = unique_by_id(parts["created"])
+            taken = {r["id"] for r in created}
+            updated = [r for r in unique_by_id(parts["updated"]) if r["id"] not in taken]
+            taken |= {r["id"] for r in updated}
+            parts.update(created=created, updated=updated,
+                         deleted=sorted(set(parts["deleted"]) - taken))
+        return self.tables
+
+
+def check_schema_version(version: int) -> None:
+    """Refuse apps whose local schema the server no longer speaks."""
+    if version < MIN_SCHEMA_VERSION:
+        raise SchemaTooOld(
+            f"this app is too old to sync (schema {version}); update the app",
+            {"schema_version": [f"minimum supported is {MIN_SCHEMA_VERSION}"],
+             "min_schema_version": MIN_SCHEMA_VERSION, "schema_version_current":
+             SYNC_SCHEMA_VERSION})
+    if version > SYNC_SCHEMA_VERSION:
+        raise SchemaTooOld(
+            f"schema {version} is newer than this server's {SYNC_SCHEMA_VERSION}",
+            {"schema_version": [f"maximum supported is {SYNC_SCHEMA_VERSION}"]})
+
+
+def pull_changes(session: Session, req: PullRequest) -> dict:
+    """Answer one pull: {changes, timestamp, has_more}. Reads only, apart from the cursor row."""
+    check_schema_version(req.schema_version)
+    snap = cursors.capture(session)  # before any read: later reads can only be newer
+    who, changes = req.who, Changes()
+    mask = Masker(lambda: set(session.scalars(
+        scope.debt_related_parties(scope.current_visits(who)))))
+    if req.last_pulled_at is None:
+        return _first_sync(session, who, snap, (0, None), req.limit, changes, mask)
+    row = cursors.load(session, req.last_pulled_at)
+    if row.page_rank is not None and row.user_id == who.agent_id:
+        return _first_sync(session, who, cursors.snapshot_of(row),
+                           (row.page_rank, row.page_after_id), req.limit, changes, mask)
+    previous = cursors.snapshot_of(row)
+    quiet = _nothing_new(session, who, row, previous)
+    if not quiet:
+        _incremental(session, who, row, previous, changes, mask)
+    _migration(session, who, req.migration, changes, mask)
+    if quiet and not req.migration:
+        return {"changes": changes.finish(), "timestamp": row.id, "has_more": False}
+    return {"changes": changes.finish(), "timestamp": cursors.save(session, snap, who.now),
+            "has_more": False}
+
+
+def _first_sync(session, who, snap, start, limit, changes, mask) -> dict:
+    """Everything in scope, in (table, id) order; `limit` rows at most, then a page cursor."""
+    visits = materialize(session, scope.current_visits(who))
+    rank, after_id = start
+    left = limit
+    while rank < len(TABLE_ORDER):
+        name = TABLE_ORDER[rank]
+        rows = fetch(session, name, scope.in_scope(name, visits, who), mask, order=True,
+                     limit=None if left is None else left + 1, after_id=after_id)
+        if left is not None and len(rows) > left:
+            rows = rows[:left]
+            changes.add(name, "created", rows)
+            page = (rank, rows[-1]["id"]) if rows else (rank, after_id)
+            return {"changes": changes.finish(), "has_more": True,
+                    "timestamp": cursors.save(session, snap, who.now, who.agent_id, page)}
+        changes.add(name, "created", rows)
+        if left is not None:
+            left -= len(rows)
+        rank, after_id = rank + 1, None
+    return {"changes": changes.finish(), "has_more": False,
+            "timestamp": cursors.save(session, snap, who.now)}
+
+
+def _nothing_new(session, who, row: SyncCursor, previous) -> bool:
+    """No feed row after the cursor, same day, no visit aged out: the cursor stays."""
+    if who.local_date(row.created_at) != who.today:
+        return False
+    if session.scalar(select(exists().where(cursors.changed_after(session, previous)))):
+        return False
+    return session.scalar(select(exists(scope.aged_out_visits(who, row.created_at)))) is False
+
+
+def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) -> None:
+    """Changed rows still in scope, whole subtrees of visits that arrived, tombstones."""
+    now_visits = materialize(session, scope.current_visits(who))
+    mine = VisitAssignee.user_id == who.agent_id
+    reassigned = set(session.scalars(select(VisitAssignee.visit_id).where(
+        mine, VisitAssignee.id.in_(cursors.changed_ids(session, previous, "visit_assignees")))))
+    touched = set(session.scalars(select(VisitAssignee.visit_id).where(
+        mine, VisitAssignee.visit_id.in_(cursors.changed_ids(session, previous, "visits")))))
+    touched |= set(session.scalars(scope.aged_out_visits(who, row.created_at)))
+    current = set(session.scalars(now_visits))
+    arrived = sorted(reassigned & current) + _relinked(session, previous, current)
+    gone = sorted((reassigned | touched) - current)
+    since = who.local_date(row.created_at)
+    for name in TABLE_ORDER:
+        in_scope = scope.in_scope(name, now_visits, who)
+        table = SYNC_TABLES[name].table
+        changed = table.c.id.in_(cursors.changed_ids(session, previous, name))
+        changes.add(name, "updated", fetch(session, name, and_(changed, in_scope), mask))
+        if arrived:
+            changes.add(name, "updated",
+                        fetch(session, name, scope.in_scope(name, arrived, who), mask))
+        stale = _stale(name, gone, changed, now_visits, who, since)
+        if stale is not None:
+            changes.add(name, "deleted", ids(session, name, and_(
+                stale, not_(table.c.id.in_(select(table.c.id).where(in_scope))))))
+    for table_name, row_id in session.execute(select(SyncChange.table_name, SyncChange.row_id)
+                                              .where(cursors.changed_after(session, previous),
+                                                     SyncChange.op == "delete",
+                                                     SyncChange.table_name.in_(TABLE_ORDER))):
+        changes.add(table_name, "deleted", [row_id])
+
+
+def _relinked(session, previous, current: set[str]) -> list[str]:
+    """Current visits whose case gained a related party: resend their subtree."""
+    if not current:
+        return []
+    debtors = select(PartyRelationship.debtor_id).where(PartyRelationship.id.in_(
+        cursors.changed_ids(session, previous, "party_relationships")))
+    return sorted(session.scalars(select(Visit.id).join(Case, Case.id == Visit.case_id).where(
+        Visit.id.in_(current), Case.debtor_id.in_(debtors))))
+
+
+def _stale(name, gone, changed, now_visits, who, since):
+    """Rows the device may hold that may have left its scope (checked against scope after)."""
+    clauses = []
+    if gone:
+        anchor = scope.anchored(name, gone, who)
+        if anchor is not None:
+            clauses.append(anchor)
+    if name in scope.FILTERED_TABLES:
+        clauses.append(and_(changed, scope.anchored(name, now_visits, who)))
+        if name.startswith("route_"):
+            clauses.append(scope.anchored(name, now_visits, who, since=since))
+    return or_(*clauses) if clauses else None
+
+
+def _migration(session, who, migration: dict | None, changes, mask) -> None:
+    """A migration pull: whole new tables (created) and whole tables with new columns."""
+    if not migration:
+        return
+    visits = scope.current_visits(who)
+    for name in migration.get("tables", []):
+        changes.add(name, "created", fetch(session, name, scope.in_scope(name, visits, who),
+                                           mask))
+    for entry in migration.get("columns", []):
+        name = entry["table"]
+        if name in migration.get("tables", []):
+            continue
+        changes.add(name, "updated", fetch(session, name, scope.in_scope(name, visits, who),
+                                           mask))

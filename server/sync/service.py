@@ -1,0 +1,70 @@
+"""Use cases behind the sync endpoints: device bookkeeping around pull and push."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from server.errors import InvalidInput
+from server.models import PushReceipt
+from server.sync.devices import resolve_device
+from server.sync.pull import PullRequest, check_schema_version, pull_changes
+from server.sync.push import PushContext, push_changes
+from server.sync.scope import Who
+from server.sync.tables import SYNC_TABLES
+
+
+def pull(session: Session, who: Who, query: dict, device_id: str | None,
+         token_device: str | None) -> dict:
+    """One pull for the caller's device. Caller commits (the cursor, the device's last seen)."""
+    check_schema_version(query["schema_version"])
+    _check_migration(query.get("migration"))
+    resolve_device(session, who.agent_id, device_id, token_device, who.now,
+                   query["schema_version"])
+    return pull_changes(session, PullRequest(who, query["last_pulled_at"],
+                                             query["schema_version"], query.get("migration"),
+                                             query.get("limit")))
+
+
+def _check_migration(migration: dict | None) -> None:
+    if not migration:
+        return
+    named = set(migration.get("tables", [])) | {
+        c.get("table") for c in migration.get("columns", []) if isinstance(c, dict)}
+    unknown = sorted(str(t) for t in named if t not in SYNC_TABLES)
+    if unknown:
+        raise InvalidInput(f"unknown tables in migration: {', '.join(unknown)}",
+                           {"migration": unknown})
+
+
+def push(session: Session, ctx: PushContext, changes: dict, last_pulled_at: int | None,
+         token_device: str | None, idempotency_key: str | None, body_sha256: str) -> dict:
+    """One push; a repeat with the same Idempotency-Key gets the first answer back."""
+    if idempotency_key:
+        done = session.get(PushReceipt, (ctx.who.agent_id, idempotency_key[:128]))
+        if done is not None:
+            if done.body_sha256 != body_sha256:
+                raise InvalidInput("this Idempotency-Key was used for a different body",
+                                   {"Idempotency-Key": ["reused with another body"]})
+            return done.response
+    device = resolve_device(session, ctx.who.agent_id, ctx.device_id, token_device,
+                            ctx.who.now)
+    if device is not None:
+        if ctx.clock_offset_ms is None:
+            ctx = replace(ctx, clock_offset_ms=device.clock_offset_ms)
+        else:
+            device.clock_offset_ms = ctx.clock_offset_ms
+        ctx = replace(ctx, device_id=device.id)
+    answer = push_changes(session, ctx, changes, last_pulled_at)
+    if idempotency_key:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(PushReceipt).values(
+            user_id=ctx.who.agent_id, key=idempotency_key[:128], body_sha256=body_sha256,
+            response=answer, created_at=ctx.who.now).on_conflict_do_nothing())
+    return answer
+
+
+

@@ -1,0 +1,191 @@
+"""Values on the wire: how each column type is encoded for devices and decoded from them.
+
+datetime -> epoch milliseconds (int); date -> "YYYY-MM-DD"; decimal -> string ("12.50");
+JSON columns -> a JSON string (WatermelonDB columns hold strings, numbers and booleans only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import JSON, Boolean, Date, Float, Integer, Numeric, String, Text
+
+from server.models.base import UTCDateTime
+from server.sync.settings import JS_SAFE_MAX
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+_MIN_MS, _MAX_MS = 0, 253402300799999  # 1970 .. 9999-12-31
+
+
+class BadValue(ValueError):
+    """A device sent a value a column can't hold."""
+
+
+def to_ms(value: datetime) -> int:
+    """A UTC datetime as epoch milliseconds (sub-millisecond digits dropped)."""
+    return (value - _EPOCH) // _MS
+
+
+def from_ms(ms: int) -> datetime:
+    """Epoch milliseconds as a UTC datetime."""
+    return _EPOCH + ms * _MS
+
+
+def encode_value(value):
+    """A database value as JSON-safe wire value."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, datetime):
+        return to_ms(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return value
+
+
+def _dt(value):
+    return None if value is None else (value - _EPOCH) // _MS
+
+
+def _plain(value):
+    return value
+
+
+def encoder_for(column):
+    """A fast encoder for one column's values (encode_value without the type tests)."""
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return _dt
+    if isinstance(kind, Float | Integer | Boolean) or (
+            isinstance(kind, String | Text) and not isinstance(kind, JSON)):
+        return _plain
+    return encode_value
+
+
+def mask_national_id(value: str | None) -> str | None:
+    """Keep the first 3 and last 4 characters; star the rest."""
+    if not value:
+        return value
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_contact(value: str | None) -> str | None:
+    """An unrelated party's number or handle: only the last 4 characters stay."""
+    if not value:
+        return value
+    return "*" * max(len(value) - 4, 0) + value[-4:]
+
+
+def _decode_datetime(raw) -> datetime:
+    if isinstance(raw, bool):
+        raise BadValue("expected epoch milliseconds")
+    if isinstance(raw, int | float) and math.isfinite(raw):
+        ms = int(raw)
+        if not _MIN_MS <= ms <= _MAX_MS:
+            raise BadValue("epoch milliseconds out of range")
+        return from_ms(ms)
+    if isinstance(raw, str):
+        try:
+            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise BadValue("expected epoch milliseconds or ISO 8601 with offset") from exc
+        if parsed.tzinfo is None:
+            raise BadValue("an ISO 8601 time needs an offset")
+        return parsed.astimezone(UTC)
+    raise BadValue("expected epoch milliseconds")
+
+
+def _decode_date(raw) -> date:
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError as exc:
+            raise BadValue("expected YYYY-MM-DD") from exc
+    raise BadValue("expected YYYY-MM-DD")
+
+
+def _decode_decimal(raw, column) -> Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise BadValue("expected a decimal number (string or number)")
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation as exc:
+        raise BadValue("expected a decimal number") from exc
+    if not value.is_finite():
+        raise BadValue("expected a finite number")
+    scale = column.type.scale or 0
+    value = value.quantize(Decimal(1).scaleb(-scale))
+    if len(value.as_tuple().digits) > (column.type.precision or 38):
+        raise BadValue("too many digits")
+    return value
+
+
+def _decode_json(raw):
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise BadValue("expected JSON") from exc
+    if not isinstance(raw, dict | list):
+        raise BadValue("expected a JSON object or array")
+    return raw
+
+
+def decode_value(column, raw):
+    """A device's value for `column`, as the database type; raises BadValue."""
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return _decode_datetime(raw)
+    if isinstance(kind, Date):
+        return _decode_date(raw)
+    if isinstance(kind, Numeric) and not isinstance(kind, Float):
+        return _decode_decimal(raw, column)
+    if isinstance(kind, Boolean):
+        if isinstance(raw, bool):
+            return raw
+        if raw in (0, 1):
+            return bool(raw)
+        raise BadValue("expected true or false")
+    if isinstance(kind, Integer):
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
+            raise BadValue("expected an integer")
+        if abs(raw) > JS_SAFE_MAX:
+            raise BadValue("integer out of range")
+        return int(raw)
+    if isinstance(kind, Float):
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+            raise BadValue("expected a number")
+        return float(raw)
+    if isinstance(kind, JSON):
+        return _decode_json(raw)
+    if isinstance(kind, String | Text):
+        if not isinstance(raw, str):
+            raise BadValue("expected a string")
+        if kind.length and len(raw) > kind.length:
+            raise BadValue(f"longer than {kind.length} characters")
+        return raw
+    raise BadValue("unsupported column type")  # pragma: no cover (every model type is above)
+
+
+def digest(values: dict, columns) -> str:
+    """sha256 of a fact's content: its content columns, wire-encoded, as canonical JSON."""
+    content = {name: encode_value(values.get(name)) for name in columns}
+    blob = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def payload_digest(payload) -> str:
+    """sha256 of a raw payload (for keeping one quarantine record per identical row)."""
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()

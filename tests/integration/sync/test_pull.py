@@ -1,0 +1,157 @@
+"""Pull: the agent's scope, masked; increments; tombstones when work leaves the device."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Address, Case, Party, Visit, VisitAssignee, utcnow
+from tests.integration.sync.conftest import ids, pull
+
+
+def test_first_pull_returns_exactly_the_agents_scope(app, client, world):
+    body = pull(client, world.tokens["ann"])
+    assert ids(body, "visits") == set(world.visits["ann"])
+    assert ids(body, "cases") == {world.cases[v] for v in world.visits["ann"]}
+    assert len(ids(body, "parties")) == 6  # debtor, guarantor, reference per case
+    assert len(ids(body, "accounts")) == 2 and len(ids(body, "addresses")) == 2
+    assert isinstance(body["timestamp"], int) and 0 < body["timestamp"] < 2**53
+    assert body["has_more"] is False
+
+
+def test_rows_carry_raw_columns_and_json_safe_values_only(app, client, world):
+    body = pull(client, world.tokens["ann"])
+    visit = body["changes"]["visits"]["created"][0]
+    account = body["changes"]["accounts"]["created"][0]
+    assert "_status" not in visit and "_changed" not in visit
+    assert isinstance(visit["created_at"], int) and isinstance(visit["scheduled_on"], str)
+    assert account["outstanding"] == "8000.00"
+
+
+def test_national_ids_and_unrelated_numbers_are_masked(app, client, world):
+    body = pull(client, world.tokens["ann"])
+    national = {p["national_id"] for p in body["changes"]["parties"]["created"]} - {None}
+    assert national == {"310***********1234", "110***********7777"}
+    numbers = {c["value"] for c in body["changes"]["contact_points"]["created"]}
+    assert numbers == {"13800001111", "*******2222"}
+
+
+def test_another_collectors_cases_never_appear(app, client, world):
+    body = pull(client, world.tokens["ann"])
+    bobs = set(world.visits["bob"])
+    assert not ids(body, "visits") & bobs
+    assert not ids(body, "cases") & {world.cases[v] for v in bobs}
+
+
+def test_no_id_appears_twice_in_one_answer(app, client, world):
+    body = pull(client, world.tokens["ann"])
+    for table, parts in body["changes"].items():
+        every = [r["id"] for r in parts["created"] + parts["updated"]] + parts["deleted"]
+        assert len(every) == len(set(every)), table
+
+
+def test_incremental_pull_returns_only_changes(app, client, world):
+    first = pull(client, world.tokens["ann"])
+    assert pull(client, world.tokens["ann"], first["timestamp"])["timestamp"] == \
+        first["timestamp"]
+    with app.app_context():
+        db.session.get(Visit, world.visits["ann"][0]).talking_points = "ask about salary"
+        db.session.get(Visit, world.visits["bob"][0]).talking_points = "not for ann"
+        db.session.commit()
+    body = pull(client, world.tokens["ann"], first["timestamp"])
+    assert body["timestamp"] > first["timestamp"]
+    changed = {t: ids(body, t) for t in body["changes"] if ids(body, t)}
+    assert changed == {"visits": {world.visits["ann"][0]}}
+    assert body["changes"]["visits"]["updated"][0]["talking_points"] == "ask about salary"
+
+
+def test_reassignment_sends_tombstones_and_the_new_owner_gets_the_case(app, client, world):
+    ann, bob = world.tokens["ann"], world.tokens["bob"]
+    a0, b0 = pull(client, ann), pull(client, bob)
+    moved = world.visits["ann"][0]
+    with app.app_context():
+        row = db.session.scalar(select(VisitAssignee).where(VisitAssignee.visit_id == moved))
+        row.ended_at = utcnow()
+        db.session.add(VisitAssignee(visit_id=moved, user_id=world.agents["bob"]))
+        case = db.session.get(Case, world.cases[moved])
+        debtor_id = db.session.get(Party, case.debtor_id).id
+        address = db.session.scalar(select(Address.id).where(Address.party_id == debtor_id))
+        db.session.commit()
+    gone = pull(client, ann, a0["timestamp"])
+    assert gone["changes"]["visits"]["deleted"] == [moved]
+    assert gone["changes"]["cases"]["deleted"] == [world.cases[moved]]
+    assert debtor_id in gone["changes"]["parties"]["deleted"]
+    assert address in gone["changes"]["addresses"]["deleted"]
+    assert len(gone["changes"]["parties"]["deleted"]) == 3
+    assert not ids(gone, "visits")
+    arrived = pull(client, bob, b0["timestamp"])
+    assert moved in ids(arrived, "visits") and world.cases[moved] in ids(arrived, "cases")
+    assert debtor_id in ids(arrived, "parties")
+
+
+def test_closed_visits_leave_the_device_after_the_retention_days(app, client, world):
+    ann = world.tokens["ann"]
+    first = pull(client, ann)
+    visit_id = world.visits["ann"][1]
+    with app.app_context():
+        visit = db.session.get(Visit, visit_id)
+        visit.status, visit.completed_at = "completed", utcnow() - timedelta(days=30)
+        db.session.commit()
+    body = pull(client, ann, first["timestamp"])
+    assert visit_id in body["changes"]["visits"]["deleted"]
+
+
+def test_paginated_first_sync_completes_the_set_without_duplicates(app, client, world):
+    ann = world.tokens["ann"]
+    full = pull(client, ann)
+    expected = {(t, r["id"]) for t, p in full["changes"].items() for r in p["created"]}
+    seen, last, pages = [], None, 0
+    while True:
+        body = pull(client, ann, last, limit=3)
+        pages += 1
+        seen += [(t, r["id"]) for t, p in body["changes"].items() for r in p["created"]]
+        last = body["timestamp"]
+        if not body["has_more"]:
+            break
+    assert pages > 3 and len(seen) == len(set(seen)) and set(seen) == expected
+    assert pull(client, ann, last)["changes"]["visits"]["updated"] == []
+
+
+def test_too_old_schema_is_told_to_update(app, client, world):
+    body = pull(client, world.tokens["ann"], schema_version=0, expect=426)
+    assert "update" in body["message"]
+
+
+def test_unknown_cursor_is_422(app, client, world):
+    pull(client, world.tokens["ann"], 987654, expect=422)
+
+
+def test_migration_pull_returns_whole_new_tables(app, client, world):
+    first = pull(client, world.tokens["ann"])
+    migration = ('{"from": 0, "tables": ["cases"],'
+                 ' "columns": [{"table": "visits", "columns": ["offer"]}]}')
+    body = pull(client, world.tokens["ann"], first["timestamp"], migration=migration)
+    assert ids(body, "cases", "created") == {world.cases[v] for v in world.visits["ann"]}
+    assert ids(body, "visits", "updated") == set(world.visits["ann"])
+    bad = '{"from": 0, "tables": ["nope"], "columns": []}'
+    pull(client, world.tokens["ann"], first["timestamp"], migration=bad, expect=422)
+
+
+def test_watermelon_null_first_sync_and_gzip(app, client, world):
+    response = client.get("/api/v1/sync/pull?last_pulled_at=null&schema_version=1&migration=null",
+                          headers={**world.tokens["ann"], "Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+
+
+def test_dispatchers_cannot_pull(app, client, world):
+    from tests.support import factories
+    from tests.support.api import bearer, login
+
+    with app.app_context():
+        user = factories.user(db.session, role="dispatcher")
+        db.session.commit()
+        name = user.username
+    pull(client, bearer(login(client, name)), expect=403)
