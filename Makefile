@@ -21,6 +21,7 @@ venv: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/flask db upgrade
+	$(BIN)/flask rules seed
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
