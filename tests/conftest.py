@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from argon2 import PasswordHasher
@@ -50,20 +51,29 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line("Set TEST_DATABASE_URL=postgresql://… to run it.", red=True)
 
 
+@contextmanager
+def throwaway_pg_database(server_url: str, prefix: str = "doorstep_t"):
+    """Create a uniquely named database on the server, yield its URL, drop it afterwards."""
+    server = make_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_database_url():
     """A fresh PostgreSQL database for this test run, dropped at the end."""
     if not _pg_state["ok"]:
         pytest.skip(_pg_state["reason"])
-    server_url = make_url(_pg_state["url"])
-    name = f"doorstep_t_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server_url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_pg_database(_pg_state["url"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

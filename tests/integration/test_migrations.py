@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from server import create_app
 from server.extensions import db
 from server.models import Base
+from tests.conftest import throwaway_pg_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -22,15 +20,8 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    server_url = make_url(request.getfixturevalue("pg_database_url"))
-    name = f"doorstep_m_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server_url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_pg_database(request.getfixturevalue("pg_database_url"), "doorstep_m") as url:
+        yield url
 
 
 def _app(url, tmp_path):
