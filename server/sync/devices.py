@@ -12,20 +12,20 @@ from server.models import AuthToken, Device, Role, User
 
 
 def resolve_device(session: Session, user_id: str, device_id: str | None, token_device: str |
-                   None, now: datetime, schema_version: int | None = None) -> Device | None:
-    """The caller's device (header, else the token's), registered on first sight; else None."""
-    if device_id and token_device and device_id != token_device:
+                   None, now: datetime, schema_version: int | None = None) -> Device:
+    """The device the caller's token was issued to; sync refuses tokens bound to no device.
+
+    Binding matters: revoking a lost phone revokes the tokens issued to it, so a token that
+    belongs to no device could never be shut off that way.
+    """
+    if token_device is None:
+        raise Forbidden("sync needs a token issued to a device: log in with a device_id")
+    if device_id and device_id != token_device:
         raise Forbidden("X-Device-Id differs from the device this token was issued to")
-    device_id = device_id or token_device
-    if not device_id:
-        return None
-    device = session.get(Device, device_id)
-    if device is None:
-        device = Device(id=device_id, user_id=user_id, registered_at=now)
-        session.add(device)
-    elif device.user_id != user_id:
+    device = session.get(Device, token_device)
+    if device is None or device.user_id != user_id:
         raise Forbidden("this device is registered to another user")
-    elif device.revoked_at is not None:
+    if device.revoked_at is not None:
         raise Forbidden("this device has been revoked")
     device.last_seen_at = now
     if schema_version is not None:

@@ -52,12 +52,11 @@ def push(session: Session, ctx: PushContext, changes: dict, last_pulled_at: int 
             return done.response
     device = resolve_device(session, ctx.who.agent_id, ctx.device_id, token_device,
                             ctx.who.now)
-    if device is not None:
-        if ctx.clock_offset_ms is None:
-            ctx = replace(ctx, clock_offset_ms=device.clock_offset_ms)
-        else:
-            device.clock_offset_ms = ctx.clock_offset_ms
-        ctx = replace(ctx, device_id=device.id)
+    if ctx.clock_offset_ms is None:
+        ctx = replace(ctx, clock_offset_ms=device.clock_offset_ms)
+    else:
+        device.clock_offset_ms = ctx.clock_offset_ms
+    ctx = replace(ctx, device_id=device.id)
     answer = push_changes(session, ctx, changes, last_pulled_at)
     if idempotency_key:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
