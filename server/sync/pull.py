@@ -16,6 +16,7 @@ from server.sync.rows import Masker, fetch, ids, unique_by_id
 from server.sync.scope import Who
 from server.sync.settings import MIN_SCHEMA_VERSION, SYNC_SCHEMA_VERSION
 from server.sync.tables import SYNC_TABLES, TABLE_ORDER
+from server.sync.windows import with_allowed_windows
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ def check_schema_version(version: int) -> None:
 
 def pull_changes(session: Session, req: PullRequest) -> dict:
     """Answer one pull: {changes, timestamp, has_more}. Reads only, apart from the cursor row."""
+    return with_allowed_windows(session, _answer(session, req))
+
+
+def _answer(session: Session, req: PullRequest) -> dict:
     check_schema_version(req.schema_version)
     snap = cursors.capture(session)  # before any read: later reads can only be newer
     who, changes = req.who, Changes()
