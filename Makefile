@@ -25,7 +25,15 @@ run: $(STAMP)
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# The WatermelonDB conformance test's node_modules, reinstalled when package-lock.json changes.
+WATERMELON := tests/e2e/watermelon
+WATERMELON_STAMP := $(WATERMELON)/node_modules/.npm-ci.stamp
+
+$(WATERMELON_STAMP): $(WATERMELON)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix $(WATERMELON) && touch $@; \
+	else echo "npm not found: the WatermelonDB conformance test will be skipped (fails in CI)"; fi
+
+test: $(STAMP) $(WATERMELON_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -30,7 +30,7 @@ class PullRequest:
 
 @dataclass
 class Changes:
-    """{table: {created, updated, deleted}} with no id twice in one answer."""
+    """{table: {created, updated, deleted}} with no id twice in one answer (rows in updated)."""
 
     tables: dict = field(default_factory=lambda: {
         t: {"created": [], "updated": [], "deleted": []} for t in TABLE_ORDER})
@@ -39,13 +39,13 @@ class Changes:
         self.tables[name][kind].extend(rows)
 
     def finish(self) -> dict:
+        # Every row travels in `updated`: WatermelonDB's sendCreatedAsUpdated (which incremental
+        # pulls need) expects no `created`, and creates a row it does not have yet anyway.
         for parts in self.tables.values():
-            created = unique_by_id(parts["created"])
-            taken = {r["id"] for r in created}
-            updated = [r for r in unique_by_id(parts["updated"]) if r["id"] not in taken]
-            taken |= {r["id"] for r in updated}
-            parts.update(created=created, updated=updated,
-                         deleted=sorted(set(parts["deleted"]) - taken))
+            rows = unique_by_id(parts["created"] + parts["updated"])
+            sent = {r["id"] for r in rows}
+            parts.update(created=[], updated=rows,
+                         deleted=sorted(set(parts["deleted"]) - sent))
         return self.tables
 
 

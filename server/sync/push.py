@@ -15,7 +15,7 @@ from server.sync.feed import record_many
 from server.sync.refs import check_refs, corrected, load_reach
 from server.sync.rows import Masker, encode
 from server.sync.scope import Who, current_visits, debt_related_parties, in_scope
-from server.sync.tables import DEVICE_WRITABLE, SYNC_TABLES, TABLE_ORDER
+from server.sync.tables import DEVICE_WRITABLE, SERVER_MAINTAINED, SYNC_TABLES, TABLE_ORDER
 from server.sync.validate import Checked, Rejection, check_row, check_shape
 from server.sync.wire import digest, encode_value
 
@@ -155,7 +155,8 @@ def _apply_server_rows(session, ctx, name, rows: list[Checked], rejected: list) 
             rejected.append(Rejection(name, row.row_id, "updated", "not_your_case",
                                       {"id": ["not a row of your current work"]}, row.raw))
             continue
-        changed = [c for c, v in row.values.items() if encode_value(v) != current.get(c)]
+        changed = [c for c, v in row.values.items()
+                   if c not in SERVER_MAINTAINED and encode_value(v) != current.get(c)]
         forbidden = sorted(set(changed) - writable)
         if forbidden:
             rejected.append(Rejection(name, row.row_id, "updated", "forbidden_column",

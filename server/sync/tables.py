@@ -49,6 +49,11 @@ DEVICE_WRITABLE = {
     "contact_points": frozenset({"valid"}),  # the collector found the number dead
 }
 HIDDEN_COLUMNS = frozenset({"digest"})  # never sent to devices
+# Values the server computes into pulled rows; a device echoing them back is ignored.
+COMPUTED_COLUMNS = {"visits": frozenset({"allowed_windows"})}
+# Timestamps the server keeps on its own rows; WatermelonDB apps commonly stamp `updated_at`
+# locally on every change, so an `updated` row may carry them changed: they are ignored.
+SERVER_MAINTAINED = frozenset({"created_at", "updated_at"})
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from server.errors import InvalidInput, TooLarge
 from server.models.base import ID_PATTERN
 from server.sync.settings import MAX_PUSH_ROWS
-from server.sync.tables import SYNC_TABLES, SyncTable
+from server.sync.tables import COMPUTED_COLUMNS, SYNC_TABLES, SyncTable
 from server.sync.wire import BadValue, decode_value
 
 _ID = re.compile(ID_PATTERN)
@@ -56,7 +56,8 @@ def check_shape(changes) -> int:
                 isinstance(parts.get(op, []), list) for op in OPERATIONS):
             bad[name] = ["expected {created: [], updated: [], deleted: []}"]
             continue
-        known = set(SYNC_TABLES[name].table.c.keys()) | WATERMELON_COLUMNS
+        known = (set(SYNC_TABLES[name].table.c.keys()) | WATERMELON_COLUMNS
+                 | COMPUTED_COLUMNS.get(name, frozenset()))
         for op in ("created", "updated"):
             for row in parts.get(op, []):
                 if isinstance(row, dict):

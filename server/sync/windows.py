@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from server.compliance import allowed_windows
 from server.models import Address, Case, Party, Visit
-from server.rules.effective import ProfileResolver
+from server.rules.effective import ProfileResolver, placed_agencies
 from server.rules.inputs import DEFAULT_TZ, preferred_windows
 
 COLUMN = "allowed_windows"
@@ -38,8 +38,10 @@ def with_allowed_windows(session: Session, answer: dict) -> dict:
         .join(Address, Address.id == Visit.address_id)
         .join(Party, Party.id == Case.debtor_id)
         .where(Visit.id.in_([row["id"] for row in rows]))).all()
-    cases = {r.case_id: _CaseKey(r.case_id, r.jurisdiction, r.lender_id) for r in found}
-    profiles = ProfileResolver(session).for_cases(cases.values())
+    resolver = ProfileResolver(session)
+    placed = placed_agencies(session, {r.case_id for r in found})
+    profiles = {r.case_id: resolver.merged(r.jurisdiction, r.lender_id, placed.get(r.case_id, ()))
+                for r in found}
     windows = {}
     for r in found:
         spans = allowed_windows(profiles[r.case_id], r.scheduled_on, r.time_zone or DEFAULT_TZ,
@@ -49,11 +51,3 @@ def with_allowed_windows(session: Session, answer: dict) -> dict:
         row[COLUMN] = windows.get(row["id"], "[]")
     return answer
 
-
-class _CaseKey:
-    """What ProfileResolver.for_cases reads of a case."""
-
-    __slots__ = ("id", "jurisdiction", "lender_id")
-
-    def __init__(self, case_id: str, jurisdiction: str, lender_id: str | None):
-        self.id, self.jurisdiction, self.lender_id = case_id, jurisdiction, lender_id

@@ -23,8 +23,8 @@ def test_first_pull_returns_exactly_the_agents_scope(app, client, world):
 
 def test_rows_carry_raw_columns_and_json_safe_values_only(app, client, world):
     body = pull(client, world.tokens["ann"])
-    visit = body["changes"]["visits"]["created"][0]
-    account = body["changes"]["accounts"]["created"][0]
+    visit = body["changes"]["visits"]["updated"][0]
+    account = body["changes"]["accounts"]["updated"][0]
     assert "_status" not in visit and "_changed" not in visit
     assert isinstance(visit["created_at"], int) and isinstance(visit["scheduled_on"], str)
     assert account["outstanding"] == "8000.00"
@@ -32,9 +32,9 @@ def test_rows_carry_raw_columns_and_json_safe_values_only(app, client, world):
 
 def test_national_ids_and_unrelated_numbers_are_masked(app, client, world):
     body = pull(client, world.tokens["ann"])
-    national = {p["national_id"] for p in body["changes"]["parties"]["created"]} - {None}
+    national = {p["national_id"] for p in body["changes"]["parties"]["updated"]} - {None}
     assert national == {"310***********1234", "110***********7777"}
-    numbers = {c["value"] for c in body["changes"]["contact_points"]["created"]}
+    numbers = {c["value"] for c in body["changes"]["contact_points"]["updated"]}
     assert numbers == {"13800001111", "*******2222"}
 
 
@@ -106,12 +106,12 @@ def test_closed_visits_leave_the_device_after_the_retention_days(app, client, wo
 def test_paginated_first_sync_completes_the_set_without_duplicates(app, client, world):
     ann = world.tokens["ann"]
     full = pull(client, ann)
-    expected = {(t, r["id"]) for t, p in full["changes"].items() for r in p["created"]}
+    expected = {(t, r["id"]) for t, p in full["changes"].items() for r in p["updated"]}
     seen, last, pages = [], None, 0
     while True:
         body = pull(client, ann, last, limit=3)
         pages += 1
-        seen += [(t, r["id"]) for t, p in body["changes"].items() for r in p["created"]]
+        seen += [(t, r["id"]) for t, p in body["changes"].items() for r in p["updated"]]
         last = body["timestamp"]
         if not body["has_more"]:
             break
@@ -133,7 +133,7 @@ def test_migration_pull_returns_whole_new_tables(app, client, world):
     migration = ('{"from": 0, "tables": ["cases"],'
                  ' "columns": [{"table": "visits", "columns": ["offer"]}]}')
     body = pull(client, world.tokens["ann"], first["timestamp"], migration=migration)
-    assert ids(body, "cases", "created") == {world.cases[v] for v in world.visits["ann"]}
+    assert ids(body, "cases", "updated") == {world.cases[v] for v in world.visits["ann"]}
     assert ids(body, "visits", "updated") == set(world.visits["ann"])
     bad = '{"from": 0, "tables": ["nope"], "columns": []}'
     pull(client, world.tokens["ann"], first["timestamp"], migration=bad, expect=422)

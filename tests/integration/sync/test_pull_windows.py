@@ -20,7 +20,7 @@ def test_a_shanghai_visit_carries_cn_hours_8_to_22_local(app, client, world):
     with app.app_context():
         day = db.session.get(Visit, visit_id).scheduled_on
     body = pull(client, world.tokens["ann"])
-    row = next(r for r in body["changes"]["visits"]["created"] if r["id"] == visit_id)
+    row = next(r for r in body["changes"]["visits"]["updated"] if r["id"] == visit_id)
     assert json.loads(row["allowed_windows"]) == [
         [_local_ms(day, 8, 0, "Asia/Shanghai"), _local_ms(day, 22, 0, "Asia/Shanghai")]]
 
@@ -34,7 +34,7 @@ def test_the_debtors_stated_preference_narrows_the_window(app, client, world):
         debtor.preferred_windows = [{"from": "18:00", "to": "20:00"}]
         db.session.commit()
     body = pull(client, world.tokens["ann"])
-    row = next(r for r in body["changes"]["visits"]["created"] if r["id"] == visit_id)
+    row = next(r for r in body["changes"]["visits"]["updated"] if r["id"] == visit_id)
     assert json.loads(row["allowed_windows"]) == [
         [_local_ms(day, 18, 0, "Asia/Shanghai"), _local_ms(day, 20, 0, "Asia/Shanghai")]]
 
@@ -49,6 +49,6 @@ def test_a_new_york_debtor_gets_fdcpa_hours_in_new_york_time(app, client, world)
         db.session.get(Case, visit_case).jurisdiction = "US"
         db.session.commit()
     body = pull(client, world.tokens["bob"])
-    row = next(r for r in body["changes"]["visits"]["created"] if r["id"] == visit_id)
+    row = next(r for r in body["changes"]["visits"]["updated"] if r["id"] == visit_id)
     assert json.loads(row["allowed_windows"]) == [
         [_local_ms(day, 8, 0, "America/New_York"), _local_ms(day, 21, 0, "America/New_York")]]

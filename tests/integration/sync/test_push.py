@@ -100,7 +100,7 @@ def test_fact_for_another_agents_visit_is_quarantined(app, client, world):
 
 def test_forbidden_column_on_a_server_owned_table_is_quarantined(app, client, world):
     first = pull(client, world.tokens["ann"])
-    visit = next(v for v in first["changes"]["visits"]["created"])
+    visit = next(v for v in first["changes"]["visits"]["updated"])
     body = push(client, world.tokens["ann"],
                 {"visits": {"updated": [{**visit, "priority": 99, "_changed": "priority"}]}},
                 last=first["timestamp"])
@@ -113,7 +113,7 @@ def test_forbidden_column_on_a_server_owned_table_is_quarantined(app, client, wo
 
 def test_whitelisted_column_on_a_server_owned_table_is_applied(app, client, world):
     first = pull(client, world.tokens["ann"])
-    point = next(c for c in first["changes"]["contact_points"]["created"]
+    point = next(c for c in first["changes"]["contact_points"]["updated"]
                  if not c["value"].startswith("*"))
     body = push(client, world.tokens["ann"],
                 {"contact_points": {"updated": [{**point, "valid": False}]}},
@@ -125,7 +125,7 @@ def test_whitelisted_column_on_a_server_owned_table_is_applied(app, client, worl
 
 def test_conflict_is_409_and_nothing_is_applied(app, client, world):
     first = pull(client, world.tokens["ann"])
-    point = first["changes"]["contact_points"]["created"][0]
+    point = first["changes"]["contact_points"]["updated"][0]
     with app.app_context():
         db.session.get(ContactPoint, point["id"]).label = "mobile (server)"
         db.session.commit()
@@ -209,3 +209,26 @@ def test_pushed_facts_come_back_in_the_next_pull(app, client, world):
     (back,) = body["changes"]["check_ins"]["updated"]
     assert back["id"] == row["id"] and back["recorded_at"] == row["recorded_at"]
     assert "digest" not in back
+
+
+def test_a_pulled_visit_echoed_back_with_its_computed_windows_is_not_an_unknown_column(
+        app, client, world):
+    first = pull(client, world.tokens["ann"])
+    visit = first["changes"]["visits"]["updated"][0]
+    assert "allowed_windows" in visit
+    body = push(client, world.tokens["ann"],
+                {"visits": {"updated": [{**visit, "_changed": ""}]}}, last=first["timestamp"])
+    assert body["experimentalRejectedIds"] == {}
+
+
+def test_a_device_stamped_updated_at_does_not_block_an_allowed_update(app, client, world):
+    first = pull(client, world.tokens["ann"])
+    point = next(c for c in first["changes"]["contact_points"]["updated"]
+                 if not c["value"].startswith("*"))
+    stamped = {**point, "valid": False, "updated_at": facts.now_ms(),
+               "_changed": "valid,updated_at"}
+    body = push(client, world.tokens["ann"], {"contact_points": {"updated": [stamped]}},
+                last=first["timestamp"])
+    assert body["experimentalRejectedIds"] == {}
+    with app.app_context():
+        assert db.session.get(ContactPoint, point["id"]).valid is False

@@ -1,0 +1,3 @@
+from client_stub.cli import main
+
+raise SystemExit(main())
