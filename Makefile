@@ -40,6 +40,7 @@ test: $(STAMP) $(WATERMELON_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Production serving (docs/operations.md): run `flask db upgrade` first; SIGTERM stops it gracefully.
 serve: $(STAMP)
 	$(BIN)/gunicorn --config server/gunicorn_conf.py 'server:create_app()'
 

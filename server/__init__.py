@@ -13,7 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask import Flask
 
     from server import api as api_package
-    from server import cli, database, errors_http, logging_setup
+    from server import cli, database, errors_http, logging_setup, observability, security
     from server.config import load_config
     from server.extensions import api, db, migrate
 
@@ -28,7 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=_migrations_dir())
     api.init_app(app)
     logging_setup.init_app(app)
+    observability.init_app(app)
     api_package.register(app, api)
+    security.init_app(app)
     errors_http.init_app(app)
     cli.init_app(app)
     return app

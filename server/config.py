@@ -56,12 +56,36 @@ def _secret_key(env: dict, instance: Path, production: bool) -> str:
     return key
 
 
+def _origins(raw: str) -> list[str]:
+    """CORS_ORIGINS: explicit origins only; a wildcard would hand the API to any web page."""
+    origins = [o.strip().rstrip("/") for o in raw.split(",") if o.strip()]
+    if "*" in origins:
+        raise ConfigError("CORS_ORIGINS must list origins (https://host); '*' is not allowed")
+    return origins
+
+
 def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for bare postgresql:// URLs (SQLAlchemy would pick psycopg2)."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def serving_config(env: dict | None = None) -> dict:
+    """gunicorn's settings (server/gunicorn_conf.py), from the same environment."""
+    env = dict(os.environ if env is None else env)
+    production = env.get("DOORSTEP_ENV", "development") == "production"
+    return {
+        "bind": f"{env.get('HOST', '127.0.0.1')}:{_int(env, 'PORT', 8000)}",
+        "workers": _int(env, "WEB_CONCURRENCY", (os.cpu_count() or 1) * 2 + 1),
+        "threads": _int(env, "GUNICORN_THREADS", 2),
+        "timeout": _int(env, "GUNICORN_TIMEOUT", 60),
+        "graceful_timeout": _int(env, "GUNICORN_GRACEFUL_TIMEOUT", 30),
+        "max_requests": _int(env, "GUNICORN_MAX_REQUESTS", 5000),
+        "log_json": _bool(env.get("LOG_JSON"), default=production),
+        "prometheus_multiproc_dir": env.get("PROMETHEUS_MULTIPROC_DIR", ""),
+    }
 
 
 def load_config(env: dict | None = None, instance_path: str | None = None) -> dict:
@@ -81,7 +105,15 @@ def load_config(env: dict | None = None, instance_path: str | None = None) -> di
         "MAX_PAGE_SIZE": _int(env, "MAX_PAGE_SIZE", 500),
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_S": _int(env, "LOGIN_LOCKOUT_S", 900),
-        "CORS_ORIGINS": [o for o in env.get("CORS_ORIGINS", "").split(",") if o],
+        "CORS_ORIGINS": _origins(env.get("CORS_ORIGINS", "")),
+        "MAX_JSON_DEPTH": _int(env, "MAX_JSON_DEPTH", 32),
+        "HSTS_MAX_AGE_S": _int(env, "HSTS_MAX_AGE_S", 365 * 24 * 3600),
+        "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 0),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_API": env.get("RATELIMIT_API") or "1200 per minute",
+        "RATELIMIT_LOGIN_IP": env.get("RATELIMIT_LOGIN_IP") or "30 per minute",
+        "RATELIMIT_LOGIN_USERNAME": env.get("RATELIMIT_LOGIN_USERNAME") or "10 per minute",
         "ATTACHMENT_DIR": env.get("ATTACHMENT_DIR") or str(instance / "attachments"),
         "GEOCODER": env.get("GEOCODER", "offline"),
         "GEOCODER_DOMAIN": env.get("GEOCODER_DOMAIN", ""),
@@ -103,6 +135,12 @@ def load_config(env: dict | None = None, instance_path: str | None = None) -> di
         "SCHEDULER_HOLDER": env.get("SCHEDULER_HOLDER", ""),
         "STALE_VISIT_DAYS": _int(env, "STALE_VISIT_DAYS", 2),
         "LOG_JSON": _bool(env.get("LOG_JSON"), default=production),
+        "METRICS_ENABLED": _bool(env.get("METRICS_ENABLED")),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        "METRICS_CACHE_S": _float(env, "METRICS_CACHE_S", 5.0),
+        "PROMETHEUS_MULTIPROC_DIR": env.get("PROMETHEUS_MULTIPROC_DIR", ""),
+        "SCHEDULER_METRICS_PORT": _int(env, "SCHEDULER_METRICS_PORT", 0),
+        "SCHEDULER_METRICS_HOST": env.get("SCHEDULER_METRICS_HOST", "127.0.0.1"),
         "API_TITLE": "Doorstep API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

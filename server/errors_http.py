@@ -56,6 +56,8 @@ def _http(exc: HTTPException):
             errs = {"body": errs}
         elif exc.code == 422:
             message = "the request has invalid fields; see errors"
+    if exc.code == 429:  # flask-limiter's description is the limit itself ("10 per 1 minute")
+        message = f"too many requests (limit {exc.description}); retry after Retry-After seconds"
     response = error_response(exc.code or 500, message, errs)
     for key, value in exc.get_headers() or []:
         if key.lower() != "content-type":

@@ -1,18 +1,44 @@
-"""gunicorn settings for production serving; every value can be overridden by environment."""
+"""gunicorn settings for production serving, from the environment via server/config.py."""
 
-import multiprocessing
-import os
+from pathlib import Path
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+from server.config import serving_config
+from server.logging_setup import gunicorn_logconfig
+
+_settings = serving_config()
+
+bind = _settings["bind"]
+workers = _settings["workers"]
+threads = _settings["threads"]
 worker_class = "gthread"
 # Sync pushes of large batches and route planning can take seconds; never minutes.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+timeout = _settings["timeout"]
+# SIGTERM: stop accepting, let in-flight requests finish for up to this long, exit 0.
+graceful_timeout = _settings["graceful_timeout"]
 keepalive = 5
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests = _settings["max_requests"]
 max_requests_jitter = 500
 accesslog = "-"
 errorlog = "-"
 preload_app = False  # each worker builds its own engine; no connections shared across forks
+if _settings["log_json"]:
+    logconfig_dict = gunicorn_logconfig()
+
+_multiproc_dir = _settings["prometheus_multiproc_dir"]
+
+
+def on_starting(server):
+    """Start with an empty metrics directory: samples of an earlier run's workers are stale."""
+    if _multiproc_dir:
+        directory = Path(_multiproc_dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges from the multiprocess metrics."""
+    if _multiproc_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid, _multiproc_dir)

@@ -1,6 +1,8 @@
-"""Health check: the database answers and its schema is at the newest migration."""
+"""Readiness (database answers, schema at the newest migration) and liveness (process up)."""
 
 from __future__ import annotations
+
+import functools
 
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -9,11 +11,16 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 
-def head_revisions(migrations_dir: str) -> list[str]:
-    """The head revision ids of the migration scripts on disk."""
+@functools.lru_cache(maxsize=4)  # the scripts on disk don't change while a process runs
+def _heads(migrations_dir: str) -> tuple[str, ...]:
     config = Config()
     config.set_main_option("script_location", migrations_dir)
-    return sorted(ScriptDirectory.from_config(config).get_heads())
+    return tuple(sorted(ScriptDirectory.from_config(config).get_heads()))
+
+
+def head_revisions(migrations_dir: str) -> list[str]:
+    """The head revision ids of the migration scripts on disk."""
+    return list(_heads(migrations_dir))
 
 
 def check_health(engine: Engine, migrations_dir: str) -> dict:
@@ -29,3 +36,8 @@ def check_health(engine: Engine, migrations_dir: str) -> dict:
     at_head = current == heads
     return {"status": "ok" if at_head else "error", "database": "ok",
             "migrations": {"current": current, "head": heads, "at_head": at_head}}
+
+
+def check_live() -> dict:
+    """Liveness: this process answers; deliberately no database call."""
+    return {"status": "ok"}

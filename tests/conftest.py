@@ -110,7 +110,8 @@ def build_app(database_url: str, instance_dir: str, **overrides):
     from server import create_app
 
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-              "INSTANCE_DIR": instance_dir, "SECRET_KEY": "test-secret", **overrides}
+              "INSTANCE_DIR": instance_dir, "SECRET_KEY": "test-secret",
+              "RATELIMIT_ENABLED": False, **overrides}
     app = create_app(config)
     with app.app_context():
         upgrade()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.orm import Session
 
+from server.audit.reads import record_read
 from server.dispatch.scope import Caller, assigned_to, placed_with, sees_everything
 from server.errors import NotFound
 from server.models import Address, Case, Role, Visit
@@ -26,6 +27,13 @@ def get_visible_address(session: Session, caller: Caller, address_id: str) -> Ad
                                                  address_visible(caller)))
     if found is None:
         raise NotFound(f"no address {address_id!r}")
+    return found
+
+
+def read_address(session: Session, caller: Caller, address_id: str) -> Address:
+    """One address shown to a person, recorded in the audit trail (the caller commits)."""
+    found = get_visible_address(session, caller, address_id)
+    record_read(session, caller.user_id, "address", address_id)
     return found
 
 

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from server.addresses.geocoding import configured_geocoder, geocode_addresses, resolve_ids
 from server.addresses.manual import verify_address
-from server.addresses.queries import addresses_query, get_visible_address
+from server.addresses.queries import addresses_query, read_address
 from server.api.address_schemas import (
     AddressQuerySchema,
     AddressSchema,
@@ -62,8 +62,11 @@ class AddressById(MethodView):
     @roles(*Role.ALL)
     @blp.response(200, AddressSchema)
     def get(self, address_id):
-        """One address (agents: only where they are assigned a visit)."""
-        return get_visible_address(db.session, current_principal(), address_id)
+        """One address (agents: only where they are assigned a visit); the read is audited."""
+        with flask_uow() as uow:
+            address = read_address(uow.session, current_principal(), address_id)
+            uow.commit()
+            return address
 
 
 @blp.route("/<address_id>/verify")

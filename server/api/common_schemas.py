@@ -10,3 +10,7 @@ class ErrorSchema(Schema):
     status = fields.String(required=True)
     message = fields.String(required=True)
     errors = fields.Dict()
+
+
+# Money leaves as a decimal string ("500.00"), never a float; say so in the spec.
+MONEY = {"type": "string", "format": "decimal", "example": "500.00"}

@@ -17,6 +17,7 @@ from server.api.compliance_schemas import (
 )
 from server.api.pagination import paginate_select
 from server.api.security import current_principal, roles
+from server.dispatch.scope import visible_case_id
 from server.extensions import db
 from server.models import Role
 from server.rules import profiles as rule_profiles
@@ -60,7 +61,8 @@ class EffectiveProfile(MethodView):
     @blp.response(200, EffectiveSchema)
     def get(self, query):
         """The effective (strictest-merged) profile of a case, with the profiles it came from."""
-        return explain_effective(db.session, query["case_id"])
+        case_id = visible_case_id(db.session, current_principal(), query["case_id"])
+        return explain_effective(db.session, case_id)
 
 
 @blp.route("/profiles/<code>")

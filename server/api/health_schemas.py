@@ -14,3 +14,7 @@ class HealthSchema(Schema):
     database = fields.String()
     migrations = fields.Nested(MigrationsSchema)
     error = fields.String()
+
+
+class LiveSchema(Schema):
+    status = fields.String(metadata={"description": "always ok when the process answers"})

@@ -18,7 +18,8 @@ from server.api.pagination import paginate_select
 from server.api.security import current_principal, roles
 from server.errors import InvalidInput
 from server.extensions import db
-from server.imports import ImportRequest, get_import_run, import_cases, import_runs
+from server.imports import ImportRequest, import_cases, import_runs
+from server.imports.scope import get_visible_run, visible_runs
 from server.models import Role
 from server.unit_of_work import flask_uow
 
@@ -56,7 +57,8 @@ class Imports(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """List imports, newest first."""
-        return paginate_select(db.session, import_runs(), pagination_parameters)
+        stmt = visible_runs(import_runs(), current_principal())
+        return paginate_select(db.session, stmt, pagination_parameters)
 
 
 @blp.route("/<run_id>")
@@ -65,4 +67,4 @@ class ImportsById(MethodView):
     @blp.response(200, ImportRunSchema)
     def get(self, run_id):
         """One import's report, with its rejected rows."""
-        return get_import_run(db.session, run_id)
+        return get_visible_run(db.session, current_principal(), run_id)

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from server.api.common_schemas import MONEY
 from server.models import PromiseStatus
 
 
@@ -11,13 +12,13 @@ class PromiseSchema(Schema):
     account_id = fields.String()
     visit_id = fields.String(allow_none=True)
     user_id = fields.String(allow_none=True)
-    amount = fields.Decimal(as_string=True)
+    amount = fields.Decimal(as_string=True, metadata=MONEY)
     currency = fields.String()
     due_on = fields.Date()
     status = fields.String()
     status_changed_at = fields.DateTime(allow_none=True)
     superseded_by = fields.String(allow_none=True)
-    paid_amount = fields.Decimal(as_string=True)
+    paid_amount = fields.Decimal(as_string=True, metadata=MONEY)
     recorded_at = fields.DateTime()
 
 

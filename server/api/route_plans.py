@@ -55,6 +55,9 @@ class RoutePlans(MethodView):
 class MyRoute(MethodView):
     @roles(Role.AGENT)
     @blp.arguments(MyRouteQuerySchema, location="query")
+    @blp.doc(responses={"200": {"content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/RoutePlan"}},
+        GEOJSON: {"schema": {"type": "object"}}}}})
     @blp.response(200, RoutePlanSchema)
     def get(self, query):
         """The caller's own route of a day; ?format=geojson gives just the FeatureCollection."""

@@ -22,6 +22,7 @@ from server.api.sync_schemas import (
 )
 from server.errors_http import error_response
 from server.models import Role, utcnow
+from server.observability.http import count_push
 from server.sync.errors import SchemaTooOld
 from server.sync.push import PushContext
 from server.sync.scope import Who
@@ -78,6 +79,7 @@ class Push(MethodView):
                           current_principal().device_id, request.headers.get("Idempotency-Key"),
                           hashlib.sha256(raw).hexdigest())
             uow.commit()
+        count_push(answer)
         return answer
 
 

@@ -98,7 +98,7 @@ def read_json_body(data: bytes, content_encoding: str | None, max_bytes: int):
         raise TooLarge(f"the body exceeds {max_bytes} bytes")
     try:
         return json.loads(data)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise InvalidInput("the request body is not valid JSON", {"body": [str(exc)]}) from exc
 
 

@@ -9,6 +9,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from server.api.common_schemas import MONEY
 from server.compliance import Rule
 from server.models import VisitStatus
 
@@ -165,7 +166,7 @@ class WorkloadSchema(Schema):
     team_id = fields.String(allow_none=True)
     date = fields.Date()
     visits = fields.Integer()
-    outstanding = fields.Decimal(as_string=True)
+    outstanding = fields.Decimal(as_string=True, metadata=MONEY)
     capacity = fields.Integer()
     remaining = fields.Integer()
     overbooked = fields.Boolean()

@@ -17,7 +17,7 @@ from server.api.visit_schemas import (
     WorkloadSchema,
 )
 from server.dispatch.autoassign import AutoAssignRequest, auto_assign
-from server.dispatch.queries import get_visit_view, visits_page
+from server.dispatch.queries import read_visit, visits_page
 from server.dispatch.visits import create_visits, update_visit
 from server.dispatch.workload import workload
 from server.errors import InvalidInput
@@ -102,8 +102,11 @@ class VisitById(MethodView):
     @roles(*Role.ALL)
     @blp.response(200, VisitSchema)
     def get(self, visit_id):
-        """One visit (agents: only one they are assigned to)."""
-        return get_visit_view(db.session, current_principal(), visit_id)
+        """One visit (agents: only one they are assigned to); the read is audited."""
+        with flask_uow() as uow:
+            view = read_visit(uow.session, current_principal(), visit_id)
+            uow.commit()
+            return view
 
     @roles(*PLANNERS)
     @blp.arguments(VisitUpdateSchema)

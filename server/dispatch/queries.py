@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
+from server.audit.reads import record_read
 from server.dispatch.scope import Caller, assigned_to, visit_visible
 from server.errors import NotFound
 from server.models import Visit, VisitAssignee
@@ -61,6 +62,13 @@ def get_visible_visit(session: Session, caller: Caller, visit_id: str) -> Visit:
 def get_visit_view(session: Session, caller: Caller, visit_id: str) -> VisitView:
     """One visit the caller may see, with its assignees."""
     return as_views(session, [get_visible_visit(session, caller, visit_id)])[0]
+
+
+def read_visit(session: Session, caller: Caller, visit_id: str) -> VisitView:
+    """One visit shown to a person, recorded in the audit trail (the caller commits)."""
+    view = get_visit_view(session, caller, visit_id)
+    record_read(session, caller.user_id, "visit", visit_id)
+    return view
 
 
 def visits_query(caller: Caller, on: date | None = None, team_id: str | None = None,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, Select, exists, select, true
+from sqlalchemy.orm import Session
 
+from server.errors import NotFound
 from server.models import Case, Placement, Role, Visit, VisitAssignee
 
 
@@ -49,3 +51,10 @@ def visit_visible(caller: Caller) -> ColumnElement[bool]:
     if sees_everything(caller):
         return true()
     return Visit.case_id.in_(placed_with(caller.agency_id))
+
+
+def visible_case_id(session: Session, caller: Caller, case_id: str) -> str:
+    """The case id if the caller's agency may work the case; NotFound otherwise (no hint)."""
+    if session.scalar(select(Case.id).where(Case.id == case_id, case_visible(caller))) is None:
+        raise NotFound(f"no case {case_id!r}")
+    return case_id

@@ -8,6 +8,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from prometheus_client import start_http_server
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
@@ -31,9 +32,25 @@ def run_command():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    exporter = _serve_metrics(service, current_app.config)
     click.echo(f"scheduler {service.holder} started; waiting for the lease")
-    service.run()
+    try:
+        service.run()
+    finally:
+        if exporter is not None:
+            exporter.shutdown()
     click.echo("scheduler stopped")
+
+
+def _serve_metrics(service: SchedulerService, config):
+    """Serve the scheduler's metrics on SCHEDULER_METRICS_PORT (off when 0)."""
+    port = config.get("SCHEDULER_METRICS_PORT") or 0
+    if not port:
+        return None
+    server, _thread = start_http_server(port, config.get("SCHEDULER_METRICS_HOST", "127.0.0.1"),
+                                        registry=service.metrics.registry)
+    click.echo(f"scheduler metrics on port {port}")
+    return server
 
 
 @jobs_cli.command("run-once")

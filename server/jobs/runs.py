@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -10,14 +11,16 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from server.models import JobRun, JobRunStatus, utcnow
+from server.observability.metrics import JobMetrics
 
 log = logging.getLogger("doorstep.jobs")
 
 
 def run_job(session_factory: Callable[[], Session], name: str,
             work: Callable[[Session, datetime], dict], holder: str | None = None,
-            now: datetime | None = None) -> JobRun:
+            now: datetime | None = None, metrics: JobMetrics | None = None) -> JobRun:
     """Run `work` in its own unit of work and record how it went; failures are recorded too."""
+    started = time.perf_counter()
     with session_factory() as session:
         run = JobRun(name=name, holder=holder, started_at=utcnow())
         session.add(run)
@@ -40,6 +43,8 @@ def run_job(session_factory: Callable[[], Session], name: str,
         session.refresh(run)
         session.expunge(run)
     log.info("job %s %s %s", name, status, counts)
+    if metrics is not None:
+        metrics.observe_run(name, status == JobRunStatus.SUCCEEDED, time.perf_counter() - started)
     return run
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.jobs.leases import Lease
 from server.jobs.registry import JOBS, JobSettings, JobSpec
 from server.jobs.runs import run_job
+from server.observability.metrics import JobMetrics
 
 log = logging.getLogger("doorstep.scheduler")
 _SERVICES: dict[str, SchedulerService] = {}  # holder -> service, for `fire` to find its own
@@ -65,6 +66,7 @@ class SchedulerService:
         self.renew_every = renew_every or ttl.total_seconds() / 3
         self.scheduler: BackgroundScheduler | None = None
         self.stopping = threading.Event()
+        self.metrics = JobMetrics()  # its own registry: served by `flask jobs run`, if asked
 
     def step(self) -> bool:
         """One election round: take/renew the lease, start or stop the scheduler to match."""
@@ -79,6 +81,7 @@ class SchedulerService:
         elif not leader and self.scheduler is not None:
             log.warning("%s lost the scheduler lease", self.holder)
             self._stop_scheduler(wait=False)
+        self.metrics.leader.set(1 if leader else 0)
         return leader
 
     def run(self) -> None:
@@ -91,6 +94,7 @@ class SchedulerService:
         finally:
             self._stop_scheduler(wait=True)
             self.lease.release()
+            self.metrics.leader.set(0)
             _SERVICES.pop(self.holder, None)
 
     def stop(self) -> None:
@@ -103,7 +107,8 @@ class SchedulerService:
             log.warning("%s skipped job %s: not the leader", self.holder, name)
             return
         with self.app.app_context():
-            run_job(self.sessions, name, self.jobs[name].work(self.settings), self.holder)
+            run_job(self.sessions, name, self.jobs[name].work(self.settings), self.holder,
+                    metrics=self.metrics)
 
     def _start_scheduler(self) -> BackgroundScheduler:
         scheduler = BackgroundScheduler(

@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from server.audit.reads import record_pull
 from server.errors import InvalidInput
 from server.models import PushReceipt
 from server.sync.devices import resolve_device
@@ -24,9 +25,11 @@ def pull(session: Session, who: Who, query: dict, device_id: str | None,
     _check_migration(query.get("migration"))
     resolve_device(session, who.agent_id, device_id, token_device, who.now,
                    query["schema_version"])
-    return pull_changes(session, PullRequest(who, query["last_pulled_at"],
-                                             query["schema_version"], query.get("migration"),
-                                             query.get("limit")))
+    answer = pull_changes(session, PullRequest(who, query["last_pulled_at"],
+                                               query["schema_version"], query.get("migration"),
+                                               query.get("limit")))
+    record_pull(session, who.agent_id, device_id or token_device, answer["changes"])
+    return answer
 
 
 def _check_migration(migration: dict | None) -> None:

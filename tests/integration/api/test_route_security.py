@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from server.api.security import PUBLIC_ATTR, ROLES_ATTR, view_method
 
-PUBLIC_ROUTES = {("/api/v1/health", "GET"), ("/api/v1/auth/tokens", "POST")}
+PUBLIC_ROUTES = {("/api/v1/health", "GET"), ("/api/v1/health/live", "GET"),
+                 ("/api/v1/auth/tokens", "POST")}
 
 
 def _api_routes(app):

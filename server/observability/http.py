@@ -1,0 +1,75 @@
+"""The API's metrics: a latency hook on every request, sync push counts, GET /metrics."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Flask, Response, current_app, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy import func, select
+
+from server.errors import Unauthenticated
+from server.logging_setup import request_duration_s, route_of
+from server.observability.metrics import ApiMetrics, QuarantineCollector
+
+METRICS_KEY = "doorstep.metrics"
+EXPOSITION_KEY = "doorstep.metrics_exposition"
+
+
+def _open_quarantine_rows() -> dict[str, int]:
+    from server.extensions import db
+    from server.models.quarantine import QuarantinedRecord, QuarantineStatus
+
+    stmt = (select(QuarantinedRecord.table_name, func.count())
+            .where(QuarantinedRecord.status == QuarantineStatus.OPEN)
+            .group_by(QuarantinedRecord.table_name))
+    with db.engine.connect() as conn:
+        return {table: count for table, count in conn.execute(stmt)}
+
+
+def _observe(response):
+    seconds = request_duration_s()
+    if seconds is not None:
+        api_metrics().observe_request(route_of(), request.method, response.status_code, seconds)
+    return response
+
+
+def api_metrics() -> ApiMetrics:
+    """This app's metric families."""
+    return current_app.extensions[METRICS_KEY]
+
+
+def count_push(answer: dict) -> None:
+    """Count a committed sync push's applied and rejected rows."""
+    api_metrics().observe_push(answer)
+
+
+def metrics_view():
+    """Prometheus text exposition; with METRICS_TOKEN set, only for `Bearer <token>`."""
+    token = current_app.config.get("METRICS_TOKEN", "")
+    if token:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                                 token.encode()):
+            raise Unauthenticated("a valid metrics token is required")
+    body = generate_latest(current_app.extensions[EXPOSITION_KEY])
+    return Response(body, mimetype=None, content_type=CONTENT_TYPE_LATEST)
+
+
+def init_app(app: Flask) -> None:
+    """A fresh registry per app (test apps never clash); /metrics only when METRICS_ENABLED."""
+    registry = CollectorRegistry()
+    app.extensions[METRICS_KEY] = ApiMetrics(registry)
+    quarantine = QuarantineCollector(_open_quarantine_rows, app.config.get("METRICS_CACHE_S", 5))
+    registry.register(quarantine)
+    exposition = registry
+    if app.config.get("PROMETHEUS_MULTIPROC_DIR"):
+        # gunicorn workers write their samples to files there; any worker reads them all.
+        exposition = CollectorRegistry()
+        MultiProcessCollector(exposition, path=app.config["PROMETHEUS_MULTIPROC_DIR"])
+        exposition.register(quarantine)
+    app.extensions[EXPOSITION_KEY] = exposition
+    app.after_request(_observe)
+    if app.config.get("METRICS_ENABLED"):
+        app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])

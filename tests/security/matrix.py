@@ -1,0 +1,144 @@
+"""The reviewed table of who may call what, and how to call any operation of the spec.
+
+Every operation of /api/openapi.json must have a row here: a new route fails the matrix test
+until someone decides (and a reviewer agrees) which roles may use it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+AGENT, DISPATCHER, COMPLIANCE, ADMIN = "agent", "dispatcher", "compliance", "admin"
+ANONYMOUS = "anonymous"
+ALL = frozenset({AGENT, DISPATCHER, COMPLIANCE, ADMIN})
+PUBLIC = ALL | {ANONYMOUS}
+STAFF = frozenset({DISPATCHER, COMPLIANCE, ADMIN})
+PLANNERS = frozenset({DISPATCHER, ADMIN})
+OFFICERS = frozenset({COMPLIANCE, ADMIN})
+V1 = "/api/v1"
+
+ALLOWED: dict[tuple[str, str], frozenset] = {
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/health/live"): PUBLIC,
+    ("POST", "/auth/tokens"): PUBLIC,
+    ("DELETE", "/auth/tokens/current"): ALL,
+    ("GET", "/users"): STAFF,
+    ("POST", "/users"): frozenset({ADMIN}),
+    ("GET", "/users/me"): ALL,
+    ("GET", "/audit-events"): OFFICERS,
+    ("GET", "/imports"): STAFF,
+    ("POST", "/imports"): PLANNERS,
+    ("GET", "/imports/{run_id}"): STAFF,
+    ("GET", "/sync/pull"): frozenset({AGENT}),
+    ("POST", "/sync/push"): frozenset({AGENT}),
+    ("GET", "/attachments/{sha256}"): ALL,
+    ("PUT", "/attachments/{sha256}"): frozenset({AGENT}),
+    ("GET", "/quarantine"): PLANNERS,
+    ("GET", "/quarantine/{record_id}"): PLANNERS,
+    ("POST", "/quarantine/{record_id}/replay"): PLANNERS,
+    ("POST", "/quarantine/{record_id}/dismiss"): PLANNERS,
+    ("GET", "/devices"): PLANNERS,
+    ("POST", "/devices/{device_id}/revoke"): frozenset({ADMIN}),
+    ("GET", "/compliance/profiles"): STAFF,
+    ("POST", "/compliance/profiles"): OFFICERS,
+    ("GET", "/compliance/profiles/effective"): STAFF,
+    ("GET", "/compliance/profiles/{code}"): STAFF,
+    ("PUT", "/compliance/profiles/{code}"): OFFICERS,
+    ("GET", "/compliance/violations"): OFFICERS,
+    ("POST", "/compliance/violations/{violation_id}/review"): OFFICERS,
+    ("GET", "/promises"): ALL,
+    ("GET", "/promises/stats"): STAFF,
+    ("GET", "/follow-ups"): ALL,
+    ("POST", "/follow-ups/{follow_up_id}/complete"): ALL,
+    ("POST", "/follow-ups/{follow_up_id}/cancel"): STAFF,
+    ("POST", "/follow-ups/{follow_up_id}/visit"): PLANNERS,
+    ("GET", "/visits"): ALL,
+    ("POST", "/visits"): PLANNERS,
+    ("GET", "/visits/workload"): STAFF,
+    ("POST", "/visits/auto-assign"): PLANNERS,
+    ("GET", "/visits/{visit_id}"): ALL,
+    ("PATCH", "/visits/{visit_id}"): PLANNERS,
+    ("GET", "/addresses"): STAFF,
+    ("POST", "/addresses/geocode"): PLANNERS,
+    ("GET", "/addresses/{address_id}"): ALL,
+    ("POST", "/addresses/{address_id}/verify"): PLANNERS,
+    ("GET", "/route-plans"): STAFF,
+    ("POST", "/route-plans"): PLANNERS,
+    ("GET", "/me/route"): frozenset({AGENT}),
+}
+
+TODAY = date.today().isoformat()
+# Bodies that would succeed on the caller's own objects, so a 2xx is possible at all;
+# "{name}" is replaced by the victim's id of that name.
+BODIES: dict[tuple[str, str], dict] = {
+    ("POST", "/users"): {"username": "intruder", "password": "x" * 12, "role": "agent",
+                         "team": "{team}"},
+    ("POST", "/quarantine/{record_id}/replay"): {"payload": {"body": "fixed"}},
+    ("POST", "/quarantine/{record_id}/dismiss"): {"reason": "looked at it"},
+    ("POST", "/devices/{device_id}/revoke"): {"reason": "lost"},
+    ("PUT", "/compliance/profiles/{code}"): {"params": {"code": "{code}"}, "reason": "tighten"},
+    ("POST", "/compliance/violations/{violation_id}/review"): {"status": "reviewed",
+                                                               "note": "seen"},
+    ("POST", "/follow-ups/{follow_up_id}/complete"): {"resolution": "paid"},
+    ("POST", "/follow-ups/{follow_up_id}/cancel"): {"reason": "duplicate"},
+    ("POST", "/follow-ups/{follow_up_id}/visit"): {"on": TODAY},
+    ("POST", "/visits"): {"case_id": "{case_id}", "address_id": "{address_id}",
+                          "scheduled_on": TODAY},
+    ("POST", "/visits/auto-assign"): {"team": "{team}", "date": TODAY, "dry_run": True},
+    ("PATCH", "/visits/{visit_id}"): {"version": 1, "scheduled_on": TODAY},
+    ("POST", "/addresses/geocode"): {"address_ids": ["{address_id}"]},
+    ("POST", "/addresses/{address_id}/verify"): {"note": "seen it myself",
+                                                 "lat": 31.2, "lng": 121.4},
+    ("POST", "/route-plans"): {"date": TODAY, "team": "{team}"},
+    ("POST", "/imports"): [{"case_id": "C1"}],
+}
+QUERY_DEFAULTS = {"schema_version": 1, "date": TODAY, "from": TODAY,
+                  "to": (date.today() + timedelta(days=30)).isoformat()}
+
+
+def operations(spec: dict) -> list[tuple[str, str, dict]]:
+    """(METHOD, path without /api/v1, operation) for every operation, log-out last."""
+    ops = []
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                ops.append((method.upper(), path.removeprefix(V1), op))
+    return sorted(ops, key=lambda o: (o[:2] == ("DELETE", "/auth/tokens/current"), o[:2]))
+
+
+def _fill(value, ids: dict):
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids.get(value[1:-1], uuid.uuid4().hex)
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+def request_for(method: str, path: str, op: dict, ids: dict) -> dict:
+    """URL, query and body aimed at the victim's objects (unknown path names: a random id)."""
+    url = V1 + _fill_path(path, ids)
+    query = {}
+    for param in op.get("parameters", []):
+        if param["in"] != "query":
+            continue
+        name = param["name"]
+        if name in ids:
+            query[name] = ids[name]
+        elif param.get("required") and name in QUERY_DEFAULTS:
+            query[name] = QUERY_DEFAULTS[name]
+    kwargs = {"method": method, "query_string": query}
+    if method in {"POST", "PUT", "PATCH"}:
+        kwargs["json"] = _fill(BODIES.get((method, path), {}), ids)
+    return {"path": url, **kwargs}
+
+
+def _fill_path(path: str, ids: dict) -> str:
+    parts = []
+    for part in path.split("/"):
+        if part.startswith("{"):
+            part = str(ids.get(part[1:-1], uuid.uuid4().hex))
+        parts.append(part)
+    return "/".join(parts)
