@@ -24,8 +24,9 @@ from server.geo.address_states import (
     transition,
 )
 from server.geo.geocoders import DEFAULT_ACCURACY_M
-from server.geo.verification import FAR, VERIFIED, Fix, assess_check_in, propose_correction
+from server.geo.verification import FAR, VERIFIED, Fix, check_in_verdict, propose_correction
 from server.models import Address, AddressReport, CheckIn, Visit, VisitOutcome, utcnow
+from server.sync.bulk import in_values
 
 UNKNOWN_ACCURACY_M = 1e6  # a fix without an accuracy proves nothing ('inconclusive')
 REPORT_EVENTS = {"moved": AddressEvent.MOVED, "wrong": AddressEvent.WRONG_ADDRESS,
@@ -66,7 +67,8 @@ def _outcome_events(session: Session, ids: list[str]):
         return []
     rows = session.execute(select(Visit.address_id, VisitOutcome.code)
                            .join(Visit, Visit.id == VisitOutcome.visit_id)
-                           .where(VisitOutcome.id.in_(ids)).order_by(VisitOutcome.recorded_at))
+                           .where(in_values(session, VisitOutcome.id, ids))
+                           .order_by(VisitOutcome.recorded_at))
     return [(aid, event, None) for aid, code in rows
             if (event := event_for_outcome(code)) is not None]
 
@@ -75,8 +77,9 @@ def _report_events(session: Session, ids: list[str]):
     """(address id, event, reported point) for collectors' address reports."""
     if not ids:
         return []
-    reports = session.scalars(select(AddressReport).where(AddressReport.id.in_(ids))
-                              .order_by(AddressReport.recorded_at))
+    r = AddressReport
+    reports = session.execute(select(r.address_id, r.kind, r.lat, r.lng)
+                              .where(in_values(session, r.id, ids)).order_by(r.recorded_at))
     # A 'moved' report's point is where the debtor went, not where this address is.
     return [(r.address_id, REPORT_EVENTS.get(r.kind, AddressEvent.WRONG_ADDRESS),
              (r.lat, r.lng) if r.lat is not None and r.kind != "moved" else None)
@@ -104,23 +107,28 @@ def _check_in_events(session: Session, ids: list[str]):
     """(address id, event, proposed point) from check-ins: near ones first, then corrections."""
     if not ids:
         return []
-    rows = session.execute(select(CheckIn, Address).join(Visit, Visit.id == CheckIn.visit_id)
-                           .join(Address, Address.id == Visit.address_id)
-                           .where(CheckIn.id.in_(ids))).all()
-    near = sorted({a.id for c, a in rows if a.lat is not None and _verdict(a, c) == VERIFIED})
+    a, c = Address, CheckIn
+    rows = session.execute(select(a.id, a.lat, a.lng, a.accuracy_m, a.precision,
+                                  c.lat.label("c_lat"), c.lng.label("c_lng"),
+                                  c.accuracy_m.label("c_accuracy_m"))
+                           .join(Visit, Visit.id == c.visit_id)
+                           .join(a, a.id == Visit.address_id)
+                           .where(in_values(session, c.id, ids))).all()
+    verdicts = [(r, _verdict(r, r.c_lat, r.c_lng, r.c_accuracy_m)) for r in rows
+                if r.lat is not None]
+    near = sorted({r.id for r, verdict in verdicts if verdict == VERIFIED})
     out = [(aid, AddressEvent.CHECK_IN_NEAR, None) for aid in near]
-    doubtful = {a.id: a for c, a in rows if a.lat is not None and a.id not in near
-                and _verdict(a, c) == FAR}
+    doubtful = {r.id: r for r, verdict in verdicts if r.id not in near and verdict == FAR}
     if not doubtful:
         return out
     # Every check-in ever made at these addresses: one new far fix joins the older ones.
-    history = session.execute(select(CheckIn, Visit.address_id)
-                              .join(Visit, Visit.id == CheckIn.visit_id)
-                              .where(Visit.address_id.in_(list(doubtful)))).all()
+    history = session.execute(select(c.lat, c.lng, c.accuracy_m, c.visit_id, Visit.address_id)
+                              .join(Visit, Visit.id == c.visit_id)
+                              .where(in_values(session, Visit.address_id, doubtful))).all()
     fixes: dict[str, list[Fix]] = defaultdict(list)
-    for c, aid in history:
-        if _verdict(doubtful[aid], c) == FAR:
-            fixes[aid].append(Fix(c.lat, c.lng, _accuracy(c), c.visit_id))
+    for h in history:
+        if _verdict(doubtful[h.address_id], h.lat, h.lng, h.accuracy_m) == FAR:
+            fixes[h.address_id].append(Fix(h.lat, h.lng, _accuracy(h.accuracy_m), h.visit_id))
     for aid in sorted(fixes):
         correction = propose_correction(fixes[aid])
         if correction is not None:
@@ -128,11 +136,12 @@ def _check_in_events(session: Session, ids: list[str]):
     return out
 
 
-def _accuracy(check_in: CheckIn) -> float:
-    return check_in.accuracy_m if check_in.accuracy_m is not None else UNKNOWN_ACCURACY_M
+def _accuracy(accuracy_m: float | None) -> float:
+    return accuracy_m if accuracy_m is not None else UNKNOWN_ACCURACY_M
 
 
-def _verdict(address: Address, check_in: CheckIn) -> str:
+def _verdict(address, lat: float, lng: float, accuracy_m: float | None) -> str:
+    """A check-in at (lat, lng) judged against an address (row or object with lat, lng,
+    accuracy_m, precision)."""
     accuracy = address.accuracy_m or DEFAULT_ACCURACY_M.get(address.precision or "", 300.0)
-    return assess_check_in(address.lat, address.lng, accuracy, check_in.lat, check_in.lng,
-                           _accuracy(check_in)).verdict
+    return check_in_verdict(address.lat, address.lng, accuracy, lat, lng, _accuracy(accuracy_m))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .intervals import contains, intersect, normalize, subtract
@@ -60,11 +61,23 @@ def allowed_wall_intervals(
     daily_consents: Sequence[TimeWindow],
 ) -> list[tuple[datetime, datetime]]:
     """Return the allowed naive local intervals of `day`: not quiet, preferred, or agreed to."""
+    return list(_allowed_wall(tuple(profile.quiet_hours), day, tuple(preferences),
+                              tuple(daily_consents)))
+
+
+# Pure in its (hashable) arguments; a push judges thousands of check-ins on a few local days.
+@lru_cache(maxsize=4096)
+def _allowed_wall(
+    quiet_hours: tuple[TimeWindow, ...],
+    day: date,
+    preferences: tuple[TimeWindow, ...],
+    daily_consents: tuple[TimeWindow, ...],
+) -> tuple[tuple[datetime, datetime], ...]:
     whole = datetime.combine(day, time(0))
-    allowed = subtract([(whole, whole + timedelta(days=1))], _wall_pieces(profile.quiet_hours, day))
+    allowed = subtract([(whole, whole + timedelta(days=1))], _wall_pieces(quiet_hours, day))
     if preferences:
         allowed = intersect(allowed, _wall_pieces(preferences, day))
-    return normalize([*allowed, *_wall_pieces(daily_consents, day)])
+    return tuple(normalize([*allowed, *_wall_pieces(daily_consents, day)]))
 
 
 def _offset_segments(

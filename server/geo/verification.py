@@ -51,6 +51,29 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return geodesic((lat1, lng1), (lat2, lng2)).meters
 
 
+# A sphere of the mean radius is within 0.6 % of the WGS-84 geodesic at any distance; outside
+# that margin the sphere's answer to "within x metres?" is the geodesic's, at 1 % of the cost.
+_MEAN_RADIUS_M = 6_371_008.8
+_SPHERE_ERROR = 0.01
+
+
+def _sphere_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2)
+    return 2 * _MEAN_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def within_m(lat1: float, lng1: float, lat2: float, lng2: float, limit_m: float) -> bool:
+    """`distance_m(...) <= limit_m`, computing the geodesic only when the sphere can't tell."""
+    rough = _sphere_m(lat1, lng1, lat2, lng2)
+    if rough * (1 + _SPHERE_ERROR) <= limit_m:
+        return True
+    if rough * (1 - _SPHERE_ERROR) > limit_m:
+        return False
+    return distance_m(lat1, lng1, lat2, lng2) <= limit_m
+
+
 def allowed_distance_m(
     address_accuracy_m: float,
     checkin_accuracy_m: float,
@@ -82,6 +105,25 @@ def assess_check_in(
     return CheckInAssessment(verdict, round(distance, 1), allowed)
 
 
+def check_in_verdict(
+    address_lat: float,
+    address_lng: float,
+    address_accuracy_m: float,
+    checkin_lat: float,
+    checkin_lng: float,
+    checkin_accuracy_m: float,
+    radius_m: float = DEFAULT_RADIUS_M,
+    max_radius_m: float = MAX_RADIUS_M,
+    max_checkin_accuracy_m: float = MAX_CHECKIN_ACCURACY_M,
+) -> str:
+    """`assess_check_in(...).verdict` without the exact distance (bulk paths judge thousands)."""
+    if checkin_accuracy_m > max_checkin_accuracy_m:
+        return INCONCLUSIVE
+    allowed = allowed_distance_m(address_accuracy_m, checkin_accuracy_m, radius_m, max_radius_m)
+    return VERIFIED if within_m(address_lat, address_lng, checkin_lat, checkin_lng,
+                                allowed) else FAR
+
+
 def _centre(fixes: list[Fix]) -> tuple[float, float, float]:
     """Inverse-variance weighted mean of fixes and its own 1-sigma radius."""
     weights = [1.0 / max(f.accuracy_m, 5.0) ** 2 for f in fixes]
@@ -111,7 +153,7 @@ def propose_correction(
         return None
 
     def members(lat: float, lng: float) -> list[Fix]:
-        return [f for f in fixes if distance_m(lat, lng, f.lat, f.lng) <= cluster_radius_m]
+        return [f for f in fixes if within_m(lat, lng, f.lat, f.lng, cluster_radius_m)]
 
     best = max((members(f.lat, f.lng) for f in fixes), key=len)
     lat, lng, sigma = _centre(best)

@@ -14,6 +14,7 @@ from server.compliance import DEFAULT_CODE, SEEDED, Profile, merge_strictest
 from server.errors import NotFound
 from server.models import Case, Placement, RuleProfile
 from server.rules.profiles import Scope, profile_of
+from server.sync.bulk import in_values
 
 Combo = tuple[str, str, tuple[str, ...]]  # (jurisdiction, lender id, placed agency ids)
 
@@ -67,6 +68,14 @@ class ProfileResolver:
         agencies = placed_agencies(self.session, [case.id]).get(case.id, ())
         return self.merged(case.jurisdiction, case.lender_id, agencies)
 
+    def for_cases(self, cases: Iterable) -> dict[str, Profile]:
+        """The effective profile of each case (objects or rows with id, jurisdiction and
+        lender_id) by case id, with one query for all their placements."""
+        cases = list(cases)
+        placed = placed_agencies(self.session, [c.id for c in cases])
+        return {c.id: self.merged(c.jurisdiction, c.lender_id, placed.get(c.id, ()))
+                for c in cases}
+
     def _jurisdiction_part(self, code: str) -> Part:
         # A jurisdiction nobody stored falls back to its seeded profile, then to the default,
         # so a fresh database is never "unrestricted".
@@ -82,7 +91,7 @@ def placed_agencies(session: Session, case_ids: Iterable[str]) -> dict[str, tupl
     """The agencies each case is placed with now (placements not returned)."""
     ids = list(case_ids)
     stmt = select(Placement.case_id, Placement.agency_id).where(
-        Placement.case_id.in_(ids), Placement.returned_at.is_(None)
+        in_values(session, Placement.case_id, ids), Placement.returned_at.is_(None)
     )
     out: dict[str, set[str]] = defaultdict(set)
     for case_id, agency_id in session.execute(stmt):

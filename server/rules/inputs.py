@@ -3,6 +3,7 @@ collectors. Device times are corrected by the fact's own clock offset before the
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -18,9 +19,11 @@ from server.compliance import (
     DebtorFacts,
     TimeWindow,
 )
+from server.jobs.sql import chunks
 from server.models import Address, Case, OptOut, Party, User
 from server.models import Consent as ConsentRow
 from server.models import ContactAttempt as AttemptRow
+from server.sync.bulk import in_values
 
 DEFAULT_TZ = "Asia/Shanghai"
 _WRITTEN = {"signature", "written"}  # stored consent methods that count as written consent
@@ -44,34 +47,68 @@ def preferred_windows(raw: Iterable) -> tuple[TimeWindow, ...]:
     return tuple(out)
 
 
+def cease_channels_for(session: Session, party_ids: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Channels each party asked not to be contacted on (party-wide opt-outs still in force).
+
+    Parties without opt-outs are absent from the answer (read it with `.get(id, frozenset())`).
+    """
+    ids = list(set(party_ids))
+    if not ids:
+        return {}
+    found: dict[str, set[str]] = defaultdict(set)
+    for batch in chunks(ids):
+        for party_id, channel, reason in session.execute(
+            select(OptOut.party_id, OptOut.channel, OptOut.reason).where(
+                in_values(session, OptOut.party_id, batch),
+                OptOut.contact_point_id.is_(None),
+                OptOut.lifted_at.is_(None),
+            )
+        ):
+            found[party_id].add(ALL_CHANNELS if reason == "cease" or channel == "all" else channel)
+    return {party_id: frozenset(channels) for party_id, channels in found.items()}
+
+
 def cease_channels(session: Session, party_id: str) -> frozenset[str]:
     """Channels the party asked not to be contacted on (party-wide opt-outs still in force)."""
-    rows = session.execute(
-        select(OptOut.channel, OptOut.reason).where(
-            OptOut.party_id == party_id,
-            OptOut.contact_point_id.is_(None),
-            OptOut.lifted_at.is_(None),
-        )
-    )
-    return frozenset(
-        ALL_CHANNELS if reason == "cease" or channel == "all" else channel
-        for channel, reason in rows
+    return cease_channels_for(session, [party_id]).get(party_id, frozenset())
+
+
+def _debtor(case, party, cease: frozenset[str]) -> DebtorFacts:
+    """DebtorFacts from a case and its debtor (rows or objects with the same attribute names)."""
+    return DebtorFacts(
+        party_id=party.id,
+        vulnerable=party.vulnerable,
+        dispute_open=case.dispute_open,
+        attorney_represented=party.attorney_represented,
+        cease_channels=cease,
+        hold_until=party.hold_until,
+        hold_reason=party.hold_reason,
+        preferred_windows=preferred_windows(party.preferred_windows),
     )
 
 
 def debtor_facts(session: Session, case: Case) -> DebtorFacts:
     """What the rules need to know about the case's debtor."""
     party = session.get(Party, case.debtor_id)
-    return DebtorFacts(
-        party_id=party.id,
-        vulnerable=party.vulnerable,
-        dispute_open=case.dispute_open,
-        attorney_represented=party.attorney_represented,
-        cease_channels=cease_channels(session, party.id),
-        hold_until=party.hold_until,
-        hold_reason=party.hold_reason,
-        preferred_windows=preferred_windows(party.preferred_windows),
-    )
+    return _debtor(case, party, cease_channels(session, party.id))
+
+
+def debtor_facts_for(session: Session, cases: Iterable) -> dict[str, DebtorFacts]:
+    """`debtor_facts` of many cases (objects or rows with id, debtor_id, dispute_open) by case
+    id, in two queries."""
+    cases = list(cases)
+    party_ids = list({c.debtor_id for c in cases})
+    if not party_ids:
+        return {}
+    p = Party
+    parties = {}
+    for batch in chunks(party_ids):
+        parties.update((row.id, row) for row in session.execute(
+            select(p.id, p.vulnerable, p.attorney_represented, p.hold_until, p.hold_reason,
+                   p.preferred_windows).where(in_values(session, p.id, batch))))
+    cease = cease_channels_for(session, party_ids)
+    return {c.id: _debtor(c, parties[c.debtor_id], cease.get(c.debtor_id, frozenset()))
+            for c in cases}
 
 
 def address_facts(address: Address | None, default_tz: str = DEFAULT_TZ) -> AddressFacts:
@@ -87,9 +124,29 @@ def home_address(session: Session, party_id: str) -> Address | None:
     return session.scalar(stmt.order_by(Address.created_at, Address.id).limit(1))
 
 
+_CONSENT_COLUMNS = (ConsentRow.id, ConsentRow.party_id, ConsentRow.kind, ConsentRow.method,
+                    ConsentRow.granted_at, ConsentRow.withdrawn_at, ConsentRow.withdraws,
+                    ConsentRow.clock_offset_ms, ConsentRow.scope, ConsentRow.consent_text_id)
+
+
+def consents_for(session: Session, party_ids: Iterable[str]) -> dict[str, list[Consent]]:
+    """`consents_of` for many parties in one query: {party id: consents} (absent = none)."""
+    ids = list(set(party_ids))
+    rows: dict[str, list] = defaultdict(list)
+    for batch in chunks(ids):
+        for row in session.execute(select(*_CONSENT_COLUMNS).where(
+                in_values(session, ConsentRow.party_id, batch))):
+            rows[row.party_id].append(row)
+    return {party_id: _consents(party_rows) for party_id, party_rows in rows.items()}
+
+
 def consents_of(session: Session, party_id: str) -> list[Consent]:
     """The party's consents as the engine reads them; a withdrawal ends the consent it names."""
-    rows = list(session.scalars(select(ConsentRow).where(ConsentRow.party_id == party_id)))
+    return consents_for(session, [party_id]).get(party_id, [])
+
+
+def _consents(rows: list) -> list[Consent]:
+    """One party's consent rows as engine records; withdrawal rows end the consent they name."""
     withdrawn = {
         r.withdraws: corrected(r.granted_at, r.clock_offset_ms) for r in rows if r.withdraws
     }

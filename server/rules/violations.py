@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from server.audit import service as audit
 from server.compliance import Finding
 from server.errors import Conflict, NotFound
-from server.jobs.sql import insert_ignore
 from server.models import Violation, new_id, utcnow
+from server.sync.bulk import insert_rows
 
 REVIEW_STATUSES = ("reviewed", "dismissed")
 
@@ -35,24 +35,31 @@ def dedupe_key(rule: str, context: ViolationContext) -> str:
     return f"{rule}:{context.fact_table}:{context.fact_id}"
 
 
+def violation_row(finding: Finding, context: ViolationContext, now: datetime) -> dict:
+    """The stored form of one finding: an open violation with its dedupe key."""
+    return {
+        "id": new_id(), "rule": str(finding.rule), "severity": str(finding.severity),
+        "case_id": context.case_id, "visit_id": context.visit_id,
+        "user_id": context.user_id, "fact_table": context.fact_table,
+        "fact_id": context.fact_id, "message": finding.message[:500],
+        "detail": {**finding.to_dict()["details"], "profile": context.profile},
+        "detected_at": now, "status": "open", "dedupe_key": dedupe_key(finding.rule, context),
+    }
+
+
 def record_violations(
     session: Session, findings: Sequence[Finding], context: ViolationContext,
     now: datetime | None = None,
 ) -> int:
     """Store each finding as an open violation unless that rule was already flagged on the fact."""
     now = now or utcnow()
-    rows = [
-        {
-            "id": new_id(), "rule": str(f.rule), "severity": str(f.severity),
-            "case_id": context.case_id, "visit_id": context.visit_id,
-            "user_id": context.user_id, "fact_table": context.fact_table,
-            "fact_id": context.fact_id, "message": f.message[:500],
-            "detail": {**f.to_dict()["details"], "profile": context.profile},
-            "detected_at": now, "status": "open", "dedupe_key": dedupe_key(f.rule, context),
-        }
-        for f in findings
-    ]
-    return insert_ignore(session, Violation.__table__, rows)
+    return store_violations(session, [violation_row(f, context, now) for f in findings])
+
+
+def store_violations(session: Session, rows: Sequence[dict]) -> int:
+    """Insert `violation_row`s in one statement, skipping keys already flagged; count the new."""
+    return len(insert_rows(session, Violation.__table__, rows, ignore_conflicts=True,
+                           returning_ids=True, conflict=("dedupe_key",)))
 
 
 def violations_query(filters: dict) -> Select:
