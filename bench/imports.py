@@ -118,6 +118,20 @@ def throwaway_database(server_url: str, instance: str):
         admin.dispose()
 
 
+def _server_cpu(pid: int | None) -> float | None:
+    """CPU seconds a PostgreSQL backend has used (same machine only; None when unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _client_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _service_run(url: str, instance: str, path: Path) -> tuple[float, dict]:
     """Import the file through the service, as `flask import cases` does; time the feed too."""
     from server.extensions import db
@@ -125,28 +139,42 @@ def _service_run(url: str, instance: str, path: Path) -> tuple[float, dict]:
     from server.unit_of_work import flask_uow
 
     feed_seconds = 0.0
-    record_changes = upsert.record_changes
+    originals = {name: getattr(upsert, name) for name in ("record_changes", "record_from_select")}
 
-    def timed_record_changes(*args, **kwargs):
-        nonlocal feed_seconds
-        started = time.perf_counter()
-        record_changes(*args, **kwargs)
-        feed_seconds += time.perf_counter() - started
+    def timed(function):
+        def run(*args, **kwargs):
+            nonlocal feed_seconds
+            started = time.perf_counter()
+            function(*args, **kwargs)
+            feed_seconds += time.perf_counter() - started
+        return run
 
-    upsert.record_changes = timed_record_changes
+    for name, function in originals.items():
+        setattr(upsert, name, timed(function))
     try:
         with _app(url, instance).app_context():
-            started = time.perf_counter()
+            started, client = time.perf_counter(), _client_cpu()
             with path.open("rb") as stream, flask_uow() as uow:
+                pid = uow.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+                server = _server_cpu(pid)
                 run = import_cases(uow, ImportRequest(stream, path.name, "BENCH",
                                                       source="bench"))
                 counts = {"created": run.created_count, "updated": run.updated_count,
                           "unchanged": run.unchanged_count}
             seconds = time.perf_counter() - started
+            counts["client_cpu"] = _client_cpu() - client
+            after = _server_cpu(pid)
+            counts["server_cpu"] = None if server is None or after is None else after - server
             db.engine.dispose()
     finally:
-        upsert.record_changes = record_changes
+        for name, function in originals.items():
+            setattr(upsert, name, function)
     return seconds, counts | {"feed": feed_seconds}
+
+
+def _cpu(counts: dict) -> str:
+    server = counts.get("server_cpu")
+    return f"{counts['client_cpu']:.1f} / {'n/a' if server is None else f'{server:.1f}'}"
 
 
 def main() -> None:
@@ -166,18 +194,20 @@ def main() -> None:
             for label in ("first import", "re-import (same file)"):
                 seconds, counts = _service_run(service_url, work, path)
                 results.append(("import service", label, seconds, counts))
-                seconds, counts = baseline.load(raw_url, path, "BENCH")
+                client = _client_cpu()
+                seconds, counts = baseline.load(raw_url, path, "BENCH", _server_cpu)
+                counts["client_cpu"] = _client_cpu() - client
                 results.append(("raw psycopg COPY + upsert", label, seconds, counts))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\n### Case import: {args.rows:,} rows ({size_mb:.1f} MB CSV), PostgreSQL\n")
     print("| writer | run | seconds | rows/s | accounts created / updated / unchanged "
-          "| of which change feed (s) |")
-    print("|---|---|---|---|---|---|")
+          "| of which change feed (s) | CPU s: client / PostgreSQL backend |")
+    print("|---|---|---|---|---|---|---|")
     for writer, label, seconds, counts in results:
         feed = f"{counts['feed']:.1f}" if "feed" in counts else "n/a (no feed)"
         print(f"| {writer} | {label} | {seconds:.1f} | {args.rows / seconds:,.0f} | "
               f"{counts['created']:,} / {counts['updated']:,} / {counts['unchanged']:,} "
-              f"| {feed} |")
+              f"| {feed} | {_cpu(counts)} |")
     print(f"\npeak RSS of the benchmark process: {peak_mb:.0f} MB; load average before: "
           f"{load:.1f}, after: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
 

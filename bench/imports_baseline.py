@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -105,12 +106,17 @@ def _stage(path: Path) -> dict[str, list[tuple]]:
     return tables
 
 
-def load(url: str, path: Path, lender_code: str) -> tuple[float, dict]:
-    """Stage the file with COPY and upsert it in one transaction; (seconds, account counts)."""
+def load(url: str, path: Path, lender_code: str,
+         server_cpu: Callable[[int], float | None] = lambda pid: None) -> tuple[float, dict]:
+    """Stage the file with COPY and upsert it in one transaction; (seconds, account counts).
+
+    `server_cpu(pid)` reads the CPU seconds the PostgreSQL backend has used, for the counts.
+    """
     started = time.perf_counter()
     conninfo = url.replace("postgresql+psycopg://", "postgresql://")
     tables = _stage(path)
     with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+        cpu_before = server_cpu(conn.info.backend_pid)
         lender = cur.execute("SELECT id FROM agencies WHERE code = %s", (lender_code,)).fetchone()
         params = {"lender": lender[0]}
         cur.execute(STAGE)
@@ -124,7 +130,9 @@ def load(url: str, path: Path, lender_code: str) -> tuple[float, dict]:
         for statement in UPSERTS[2:]:
             cur.execute(statement, params)
         conn.commit()
+        cpu_after = server_cpu(conn.info.backend_pid)
     total = len(tables["s_acc"])
     counts = {"created": created, "updated": updated, "unchanged": total - created - updated,
-              "rejected": 0}
+              "rejected": 0, "server_cpu": None if cpu_before is None or cpu_after is None
+              else cpu_after - cpu_before}
     return time.perf_counter() - started, counts

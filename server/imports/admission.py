@@ -19,7 +19,7 @@ class FileState:
 
 
 def _facts(fields: dict) -> tuple:
-    return tuple(fields.get(name) for name in PARTY_FIELDS)
+    return tuple(map(fields.get, PARTY_FIELDS))
 
 
 def _party_conflicts(state: FileState, external_id: str, fields: dict, column: str) -> dict:

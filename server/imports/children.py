@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from server.imports.staging import new_ids
 from server.imports.upsert import Plan, fetch, insert_new, plan, write
-from server.models import Address, ContactPoint, PartyRelationship, Placement, Verification, new_id
+from server.models import Address, ContactPoint, PartyRelationship, Placement, Verification
 
 RELATIONSHIP_RULES = {"relationship": "replace", "debt_related": "replace"}
 
@@ -47,9 +48,9 @@ def _addresses(ctx, rows, ids, old_parties, touched) -> None:
                   Address.party_id, old_parties)
     new = _new(wanted, found, touched)
     insert_new(ctx.session, Address.__table__, [
-        {"id": new_id(), "party_id": party, "kind": kind, "raw_text": text,
+        {"id": row_id, "party_id": party, "kind": kind, "raw_text": text,
          "verification_state": Verification.UNVERIFIED}
-        for party, kind, text in new], ctx.report,
+        for row_id, (party, kind, text) in zip(new_ids(len(new)), new, strict=True)], ctx.report,
         len(wanted) - len(new))
 
 
@@ -67,9 +68,9 @@ def _contact_points(ctx, rows, ids, old_parties, touched) -> None:
                   ContactPoint.party_id, old_parties)
     new = _new(wanted, found, touched)
     insert_new(ctx.session, ContactPoint.__table__, [
-        {"id": new_id(), "party_id": party, "channel": channel, "value": value}
-        for party, channel, value in new], ctx.report,
-        len(wanted) - len(new))
+        {"id": row_id, "party_id": party, "channel": channel, "value": value}
+        for row_id, (party, channel, value) in zip(new_ids(len(new)), new, strict=True)],
+        ctx.report, len(wanted) - len(new))
 
 
 def _placements(ctx, rows, case_ids, old_cases, touched) -> None:
@@ -81,8 +82,8 @@ def _placements(ctx, rows, case_ids, old_cases, touched) -> None:
                   old_cases, Placement.returned_at.is_(None))
     new = _new(wanted, found, touched)
     insert_new(ctx.session, Placement.__table__, [
-        {"id": new_id(), "case_id": case, "agency_id": agency}
-        for case, agency in new], ctx.report,
+        {"id": row_id, "case_id": case, "agency_id": agency}
+        for row_id, (case, agency) in zip(new_ids(len(new)), new, strict=True)], ctx.report,
         len(wanted) - len(new))
 
 

@@ -15,6 +15,10 @@ REQUIRED_MESSAGE = "Missing data for required field."
 ADDRESS_COLUMNS = {"home_address": "home", "work_address": "work",
                    "registered_address": "registered", "mailing_address": "mailing"}
 LIST_COLUMNS = {"phones"} | {f"contact{n}_phone" for n in range(1, MAX_CONTACTS + 1)}
+CONTACT_COLUMNS = tuple(
+    (n, f"contact{n}_", tuple(f"contact{n}_{f}" for f in ("id", "name", "relationship", "phone",
+                                                         "debt_related")))
+    for n in range(1, MAX_CONTACTS + 1))
 
 
 @dataclass(slots=True)
@@ -55,6 +59,12 @@ class _Cells:
 
     def get(self, column: str, parse: Callable, required: bool = False):
         value = self.values.get(column)
+        if value.__class__ is str and value and not value.isspace():  # a filled CSV cell
+            try:
+                return parse(value)
+            except ValueError as exc:
+                self.errors.setdefault(column, []).append(str(exc))
+                return None
         if value is None or (isinstance(value, str) and not value.strip()) or value == []:
             if required:
                 self.errors.setdefault(column, []).append(REQUIRED_MESSAGE)
@@ -73,6 +83,9 @@ def _text(max_len: int) -> Callable[[object], str | None]:
     return lambda value: v.text(value, max_len)
 
 
+_TEXT_32, _TEXT_64, _TEXT_120, _TEXT_500 = _text(32), _text(64), _text(120), _text(500)
+
+
 def derived_party_id(debtor_id: str, name: str) -> str:
     """A stable external id for a related party the lender gave no id for: debtor + name."""
     return "rp-" + sha256(f"{debtor_id}\x1f{name}".encode()).hexdigest()[:32]
@@ -81,16 +94,16 @@ def derived_party_id(debtor_id: str, name: str) -> str:
 def validate_row(raw: RawRow, default_jurisdiction: str, as_of: date) -> ImportRow | dict:
     """The row as an ImportRow, or {column: [messages]} when anything in it is wrong."""
     cells = _Cells(raw)
-    ids = {c: cells.get(c, _text(64), required=True) for c in REQUIRED[:3]}
+    ids = {c: cells.get(c, _TEXT_64, required=True) for c in REQUIRED[:3]}
     jurisdiction = cells.get("jurisdiction", v.jurisdiction)
     debtor = _debtor(cells, jurisdiction or default_jurisdiction, as_of)
     account = _account(cells, as_of)
     addresses = [(kind, text) for column, kind in ADDRESS_COLUMNS.items()
-                 if (text := cells.get(column, _text(500)))]
+                 if (text := cells.get(column, _TEXT_500))]
     row = ImportRow(
         line=raw.line, case_id=ids["case_id"], account_id=ids["account_id"],
         debtor_id=ids["debtor_id"], debtor=debtor, account=account, jurisdiction=jurisdiction,
-        agency_code=cells.get("agency_code", _text(32)), addresses=addresses,
+        agency_code=cells.get("agency_code", _TEXT_32), addresses=addresses,
         phones=cells.get("phones", v.phones) or [],
         emails=cells.get("email", v.emails) or [],
         contacts=_contacts(cells, ids["debtor_id"]),
@@ -106,7 +119,7 @@ def _debtor(cells: _Cells, jurisdiction: str, as_of: date) -> dict:
     if birth_date is not None and birth_date > as_of:
         cells.errors.setdefault("birth_date", []).append("is in the future")
     return {
-        "full_name": cells.get("name", _text(120), required=True),
+        "full_name": cells.get("name", _TEXT_120, required=True),
         "national_id": national_id,
         "gender": cells.get("gender", v.gender) or sex,
         "birth_date": birth_date or born,
@@ -127,7 +140,7 @@ def _account(cells: _Cells, as_of: date) -> dict:
         due_since = as_of - timedelta(days=dpd)
     bucket = cells.get("bucket", v.bucket) or (v.bucket_for(dpd) if dpd is not None else None)
     return {
-        "product": cells.get("product", _text(32)),
+        "product": cells.get("product", _TEXT_32),
         "currency": cells.get("currency", v.currency),
         "principal": cells.get("principal", v.money, required=True),
         "outstanding": outstanding,
@@ -141,16 +154,14 @@ def _account(cells: _Cells, as_of: date) -> dict:
 def _contacts(cells: _Cells, debtor_id: str | None) -> list[Contact]:
     contacts: list[Contact] = []
     seen: dict[str, int] = {}
-    for n in range(1, MAX_CONTACTS + 1):
-        prefix = f"contact{n}_"
-        if not any(cells.values.get(prefix + f) not in (None, "", []) for f in
-                   ("id", "name", "relationship", "phone", "debt_related")):
+    for n, prefix, columns in CONTACT_COLUMNS:
+        if not any(cells.values.get(c) not in (None, "", []) for c in columns):
             continue
-        name = cells.get(prefix + "name", _text(120), required=True)
+        name = cells.get(prefix + "name", _TEXT_120, required=True)
         relationship = cells.get(prefix + "relationship", v.relationship) or "reference"
         debt_related = cells.get(prefix + "debt_related", v.flag)
         contact_phones = cells.get(prefix + "phone", v.phones) or []
-        external_id = cells.get(prefix + "id", _text(64))
+        external_id = cells.get(prefix + "id", _TEXT_64)
         if name is None or debtor_id is None:
             continue
         external_id = external_id or derived_party_id(debtor_id, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
@@ -13,7 +14,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from server.errors import InvalidInput, NotFound
-from server.imports.readers import CsvRows, JsonRows
+from server.imports.prefetch import ahead
+from server.imports.readers import CsvRows, JsonRows, RawRow
 from server.imports.report import Report
 from server.imports.rows import ImportRow, validate_row
 from server.imports.source import SourceInfo, detect, open_text, scan
@@ -99,20 +101,27 @@ def _import(session: Session, lender: Agency, info: SourceInfo, request: ImportR
         agencies = dict(session.execute(select(Agency.code, Agency.id)).all())
         ctx = Context(session, lender.id, lender.jurisdiction, agencies, report)
         as_of = request.as_of or datetime.now(LENDER_TIME_ZONE).date()
-        for chunk in _batches(rows, CHUNK_ROWS):
-            valid: list[ImportRow] = []
-            for raw in chunk:
-                result = validate_row(raw, lender.jurisdiction, as_of)
-                if isinstance(result, ImportRow):
-                    valid.append(result)
-                else:
-                    report.reject(raw.line, raw.values, result)
-            write_chunk(ctx, valid)
-            if request.progress:
-                request.progress(report.total, max(expected, report.total))
+        # The next chunk is read and validated while this one is written.
+        with closing(ahead(_validated(rows, lender.jurisdiction, as_of))) as chunks:
+            for chunk in chunks:
+                valid: list[ImportRow] = []
+                for raw, result in chunk:
+                    if isinstance(result, ImportRow):
+                        valid.append(result)
+                    else:
+                        report.reject(raw.line, raw.values, result)
+                write_chunk(ctx, valid)
+                if request.progress:
+                    request.progress(report.total, max(expected, report.total))
         report.ignored_columns = rows.ignored
     finally:
         text.detach()
+
+
+def _validated(rows: Iterable[RawRow], jurisdiction: str, as_of: date
+               ) -> Iterator[list[tuple[RawRow, ImportRow | dict]]]:
+    for chunk in _batches(rows, CHUNK_ROWS):
+        yield [(raw, validate_row(raw, jurisdiction, as_of)) for raw in chunk]
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

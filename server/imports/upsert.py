@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
-from sqlalchemy import Table, any_, bindparam, func, or_, select, text
+from sqlalchemy import Table, TableClause, any_, bindparam, cast, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from server.imports.report import Report
-from server.models import new_id, utcnow
-from server.sync.feed import FEED_TABLES, record_changes
+from server.imports.staging import KEY_SEPARATOR, joined_keys, new_ids, stage
+from server.models import utcnow
+from server.sync.feed import FEED_TABLES, record_changes, record_from_select
 
-_PG = postgresql.dialect()
 IN_CHUNK = 5000  # keys per IN (...) list, well under SQLite's 32,766 parameters
 
 # How an import changes an existing value: "replace" it, "coalesce" (a blank never erases),
@@ -46,22 +46,29 @@ def plan(wanted: dict[Hashable, tuple[dict, int]], existing: dict[Hashable, obje
          rules: Rules, defaults: dict | None = None) -> Plan:
     """Compare wanted records (key -> (values, line)) with existing rows (key -> row)."""
     out = Plan()
+    fresh = iter(new_ids(sum(1 for key in wanted if key not in existing)))
+    columns, kinds = tuple(rules), tuple(rules.values())
+    old_values = attrgetter(*columns) if len(columns) > 1 else (
+        lambda row: (getattr(row, columns[0]),))
     for key, (values, line) in wanted.items():
         old = existing.get(key)
         if old is None:
-            row_id = new_id()
+            row_id = next(fresh)
             out.created.add(key)
             filled = {k: d for k, d in (defaults or {}).items() if values.get(k) is None}
             out.records.append({**values, **filled, "id": row_id})
-        elif any(_differs(rule, values.get(col), getattr(old, col)) for col, rule in rules.items()):
+        else:
+            new, was = tuple(map(values.get, columns)), old_values(old)
+            # Equal values change nothing under any rule: the common case of a re-import.
+            if new == was or not any(map(_differs, kinds, new, was)):
+                out.ids[key] = old.id
+                out.unchanged += 1
+                continue
             row_id = old.id
             # NOT NULL is checked on the proposed row before ON CONFLICT: carry blanks over.
-            kept = {col: getattr(old, col) for col in rules if values.get(col) is None}
+            kept = {col: prev for col, value, prev in zip(columns, new, was, strict=True)
+                    if value is None}
             out.records.append({**values, **kept, "id": row_id})
-        else:
-            out.ids[key] = old.id
-            out.unchanged += 1
-            continue
         out.ids[key] = row_id
         out.lines.add(line)
     return out
@@ -76,11 +83,8 @@ def write(session: Session, table: Table, result: Plan, conflict: tuple[str, ...
     if not result.records:
         return
     records = result.records
-    if "updated_at" in table.c:
-        now = utcnow()
-        records = [{**record, "updated_at": now} for record in records]
-    _insert(session, table, records, conflict, rules)
-    _feed(session, table, (record["id"] for record in records))
+    now = {"updated_at": utcnow()} if "updated_at" in table.c else {}
+    _feed(session, table, _insert(session, table, records, now, conflict, rules), records)
 
 
 def insert_new(session: Session, table: Table, records: list[dict], report: Report,
@@ -89,18 +93,27 @@ def insert_new(session: Session, table: Table, records: list[dict], report: Repo
     report.table(table.name, "created", len(records))
     report.table(table.name, "unchanged", unchanged)
     if records:
-        _insert(session, table, records)
-        _feed(session, table, (record["id"] for record in records))
+        _feed(session, table, _insert(session, table, records), records)
 
 
-def _insert(session: Session, table: Table, records: list[dict], conflict: tuple[str, ...] = (),
-            rules: Rules | None = None) -> None:
+def _insert(session: Session, table: Table, records: list[dict], same: dict | None = None,
+            conflict: tuple[str, ...] = (), rules: Rules | None = None) -> TableClause | None:
+    """Write the records, with `same` values for every one of them.
+
+    On PostgreSQL through a COPY-filled staging table, which is returned; values shared by every
+    record (`same`, Python-side column defaults) are parameters of the INSERT, not copied rows.
+    """
     postgres = session.get_bind().dialect.name == "postgresql"
     stmt = (postgresql if postgres else sqlite).insert(table)
+    same = same or {}
     if postgres:
-        records = _complete(table, records)
-        stmt = stmt.from_select(list(records[0]), _unnest(table, records),
+        same = _defaults(table, records[0].keys() | same.keys()) | same
+        staged = stage(session, table, records)
+        shared = [literal(value, table.c[name].type).label(name) for name, value in same.items()]
+        stmt = stmt.from_select([*staged.c.keys(), *same], select(*staged.c, *shared),
                                 include_defaults=False)
+    elif same:
+        records = [{**same, **record} for record in records]
     if conflict:
         set_ = {col: _merged(rule, stmt.excluded[col], table.c[col])
                 for col, rule in (rules or {}).items()}
@@ -109,32 +122,16 @@ def _insert(session: Session, table: Table, records: list[dict], conflict: tuple
         stmt = stmt.on_conflict_do_update(index_elements=list(conflict), set_=set_)
     if postgres:
         session.connection().execute(stmt)
-    else:
-        # RETURNING makes SQLAlchemy send multi-row VALUES instead of one row per call.
-        session.connection().execute(stmt.returning(table.c.id), records).all()
+        return staged
+    # RETURNING makes SQLAlchemy send multi-row VALUES instead of one row per call.
+    session.connection().execute(stmt.returning(table.c.id), records).all()
+    return None
 
 
-def _complete(table: Table, records: list[dict]) -> list[dict]:
-    """Give columns with a Python-side default a value, as Core would for a plain INSERT."""
-    given = records[0].keys()
-    defaults = {c.name: c.default.arg if c.default.is_scalar else c.default.arg(None)
-                for c in table.c if c.name not in given and c.default is not None}
-    return [{**defaults, **record} for record in records] if defaults else records
-
-
-def _unnest(table: Table, records: list[dict]):
-    """SELECT * FROM unnest(one array per column): one parameter per column, not per value."""
-    names = list(records[0])
-    casts = ", ".join(f"CAST(:p{i} AS {table.c[name].type.compile(dialect=_PG)}[])"
-                      for i, name in enumerate(names))
-    params = {f"p{i}": [_plain(record[name]) for record in records]
-              for i, name in enumerate(names)}
-    return text(f"SELECT * FROM unnest({casts})").bindparams(**params).columns(
-        *(table.c[name] for name in names))
-
-
-def _plain(value):
-    return json.dumps(value) if isinstance(value, list | dict) else value
+def _defaults(table: Table, given) -> dict:
+    """Values for columns with a Python-side default, once per batch (as Core gives a batch)."""
+    return {c.name: c.default.arg if c.default.is_scalar else c.default.arg(None)
+            for c in table.c if c.name not in given and c.default is not None}
 
 
 def _merged(rule: str, new, old):
@@ -145,9 +142,15 @@ def _merged(rule: str, new, old):
     return new
 
 
-def _feed(session: Session, table: Table, ids: Iterable[str]) -> None:
-    if table.name in FEED_TABLES:
-        record_changes(session, table.name, list(ids))
+def _feed(session: Session, table: Table, staged: TableClause | None,
+          records: list[dict]) -> None:
+    if table.name not in FEED_TABLES:
+        return
+    if staged is None:
+        record_changes(session, table.name, [record["id"] for record in records])
+    else:
+        # In id order: the feed's (table_name, row_id) index then fills page by page.
+        record_from_select(session, table.name, f'SELECT id FROM "{staged.name}" ORDER BY id')
 
 
 def fetch(session: Session, columns: list, key_column, keys: Iterable, *where) -> list:
@@ -156,10 +159,15 @@ def fetch(session: Session, columns: list, key_column, keys: Iterable, *where) -
     if not keys:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        matches = [key_column == any_(bindparam("keys", keys, type_=ARRAY(key_column.type)))]
+        # One string split server-side: an array parameter is quoted element by element.
+        joined = joined_keys(keys)
+        array = (bindparam("keys", keys, type_=ARRAY(key_column.type)) if joined is None else
+                 cast(func.string_to_array(joined, KEY_SEPARATOR), ARRAY(key_column.type)))
+        matches = [key_column == any_(array)]
     else:
         matches = [key_column.in_(keys[i:i + IN_CHUNK]) for i in range(0, len(keys), IN_CHUNK)]
     found = []
     for match in matches:
-        found.extend(session.execute(select(*columns).where(match, *where)).all())
+        # Core, not the ORM: plain rows, and nothing to autoflush during an import.
+        found.extend(session.connection().execute(select(*columns).where(match, *where)).all())
     return found

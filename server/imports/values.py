@@ -10,7 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 MAX_MONEY = Decimal("999999999999.99")  # Numeric(14, 2)
 MAX_DPD = 36_500
 _CENT = Decimal("0.01")
-_SPACES = re.compile(r"[\s\u3000]+")
+_LIST_SEPARATORS = re.compile(r"[;；,，/、]")
+_EMAIL_SEPARATORS = re.compile(r"[;；]")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _PHONE_JUNK = re.compile(r"[\s\-()（）\u3000]")
@@ -45,7 +46,7 @@ def text(value: object, max_len: int) -> str | None:
     """Trimmed text with inner whitespace collapsed; None when blank."""
     if value is None:
         return None
-    cleaned = _SPACES.sub(" ", str(value)).strip()
+    cleaned = " ".join(str(value).split())  # str.split() splits on exactly what \s matches
     if not cleaned:
         return None
     if len(cleaned) > max_len:
@@ -128,6 +129,8 @@ def gender(value: object) -> str | None:
 def phone(value: object) -> str:
     """A phone number normalised to digits: CN mobiles/landlines without +86, others E.164."""
     raw = str(value)
+    if len(raw) == 11 and raw.isdecimal() and raw[0] == "1" and raw[1] in "3456789":
+        return raw  # already a plain CN mobile number, the common case
     if "e+" in raw.lower():
         raise ValueError(f"{raw!r} was turned into a number by Excel; format the column as text")
     digits = _PHONE_JUNK.sub("", raw).replace("＋", "+")
@@ -143,7 +146,7 @@ def phone(value: object) -> str:
 
 def phones(value: object) -> list[str]:
     """Several phone numbers separated by ; (or ；, ,, /); a list in JSON."""
-    items = value if isinstance(value, list) else re.split(r"[;；,，/、]", str(value))
+    items = value if isinstance(value, list) else _LIST_SEPARATORS.split(str(value))
     return list(dict.fromkeys(phone(item) for item in items if str(item).strip()))
 
 
@@ -157,7 +160,7 @@ def email(value: object) -> str:
 
 def emails(value: object) -> list[str]:
     """Several e-mail addresses separated by ;."""
-    items = value if isinstance(value, list) else re.split(r"[;；]", str(value))
+    items = value if isinstance(value, list) else _EMAIL_SEPARATORS.split(str(value))
     return list(dict.fromkeys(email(item) for item in items if str(item).strip()))
 
 

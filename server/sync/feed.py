@@ -58,6 +58,23 @@ def record_many(session: Session, ids_by_table: dict[str, Iterable[str]], op: st
     session.connection().execute(stmt, rows)
 
 
+def record_from_select(session: Session, table: str, id_query: str, op: str = "upsert"):
+    """Note the rows of `table` whose ids a SQL query selects, without shipping the ids.
+
+    For bulk writers that staged their rows in the database (imports): the ids never travel
+    as a parameter. `id_query` is trusted SQL selecting one column.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        ids = session.connection().exec_driver_sql(id_query).scalars().all()
+        record_changes(session, table, ids, op)
+        return
+    session.connection().exec_driver_sql(
+        "INSERT INTO sync_changes (txid, table_name, row_id, op, changed_at)"
+        " SELECT pg_current_xact_id()::text::bigint, %s, q.id, %s, %s"
+        f" FROM ({id_query}) AS q(id)",
+        (table, op, utcnow()))
+
+
 def _note_flushed_rows(session: Session, flush_context) -> None:
     pending: dict[tuple[str, str], list[str]] = {}
     for op, objects in (("upsert", session.new), ("upsert", session.dirty),

@@ -138,6 +138,15 @@ def test_a_dry_run_counts_everything_and_writes_nothing(app_ctx):
     assert db.session.scalar(select(SyncChange.seq)) is None
 
 
+def test_an_import_after_a_dry_run_writes_what_the_dry_run_counted(app_ctx):
+    make_lender()
+    dry = run_import(THREE, dry_run=True)
+    real = run_import(THREE)
+    assert real.report["counts"] == dry.report["counts"]
+    assert real.report["tables"] == dry.report["tables"]
+    assert counts()["accounts"] == 3 and counts()["addresses"] == 4
+
+
 def test_imported_rows_are_noted_in_the_change_feed(app_ctx):
     make_lender()
     run_import(THREE)
