@@ -29,7 +29,8 @@ from bench.loadlib.day import DAY_MINUTES, Board, Clock, Dispatcher, DispatchSta
 from bench.loadlib.serve import Gunicorn
 from bench.loadlib.timing import Recorder, by_endpoint, by_phase
 from bench.loadlib.verify import Check, db_now, http_errors, verify
-from bench.loadlib.world import build_world, flask_env, throwaway_database
+from bench.loadlib.world import build_world, flask_env
+from bench.pgdb import throwaway_database
 
 # All phones share 127.0.0.1, so the per-IP login limit (30/min, meant for one client) would
 # throttle the morning log-ins; every other limit stays at its production value.
@@ -71,7 +72,7 @@ def run(options: Options, log=print) -> Report:
     if not server_url.startswith(("postgres://", "postgresql")):
         raise SystemExit("bench.load needs TEST_DATABASE_URL or DATABASE_URL (PostgreSQL)")
     with tempfile.TemporaryDirectory(prefix="doorstep-load-") as scratch, \
-            throwaway_database(server_url) as database_url:
+            throwaway_database(server_url, "doorstep_load") as database_url:
         work = Path(options.keep_dir or scratch)
         work.mkdir(parents=True, exist_ok=True)
         env = flask_env(database_url, work / "instance", RATELIMIT_LOGIN_IP=LOGIN_IP_LIMIT)

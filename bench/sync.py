@@ -11,15 +11,14 @@ import json
 import os
 import statistics
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import psycopg
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
+from bench.pgdb import throwaway_database
 from server.config import normalise_database_url
 from server.models import (
     Account,
@@ -46,21 +45,6 @@ FACT_COLUMNS = {
     "visit_outcomes": ("id", "visit_id", "code", "discussed_debt", "recording_made", "note",
                        "recorded_at"),
 }
-
-
-@contextmanager
-def throwaway_database(server_url: str):
-    url = make_url(normalise_database_url(server_url))
-    name = f"doorstep_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(session, visits: int) -> tuple[str, list[str]]:

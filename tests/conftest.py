@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import uuid
-from contextlib import contextmanager
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.pgdb import throwaway_database as throwaway_pg_database
 from server.config import normalise_database_url
 
 BACKENDS = ("sqlite", "postgresql")
@@ -49,22 +48,6 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("!", "POSTGRESQL HALF OF THE SUITE WAS SKIPPED", red=True)
         terminalreporter.write_line(_pg_state.get("reason", ""), red=True)
         terminalreporter.write_line("Set TEST_DATABASE_URL=postgresql://… to run it.", red=True)
-
-
-@contextmanager
-def throwaway_pg_database(server_url: str, prefix: str = "doorstep_t"):
-    """Create a uniquely named database on the server, yield its URL, drop it afterwards."""
-    server = make_url(server_url)
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -13,14 +13,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from server.config import normalise_database_url
@@ -48,22 +45,6 @@ class World:
     dispatchers: dict[str, str] = field(default_factory=dict)  # agency id -> username
     extra_pairs: int = 0
     debtors: int = 0
-
-
-@contextmanager
-def throwaway_database(server_url: str, prefix: str = "doorstep_load"):
-    """CREATE a uniquely named database on the server; DROP it (WITH FORCE) afterwards."""
-    url = make_url(normalise_database_url(server_url))
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def flask_env(database_url: str, instance: Path, **extra: str) -> dict:

@@ -14,14 +14,13 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from bench.pgdb import throwaway_database
 from tests.support.factories import PASSWORD
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,15 +38,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def served_database(pg_database_url):
     """An empty PostgreSQL database of its own, dropped afterwards."""
-    server_url = make_url(pg_database_url)
-    name = f"doorstep_s_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server_url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_database(pg_database_url, "doorstep_s") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
