@@ -16,7 +16,9 @@ from itertools import combinations
 
 import numpy as np
 
-EARTH_RADIUS_KM = 6371.0088
+from server.geo.coords import haversine_m as great_circle_m
+from server.routing.matrix import haversine_m
+
 NO_CAPACITY = "no capacity"
 NO_PAIR = "no collector pair available"
 
@@ -71,14 +73,6 @@ class Plan:
     pairs: list[tuple[str, str]] = field(default_factory=list)
 
 
-def haversine_km(lat1, lng1, lat2, lng2) -> np.ndarray:
-    """Great-circle distances (km), broadcasting over numpy arrays."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lng2) - np.asarray(lng1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def _base(c: Crew, fallback: tuple[float, float] | None) -> tuple[float, float] | None:
     return (c.lat, c.lng) if c.lat is not None and c.lng is not None else fallback
 
@@ -87,7 +81,7 @@ def pair_up(crew: Sequence[Crew], fallback=None) -> list[tuple[str, str]]:
     """A stable pairing: closest bases first (unknown bases last), ties by ids."""
     def gap(a: Crew, b: Crew) -> float:
         pa, pb = _base(a, fallback), _base(b, fallback)
-        return float(haversine_km(*pa, *pb)) if pa and pb else float("inf")
+        return great_circle_m(*pa, *pb) / 1000 if pa and pb else float("inf")
 
     ranked = sorted((gap(a, b), *sorted((a.id, b.id))) for a, b in combinations(crew, 2))
     taken: set[str] = set()
@@ -149,8 +143,6 @@ def _distances(jobs: Sequence[Job], crew: Sequence[Crew], fallback) -> np.ndarra
         return np.zeros((len(jobs), len(crew)))
     bases = [_base(c, fallback) for c in crew]
     known = np.array([b is not None for b in bases])
-    lat = np.array([b[0] if b else 0.0 for b in bases])
-    lng = np.array([b[1] if b else 0.0 for b in bases])
-    jl = np.array([[j.lat] for j in jobs])
-    jg = np.array([[j.lng] for j in jobs])
-    return np.where(known, haversine_km(jl, jg, lat, lng), 0.0)
+    points = np.array([b if b else (0.0, 0.0) for b in bases])
+    km = haversine_m(np.array([(j.lat, j.lng) for j in jobs]), points) / 1000
+    return np.where(known, km, 0.0)

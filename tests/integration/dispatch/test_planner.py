@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from server.dispatch.planner import NO_CAPACITY, Crew, Job, haversine_km, pair_up, plan
+from server.dispatch.planner import NO_CAPACITY, Crew, Job, pair_up, plan
 
 
 def job(vid, lat=31.2, lng=121.4, need=1, amount=1000.0, rank=0):
     return Job(vid, f"case-{vid}", lat, lng, need, amount, (rank, vid))
-
-
-def test_haversine_matches_a_known_distance():
-    # People's Square to the Oriental Pearl Tower: about 2.7 km
-    assert 2.5 < float(haversine_km(31.2304, 121.4737, 31.2397, 121.4998)) < 2.9
 
 
 def test_pairs_are_the_closest_bases_and_do_not_depend_on_input_order():
