@@ -6,6 +6,7 @@ import os
 
 import pytest
 from argon2 import PasswordHasher
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -86,6 +87,17 @@ def fast_password_hashing():
     passwords._hasher = original
 
 
+class ClosingClient(FlaskClient):
+    """A test client that closes every response, as a WSGI server does after sending it.
+
+    Werkzeug's client leaves an unbuffered response open, so `call_on_close` hooks (the fact
+    effects a push leaves for after its answer) would never run in tests.
+    """
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 def build_app(database_url: str, instance_dir: str, **overrides):
     """An app on the given database, migrated to head."""
     from flask_migrate import upgrade
@@ -96,6 +108,7 @@ def build_app(database_url: str, instance_dir: str, **overrides):
               "INSTANCE_DIR": instance_dir, "SECRET_KEY": "test-secret",
               "RATELIMIT_ENABLED": False, **overrides}
     app = create_app(config)
+    app.test_client_class = ClosingClient
     with app.app_context():
         upgrade()
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import create_engine, text
@@ -10,6 +12,7 @@ from bench.loadlib.day import DispatchStats, PhoneResult
 from bench.loadlib.timing import Sample
 from client_stub.client import FACT_TABLES
 from server.config import normalise_database_url
+from server.sync.deferred import MAX_ATTEMPTS, run_fact_effects
 
 # Answers that are part of the protocol, not errors: the dispatcher's stale version (409,
 # read again) and rule findings (422, sent again with overrides).
@@ -46,11 +49,46 @@ def db_now(database_url: str):
         engine.dispose()
 
 
+def settle_effects(database_url: str, wait_s: float = 15.0) -> dict:
+    """Let the workers' post-push drains finish, then sweep what is left as the scheduler would.
+
+    Ledger, address evidence and compliance flags follow a push (server/sync/deferred.py);
+    a worker killed between a push's commit and its drain leaves them for the `fact_effects`
+    job, which is what the sweep here stands for.
+    """
+    engine = create_engine(normalise_database_url(database_url))
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            with engine.connect() as conn:
+                waiting = conn.execute(text("SELECT count(*) FROM sync_fact_effects "
+                                            "WHERE attempts < :n"),
+                                       {"n": MAX_ATTEMPTS}).scalar_one()
+            if not waiting or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+    if not waiting:
+        return {"left_to_sweep": 0}
+    from server import create_app
+    from server.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+                      "SECRET_KEY": "verify", "INSTANCE_DIR": tempfile.mkdtemp()})
+    with app.app_context():
+        counts = run_fact_effects(db.session, rounds=1000)
+        db.session.commit()
+        db.engine.dispose()
+    return {"left_to_sweep": waiting, **counts}
+
+
 def verify(database_url: str, since, phones: list[PhoneResult], samples: list[Sample],
            dispatch: DispatchStats, moves: list[dict], server_problems: list[str],
            server_exit: int | None) -> tuple[list[Check], dict]:
     created: dict[str, dict[str, str]] = {t: {} for t in FACT_TABLES}  # table -> id -> device
     reused = 0
+    settle_effects(database_url)
     for phone in phones:
         for table, ids in phone.created.items():
             for fact_id in ids:

@@ -3,6 +3,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from server.api.fact_effects import drain_after_response
 from server.api.pagination import paginate_select
 from server.api.quarantine_schemas import (
     DismissSchema,
@@ -55,6 +56,7 @@ class QuarantineReplay(MethodView):
     @blp.response(200, QuarantinedRecordSchema)
     def post(self, body, record_id):
         """Apply a fixed row through the push path, for the agent who sent it."""
+        drain_after_response()  # the replayed fact's compliance flags, once answered
         with flask_uow() as uow:
             record = review.replay(uow.session, _reviewer(), record_id, body["payload"],
                                    utcnow(), body.get("note"))

@@ -11,6 +11,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from server.api.fact_effects import drain_after_response
 from server.api.security import current_principal, roles
 from server.api.sync_schemas import (
     PullQuerySchema,
@@ -23,6 +24,7 @@ from server.api.sync_schemas import (
 from server.errors_http import error_response
 from server.models import Role, utcnow
 from server.observability.http import count_push
+from server.sync.deferred import EFFECT_TABLES
 from server.sync.errors import SchemaTooOld
 from server.sync.push import PushContext
 from server.sync.scope import Who
@@ -80,6 +82,8 @@ class Push(MethodView):
                           hashlib.sha256(raw).hexdigest())
             uow.commit()
         count_push(answer)
+        if answer["applied"].keys() & set(EFFECT_TABLES):
+            drain_after_response()
         return answer
 
 

@@ -22,6 +22,7 @@ from server.followups.revisits import schedule_revisits
 from server.jobs.accounts import recompute_dpd
 from server.promises.monitor import run_promise_monitor
 from server.rules.retention import purge_expired_cases
+from server.sync.deferred import run_fact_effects
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,10 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s, now, cfg: recompute_dpd(s, cfg.today(now)),
             "cron", {"hour": 0, "minute": 30}, DAY_GRACE,
             "days past due and bucket from due_since"),
+    JobSpec("fact_effects",
+            lambda s, now, cfg: run_fact_effects(s, now),
+            "interval", {"seconds": 30}, 30,
+            "compliance flags and address evidence of pushed facts a worker left undone"),
     JobSpec("retention_purge",
             lambda s, now, cfg: purge_expired_cases(s, now),
             "cron", {"hour": 3, "minute": 0}, DAY_GRACE,

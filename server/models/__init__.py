@@ -23,15 +23,15 @@ from server.models.organisation import Agency, AgencyKind, Team
 from server.models.parties import Party, PartyRelationship, RelationshipKind
 from server.models.quarantine import QuarantinedRecord, QuarantineStatus
 from server.models.routing import RoutePlan, RouteStop
-from server.models.sync import PushReceipt, SyncChange, SyncCursor
+from server.models.sync import FactEffect, PushReceipt, SyncChange, SyncCursor
 from server.models.users import AuthToken, Device, Role, User
 from server.models.visits import Visit, VisitAssignee, VisitStatus
 
 __all__ = [
     "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "Attachment",
     "AuditEvent", "AuthToken", "Base", "Blob", "Case", "CaseStatus", "CheckIn", "Consent",
-    "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FollowUp",
-    "FollowUpKind", "ImportRun", "JobRun", "JobRunStatus", "OptOut", "OutboxMessage",
+    "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect",
+    "FollowUp", "FollowUpKind", "ImportRun", "JobRun", "JobRunStatus", "OptOut", "OutboxMessage",
     "OutcomeCode", "Party",
     "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PromiseStatus", "PushReceipt",
     "QuarantineStatus", "QuarantinedRecord", "RelationshipKind", "Role", "RoutePlan",

@@ -52,6 +52,23 @@ class SyncCursor(Base):
     page_after_id: Mapped[str | None] = mapped_column(String(ID_LEN))
 
 
+class FactEffect(Base):
+    """Facts a push applied whose derived effects are still to be worked out.
+
+    Compliance flags and address evidence are judged after the push commits (server/sync/
+    deferred.py), so a device's facts are accepted at insert speed and a failing check can
+    never make a push fail. One row per push; the row goes when its effects are stored.
+    """
+
+    __tablename__ = "sync_fact_effects"
+
+    id: Mapped[int] = mapped_column(BigSerial, primary_key=True, autoincrement=True)
+    facts: Mapped[dict]  # {table: [fact ids]}
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
 class PushReceipt(Base):
     """The answer given to a push sent with an Idempotency-Key, replayed for a repeat."""
 

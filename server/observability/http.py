@@ -7,11 +7,11 @@ import hmac
 from flask import Flask, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from server.errors import Unauthenticated
 from server.logging_setup import request_duration_s, route_of
-from server.observability.metrics import ApiMetrics, QuarantineCollector
+from server.observability.metrics import ApiMetrics, fact_effects_collector, quarantine_collector
 
 METRICS_KEY = "doorstep.metrics"
 EXPOSITION_KEY = "doorstep.metrics_exposition"
@@ -26,6 +26,18 @@ def _open_quarantine_rows() -> dict[str, int]:
             .group_by(QuarantinedRecord.table_name))
     with db.engine.connect() as conn:
         return {table: count for table, count in conn.execute(stmt)}
+
+
+def _queued_fact_effects() -> dict[str, int]:
+    from server.extensions import db
+    from server.models import FactEffect
+    from server.sync.deferred import MAX_ATTEMPTS
+
+    state = case((FactEffect.attempts >= MAX_ATTEMPTS, "failed"), else_="waiting")
+    counts = {"waiting": 0, "failed": 0}
+    with db.engine.connect() as conn:
+        counts.update(conn.execute(select(state, func.count()).group_by(state)).all())
+    return counts
 
 
 def _observe(response):
@@ -61,14 +73,17 @@ def init_app(app: Flask) -> None:
     """A fresh registry per app (test apps never clash); /metrics only when METRICS_ENABLED."""
     registry = CollectorRegistry()
     app.extensions[METRICS_KEY] = ApiMetrics(registry)
-    quarantine = QuarantineCollector(_open_quarantine_rows, app.config.get("METRICS_CACHE_S", 5))
+    quarantine = quarantine_collector(_open_quarantine_rows, app.config.get("METRICS_CACHE_S", 5))
+    effects = fact_effects_collector(_queued_fact_effects, app.config.get("METRICS_CACHE_S", 5))
     registry.register(quarantine)
+    registry.register(effects)
     exposition = registry
     if app.config.get("PROMETHEUS_MULTIPROC_DIR"):
         # gunicorn workers write their samples to files there; any worker reads them all.
         exposition = CollectorRegistry()
         MultiProcessCollector(exposition, path=app.config["PROMETHEUS_MULTIPROC_DIR"])
         exposition.register(quarantine)
+        exposition.register(effects)
     app.extensions[EXPOSITION_KEY] = exposition
     app.after_request(_observe)
     if app.config.get("METRICS_ENABLED"):

@@ -48,23 +48,23 @@ class ApiMetrics:
                 self.sync_rejected.labels(table).inc(len(ids))
 
 
-class QuarantineCollector:
-    """Open quarantine rows per table, counted at scrape time and cached for `ttl_s`."""
+class CountCollector:
+    """A gauge of database counts by label, counted at scrape time and cached for `ttl_s`."""
 
-    def __init__(self, count: Callable[[], dict[str, int]], ttl_s: float = 5.0,
+    def __init__(self, name: str, documentation: str, label: str,
+                 count: Callable[[], dict[str, int]], ttl_s: float = 5.0,
                  clock: Callable[[], float] = time.monotonic):
+        self.name, self.documentation, self.label = name, documentation, label
         self.count, self.ttl_s, self.clock = count, ttl_s, clock
         self._cached: tuple[float, dict[str, int]] | None = None
         self._lock = threading.Lock()
 
     def collect(self) -> Iterable[Metric]:
-        family = GaugeMetricFamily("doorstep_sync_quarantine_open_rows",
-                                   "Quarantined sync rows waiting for a person, by table.",
-                                   labels=["table"])
+        family = GaugeMetricFamily(self.name, self.documentation, labels=[self.label])
         counts = self._counts()
         if counts is not None:
-            for table, rows in sorted(counts.items()):
-                family.add_metric([table], rows)
+            for key, rows in sorted(counts.items()):
+                family.add_metric([key], rows)
         yield family
 
     def _counts(self) -> dict[str, int] | None:
@@ -75,10 +75,27 @@ class QuarantineCollector:
             try:
                 counts = self.count()
             except Exception:  # a scrape must answer even when the database does not
-                log.warning("quarantine count failed", exc_info=True)
+                log.warning("%s count failed", self.name, exc_info=True)
                 return None
             self._cached = (now, counts)
             return counts
+
+
+def quarantine_collector(count: Callable[[], dict[str, int]], ttl_s: float = 5.0,
+                         clock: Callable[[], float] = time.monotonic) -> CountCollector:
+    """Open quarantine rows per table."""
+    return CountCollector("doorstep_sync_quarantine_open_rows",
+                          "Quarantined sync rows waiting for a person, by table.", "table",
+                          count, ttl_s, clock)
+
+
+def fact_effects_collector(count: Callable[[], dict[str, int]], ttl_s: float = 5.0,
+                           clock: Callable[[], float] = time.monotonic) -> CountCollector:
+    """Pushes whose ledger, address evidence and compliance flags are still to be worked out."""
+    return CountCollector("doorstep_sync_effects_queued_pushes",
+                          "Pushes whose after-effects (ledger, address evidence, compliance "
+                          "flags) are waiting; state=failed needs an operator.", "state",
+                          count, ttl_s, clock)
 
 
 class JobMetrics:

@@ -17,17 +17,17 @@ from server.sync.validate import Checked, Rejection
 
 
 def insert_ignoring_duplicates(session: Session, name: str, rows: list[dict]) -> set[str]:
-    """Insert rows, skipping any that clash with an existing key; returns the inserted ids."""
+    """Insert rows, skipping any that clash with an existing key; returns the inserted ids.
+
+    The inserted rows are noted in the change feed by the same statement.
+    """
     return insert_rows(session, SYNC_TABLES[name].table, rows, ignore_conflicts=True,
-                       returning_ids=True)
+                       returning_ids=True, note_changes=True)
 
 
 def insert_facts(session: Session, name: str, rows: list[Checked]) -> tuple[list[Checked],
                                                                            list[Rejection]]:
-    """Insert new facts of one table; returns (inserted rows, rejected replays).
-
-    The caller notes the inserted rows in the change feed (one statement for all tables).
-    """
+    """Insert new facts of one table, noted in the change feed; returns (inserted, replays)."""
     inserted_ids = insert_ignoring_duplicates(session, name, [r.values for r in rows])
     rest = [r for r in rows if r.row_id not in inserted_ids]
     rejected: list[Rejection] = []

@@ -1,9 +1,10 @@
-"""What newly applied facts change on the server: visit state and the contact-attempt ledger.
+"""What newly applied facts change on the server within the push: visit state and promises.
 
 `after_facts_applied` runs in the push's transaction, once per push, only for facts inserted
-by this push (replays change nothing): visit state, the contact ledger, one active promise per
-account, field verification of addresses, and compliance flags on the facts (kept, never
-dropped).
+by this push (replays change nothing): visits completed by outcomes and one active promise per
+account, which devices pull. What is derived from the facts for the server's own use (the
+contact ledger, field verification of addresses, compliance flags) is queued in the same
+transaction and worked out right after the push commits (server/sync/deferred.py).
 """
 
 from __future__ import annotations
@@ -11,18 +12,12 @@ from __future__ import annotations
 from sqlalchemy import bindparam, or_, update
 from sqlalchemy.orm import Session
 
-from server.addresses.field import apply_field_evidence
-from server.models import ContactAttempt, OutcomeCode, Visit, VisitStatus, new_id, utcnow
+from server.models import Visit, VisitStatus, utcnow
 from server.promises.lifecycle import supersede_previous_promises
-from server.rules.synced import check_synced_facts
-from server.sync.bulk import insert_rows, is_postgres
+from server.sync import deferred
+from server.sync.bulk import is_postgres
 from server.sync.feed import record_changes
 from server.sync.refs import corrected
-
-# Outcomes where the debtor (right party) was reached; the rest are failed attempts.
-CONNECTED = frozenset({OutcomeCode.MET_DEBTOR, OutcomeCode.PAID, OutcomeCode.PROMISED,
-                       OutcomeCode.DISPUTED, OutcomeCode.REFUSED, OutcomeCode.ASKED_TO_LEAVE,
-                       OutcomeCode.DISTRESSED})
 
 
 def after_facts_applied(session: Session, applied: dict) -> None:
@@ -31,15 +26,9 @@ def after_facts_applied(session: Session, applied: dict) -> None:
     outcomes = applied.get("visit_outcomes", [])
     if outcomes:
         _complete_visits(session, outcomes)
-        _ledger_visits(session, outcomes)
     if ids.get("payment_promises"):
         supersede_previous_promises(session, ids["payment_promises"])
-    if ids.keys() & {"check_ins", "visit_outcomes", "address_reports"}:
-        apply_field_evidence(session, check_in_ids=ids.get("check_ins", ()),
-                             outcome_ids=ids.get("visit_outcomes", ()),
-                             report_ids=ids.get("address_reports", ()))
-    if ids:
-        check_synced_facts(session, ids)
+    deferred.enqueue(session, ids)
 
 
 def _when(row):
@@ -60,31 +49,22 @@ def _complete_visits(session: Session, outcomes) -> None:
                     completed_at=bindparam("b_at"), updated_at=utcnow(),
                     version=visits.c.version + 1))
     if is_postgres(session):
-        # One statement over arrays instead of one UPDATE per visit.
+        # One statement over arrays instead of one UPDATE per visit; it notes the visits it
+        # completed in the change feed too.
         session.connection().exec_driver_sql(
-            "UPDATE visits SET status = %s, outcome_code = o.code, completed_at = o.at,"
-            " updated_at = %s, version = visits.version + 1"
+            "WITH done AS (UPDATE visits SET status = %s, outcome_code = o.code,"
+            " completed_at = o.at, updated_at = %s, version = visits.version + 1"
             " FROM unnest(%s::text[], %s::text[], %s::timestamptz[]) AS o(id, code, at)"
             " WHERE visits.id = o.id AND visits.status <> %s"
-            " AND (visits.completed_at IS NULL OR visits.completed_at <= o.at)",
+            " AND (visits.completed_at IS NULL OR visits.completed_at <= o.at)"
+            " RETURNING visits.id)"
+            " INSERT INTO sync_changes (txid, table_name, row_id, op, changed_at)"
+            " SELECT pg_current_xact_id()::text::bigint, 'visits', id, 'upsert', %s FROM done",
             (VisitStatus.COMPLETED, utcnow(), list(latest),
              [r.values["code"] for r in latest.values()],
-             [_when(r) for r in latest.values()], VisitStatus.CANCELLED))
+             [_when(r) for r in latest.values()], VisitStatus.CANCELLED, utcnow()))
     else:
         session.connection().execute(stmt, [
             {"b_id": vid, "b_code": row.values["code"], "b_at": _when(row)}
             for vid, row in latest.items()])
-    record_changes(session, "visits", sorted(latest))
-
-
-def _ledger_visits(session: Session, outcomes) -> None:
-    """One contact attempt per outcome (unique by source), failed visits included."""
-    rows = []
-    for row in outcomes:
-        v = row.values
-        rows.append({"id": new_id(), "case_id": row.extra["case_id"], "channel": "visit",
-                     "party_id": v.get("party_met_id") or row.extra.get("debtor_id"),
-                     "user_id": v.get("user_id"), "occurred_at": _when(row),
-                     "connected": v["code"] in CONNECTED, "outcome": v["code"],
-                     "source_table": "visit_outcomes", "source_id": row.row_id})
-    insert_rows(session, ContactAttempt.__table__, rows, ignore_conflicts=True)
+        record_changes(session, "visits", sorted(latest))

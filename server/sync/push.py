@@ -11,13 +11,12 @@ from server.errors import InvalidInput, StaleVersion
 from server.models import SyncChange
 from server.sync import apply, cursor, quarantine
 from server.sync.effects import after_facts_applied
-from server.sync.feed import record_many
 from server.sync.refs import check_refs, corrected, load_reach
 from server.sync.rows import Masker, encode
 from server.sync.scope import Who, current_visits, debt_related_parties, in_scope
 from server.sync.tables import DEVICE_WRITABLE, SERVER_MAINTAINED, SYNC_TABLES, TABLE_ORDER
 from server.sync.validate import Checked, Rejection, check_row, check_shape
-from server.sync.wire import digest, encode_value
+from server.sync.wire import digest, encode_value, encoder_for
 
 
 @dataclass(frozen=True)
@@ -100,10 +99,17 @@ def apply_rows(session: Session, ctx: PushContext, changes: dict) -> Outcome:
     return Outcome(applied, rejected)
 
 
+_ENCODERS: dict[str, tuple] = {}
+
+
 def _stamp(ctx: PushContext, row: Checked, spec) -> None:
     row.values.update(user_id=ctx.who.agent_id, device_id=ctx.device_id,
                       received_at=ctx.who.now, clock_offset_ms=ctx.clock_offset_ms)
-    row.digest = row.values["digest"] = digest(row.values, spec.content_columns)
+    encoders = _ENCODERS.get(spec.name)
+    if encoders is None:
+        encoders = _ENCODERS[spec.name] = tuple(encoder_for(spec.table.c[name])
+                                                for name in spec.content_columns)
+    row.digest = row.values["digest"] = digest(row.values, spec.content_columns, encoders)
 
 
 def _apply_facts(session, ctx, facts: dict, rejected: list) -> dict:
@@ -130,7 +136,6 @@ def _apply_facts(session, ctx, facts: dict, rejected: list) -> dict:
                 ok.append(row)
         applied[name], clashes = apply.insert_facts(session, name, ok)
         rejected.extend(clashes)
-    record_many(session, {name: [r.row_id for r in rows] for name, rows in applied.items()})
     return applied
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, union
+from sqlalchemy import or_, select, union
 from sqlalchemy.orm import Session
 
 from server.models import (
@@ -49,11 +49,13 @@ def load_reach(session: Session, agent_id: str, rows: list[Checked]) -> Reach:
     loose = any(r.values.get("address_id") and not (r.values.get("visit_id") or
                                                     r.values.get("case_id")) for r in rows)
     if visit_ids or case_ids or loose:
-        wanted = in_values(session, Visit.id, visit_ids) | in_values(
-            session, Visit.case_id, case_ids)
+        parts = [in_values(session, column, ids) for column, ids in
+                 ((Visit.id, visit_ids), (Visit.case_id, case_ids)) if ids]
         if loose:
-            wanted = wanted | VisitAssignee.ended_at.is_(None)
-        for visit_id, case_id, debtor_id, ended_at in session.execute(
+            parts.append(VisitAssignee.ended_at.is_(None))
+        wanted = or_(*parts)
+        # Core, not ORM, execution: plain tuples for a few hundred rows.
+        for visit_id, case_id, debtor_id, ended_at in session.connection().execute(
                 select(Visit.id, Visit.case_id, Case.debtor_id, VisitAssignee.ended_at)
                 .join(VisitAssignee, VisitAssignee.visit_id == Visit.id)
                 .join(Case, Case.id == Visit.case_id)

@@ -9,7 +9,7 @@ from server.errors import InvalidInput, TooLarge
 from server.models.base import ID_PATTERN
 from server.sync.settings import MAX_PUSH_ROWS
 from server.sync.tables import COMPUTED_COLUMNS, SYNC_TABLES, SyncTable
-from server.sync.wire import BadValue, decode_value
+from server.sync.wire import BadValue, decoder_for
 
 _ID = re.compile(ID_PATTERN)
 WATERMELON_COLUMNS = frozenset({"_status", "_changed"})  # local bookkeeping, ignored
@@ -88,6 +88,16 @@ def _default(column):
     return default.arg(None) if default.is_callable else default.arg
 
 
+_DECODERS: dict[tuple[str, str], object] = {}
+
+
+def _decoder(spec: SyncTable, name: str):
+    found = _DECODERS.get((spec.name, name))
+    if found is None:
+        found = _DECODERS[spec.name, name] = decoder_for(spec.table.c[name])
+    return found
+
+
 def check_row(spec: SyncTable, operation: str, raw) -> Checked | Rejection:
     """Decode one created/updated row; a Rejection says why it can't be."""
     row_id = raw.get("id") if isinstance(raw, dict) else None
@@ -97,16 +107,16 @@ def check_row(spec: SyncTable, operation: str, raw) -> Checked | Rejection:
     values, errors = {}, {}
     columns = spec.content_columns if spec.fact else tuple(c for c in raw if c in spec.columns)
     for name in columns:
-        column = spec.table.c[name]
         value = raw.get(name)
         if value is None:
+            column = spec.table.c[name]
             value = _default(column) if spec.fact else None
             if value is None and not column.nullable:
                 errors[name] = ["required"]
             values[name] = value
             continue
         try:
-            values[name] = decode_value(column, value)
+            values[name] = _decoder(spec, name)(value)
         except BadValue as exc:
             errors[name] = [str(exc)]
     if errors:

@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 from server.extensions import db
 from server.models import ConsentText, User
 from tests.integration.sync.conftest import World, build_world
+from tests.support.effects import settle
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +40,7 @@ def seed(app, client, per_agent: int = 2) -> World:
 
 
 def count(app, model, **where) -> int:
+    settle(app)  # what follows the last push (the contact ledger…) has been worked out
     with app.app_context():
         query = select(func.count()).select_from(model)
         for column, value in where.items():
@@ -47,6 +49,7 @@ def count(app, model, **where) -> int:
 
 
 def ids_of(app, model, **where) -> list[str]:
+    settle(app)
     with app.app_context():
         query = select(model.id)
         for column, value in where.items():

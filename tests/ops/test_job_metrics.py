@@ -11,7 +11,7 @@ from server.extensions import db
 from server.jobs.registry import JobSpec
 from server.jobs.runs import run_job
 from server.jobs.scheduler import SchedulerService
-from server.observability.metrics import JobMetrics, QuarantineCollector
+from server.observability.metrics import JobMetrics, quarantine_collector
 from tests.ops.test_metrics import samples
 
 
@@ -54,7 +54,7 @@ def test_the_quarantine_count_is_cached_between_scrapes_and_a_failure_is_no_erro
             raise ConnectionError("database away")
         return {"check_ins": len(calls)}
 
-    collector = QuarantineCollector(count, ttl_s=5, clock=lambda: clock["now"])
+    collector = quarantine_collector(count, ttl_s=5, clock=lambda: clock["now"])
     values = []
     for now in (0.0, 4.0, 6.0, 12.0):
         clock["now"] = now

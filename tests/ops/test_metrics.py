@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import delete
 
 from server import create_app
 from server.extensions import db
-from server.models import QuarantinedRecord
+from server.models import FactEffect, QuarantinedRecord
+from server.sync.deferred import MAX_ATTEMPTS
 from tests.integration.sync import facts
 from tests.integration.sync.conftest import build_world, push
 from tests.ops.conftest import scrape
@@ -70,3 +72,21 @@ def test_sync_push_counts_applied_and_rejected_rows_and_the_open_quarantine(metr
     assert samples(after, "doorstep_sync_quarantine_open_rows") == {
         (("table", "check_ins"),): open_rows}
     assert open_rows == 1
+
+
+def test_the_fact_effects_queue_is_a_gauge_of_waiting_and_failed_pushes(metrics_app,
+                                                                         metrics_client):
+    with metrics_app.app_context():
+        db.session.execute(delete(FactEffect))
+        db.session.add_all([FactEffect(facts={"check_ins": ["a"]}, attempts=0),
+                            FactEffect(facts={"check_ins": ["b"]}, attempts=1),
+                            FactEffect(facts={"check_ins": ["c"]}, attempts=MAX_ATTEMPTS,
+                                       last_error="RuntimeError: boom")])
+        db.session.commit()
+    try:
+        assert samples(scrape(metrics_client), "doorstep_sync_effects_queued_pushes") == {
+            (("state", "waiting"),): 2, (("state", "failed"),): 1}
+    finally:
+        with metrics_app.app_context():
+            db.session.execute(delete(FactEffect))
+            db.session.commit()

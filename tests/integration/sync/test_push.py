@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import (
     Account,
+    Case,
     CheckIn,
     ContactAttempt,
     ContactPoint,
@@ -147,6 +149,26 @@ def test_outcome_completes_the_visit_and_enters_the_ledger_once(app, client, wor
         assert (stored.status, stored.outcome_code) == ("completed", "MET_DEBTOR")
         attempts = db.session.scalars(select(ContactAttempt)).all()
         assert len(attempts) == 1 and attempts[0].connected and attempts[0].source_id == row["id"]
+
+
+def test_the_ledger_entry_carries_corrected_time_party_and_collector(app, client, world):
+    visit = world.visits["bob"][0]
+    row = facts.outcome(visit, code="NOT_HOME")
+    behind = row["recorded_at"] - 10 * 60 * 1000  # the phone's clock runs 10 minutes slow
+    push(client, {**world.tokens["bob"], "X-Device-Time": str(behind)},
+         {"visit_outcomes": {"created": [row]}})
+    with app.app_context():
+        [attempt] = db.session.scalars(select(ContactAttempt).where(
+            ContactAttempt.source_id == row["id"])).all()
+        debtor = db.session.get(Case, world.cases[visit]).debtor_id
+        sent = datetime.fromtimestamp(row["recorded_at"] / 1000, UTC)
+        shift = (attempt.occurred_at - sent).total_seconds()
+        assert 595 <= shift <= 605  # device time + the estimated offset
+        assert (attempt.case_id, attempt.party_id, attempt.user_id) == (
+            world.cases[visit], debtor, world.agents["bob"])
+        assert (attempt.channel, attempt.outcome, attempt.connected) == (
+            "visit", "NOT_HOME", False)
+        assert len(attempt.id) == 32 and int(attempt.id, 16) >= 0
 
 
 def test_promise_with_an_account_of_another_case_is_rejected(app, client, world):
