@@ -16,7 +16,7 @@ from server.api.address_schemas import (
 )
 from server.api.pagination import paginate_select
 from server.api.security import current_principal, roles
-from server.extensions import db
+from server.audit.reads import keep_after_commit, record_list
 from server.geo.timezones import parse_overrides
 from server.models import Role, utcnow
 from server.unit_of_work import flask_uow
@@ -37,9 +37,17 @@ class Addresses(MethodView):
     @blp.response(200, AddressSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """List addresses by verification state and district."""
-        stmt = addresses_query(current_principal(), query.get("state"), query.get("district"))
-        return paginate_select(db.session, stmt, pagination_parameters)
+        """List addresses by verification state and district; the ids shown are audited (one
+        event per answer)."""
+        caller = current_principal()
+        with flask_uow() as uow:
+            stmt = addresses_query(caller, query.get("state"), query.get("district"))
+            rows = paginate_select(uow.session, stmt, pagination_parameters)
+            record_list(uow.session, caller.user_id, "address", [r.id for r in rows],
+                        {**query, "page": pagination_parameters.page})
+            keep_after_commit(uow.session, rows)
+            uow.commit()
+            return rows
 
 
 @blp.route("/geocode")

@@ -37,19 +37,22 @@ class Profiles(MethodView):
     @blp.response(200, ProfileSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """List stored rule profiles."""
-        stmt = rule_profiles.profiles_query(query.get("scope"))
+        """List stored rule profiles: jurisdiction and lender profiles, and agency profiles of
+        the caller's own agency (admins and compliance officers of no agency: all)."""
+        stmt = rule_profiles.profiles_query(query.get("scope"), current_principal())
         return paginate_select(db.session, stmt, pagination_parameters)
 
     @roles(*OFFICERS)
     @blp.arguments(ProfileCreateSchema)
     @blp.response(201, ProfileSchema)
     def post(self, body):
-        """Create a lender-, agency- or jurisdiction-scoped profile."""
+        """Create a lender-, agency- or jurisdiction-scoped profile (an officer bound to an
+        agency: only for that agency)."""
+        caller = current_principal()
         with flask_uow() as uow:
             row = rule_profiles.create_profile(
                 uow.session, body["code"], body["scope"], body.get("agency_id"), body["params"],
-                body["reason"], current_principal().user_id)
+                body["reason"], caller.user_id, caller=caller)
             uow.commit()
             return row
 
@@ -70,17 +73,19 @@ class ProfileByCode(MethodView):
     @roles(*STAFF)
     @blp.response(200, ProfileDetailSchema)
     def get(self, code):
-        """One profile with its version history."""
-        return rule_profiles.profile_detail(db.session, code)
+        """One profile with its version history (another agency's agency profile: 404)."""
+        return rule_profiles.profile_detail(db.session, code, current_principal())
 
     @roles(*OFFICERS)
     @blp.arguments(ProfileUpdateSchema)
     @blp.response(200, ProfileSchema)
     def put(self, body, code):
-        """Replace a profile's parameters (new version, audited)."""
+        """Replace a profile's parameters (new version, audited); officers bound to an agency
+        change only their agency's profiles."""
+        caller = current_principal()
         with flask_uow() as uow:
             row = rule_profiles.update_profile(uow.session, code, body["params"], body["reason"],
-                                               current_principal().user_id, body.get("version"))
+                                               caller.user_id, body.get("version"), caller)
             uow.commit()
             return row
 

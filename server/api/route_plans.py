@@ -14,6 +14,7 @@ from server.api.route_plan_schemas import (
     RoutePlanSchema,
 )
 from server.api.security import current_principal, roles
+from server.audit.reads import record_list
 from server.extensions import db
 from server.models import Role
 from server.plans import plan_routes, routing_settings
@@ -47,8 +48,16 @@ class RoutePlans(MethodView):
     @blp.response(200, RoutePlanSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """A day's stored plans (dispatchers: their agency's collectors)."""
-        return plans_page(db.session, current_principal(), query, pagination_parameters)
+        """A day's stored plans (dispatchers: their agency's collectors); the plans and the
+        visits of their stops (debtors' home coordinates) are audited, one event per answer."""
+        caller = current_principal()
+        with flask_uow() as uow:
+            views = plans_page(uow.session, caller, query, pagination_parameters)
+            record_list(uow.session, caller.user_id, "route_plan", [v["id"] for v in views],
+                        {**query, "page": pagination_parameters.page},
+                        visit_ids=[stop["visit_id"] for v in views for stop in v["stops"]])
+            uow.commit()
+            return views
 
 
 @blp.route("/me/route")

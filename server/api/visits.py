@@ -16,6 +16,7 @@ from server.api.visit_schemas import (
     WorkloadQuerySchema,
     WorkloadSchema,
 )
+from server.audit.reads import keep_after_commit, record_list
 from server.dispatch.autoassign import AutoAssignRequest, auto_assign
 from server.dispatch.queries import read_visit, visits_page
 from server.dispatch.visits import create_visits, update_visit
@@ -57,8 +58,17 @@ class Visits(MethodView):
     @blp.response(200, VisitSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """List visits (agents: their own; dispatchers: their agency's placed cases)."""
-        return visits_page(db.session, current_principal(), query, pagination_parameters)
+        """List visits (agents: their own; dispatchers: their agency's placed cases); the ids
+        shown are audited (one event per answer)."""
+        caller = current_principal()
+        with flask_uow() as uow:
+            views = visits_page(uow.session, caller, query, pagination_parameters)
+            record_list(uow.session, caller.user_id, "visit", [v.id for v in views],
+                        {**query, "page": pagination_parameters.page})
+            keep_after_commit(uow.session, [row for v in views for row in (v.visit,
+                                                                          *v.assignees)])
+            uow.commit()
+            return views
 
     @roles(*PLANNERS)
     @blp.arguments(VisitCreateSchema)

@@ -1,17 +1,27 @@
-"""Rule profiles stored as data: seeding, reading, creating and versioned, audited edits."""
+"""Rule profiles stored as data: seeding, reading, creating and versioned, audited edits.
+
+Who sees which profile (the `caller` of the API functions; None = the system: CLI, seeding):
+jurisdiction and lender profiles apply to every agency working those cases, so every staff
+caller may read them; an agency-scoped profile is its agency's own configuration, readable and
+writable only by that agency's people, by admins and by compliance officers bound to no agency
+(the platform's). An agency-bound compliance officer writes only profiles bound to their own
+agency (its agency profile, or its lender profile when the agency is the lender); jurisdiction
+profiles and other lenders' are theirs to read, not to change. Out of reach: 404 for what the
+caller may not even read, 403 for what they may read but not change.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.compliance import SEEDED, Profile, ProfileInvalid
-from server.errors import Conflict, InvalidInput, NotFound, StaleVersion
-from server.models import Agency, AgencyKind, RuleProfile, RuleProfileVersion, utcnow
+from server.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
+from server.models import Agency, AgencyKind, Role, RuleProfile, RuleProfileVersion, utcnow
 
 
 class Scope:
@@ -33,15 +43,46 @@ def seed_profiles(session: Session, actor_id: str | None = None) -> list[str]:
     return added
 
 
-def profiles_query(scope: str | None = None) -> Select:
-    """Stored profiles, by code."""
-    stmt = select(RuleProfile).order_by(RuleProfile.code)
+class Caller(Protocol):
+    """The parts of the authenticated principal that profile scoping reads."""
+
+    role: str
+    agency_id: str | None
+
+
+def sees_every_profile(caller: Caller | None) -> bool:
+    """The system, admins, and compliance officers bound to no agency."""
+    return caller is None or caller.role == Role.ADMIN or (
+        caller.role == Role.COMPLIANCE and caller.agency_id is None)
+
+
+def profile_visible(caller: Caller | None) -> ColumnElement[bool]:
+    """A WHERE clause on RuleProfile: what the caller may read."""
+    if sees_every_profile(caller):
+        return true()
+    return or_(RuleProfile.scope != Scope.AGENCY,
+               RuleProfile.agency_id == (caller.agency_id or ""))
+
+
+def check_writable(caller: Caller | None, scope: str, agency_id: str | None) -> None:
+    """Forbidden unless the caller may create or change a profile of this scope and agency."""
+    if sees_every_profile(caller):
+        return
+    if scope in (Scope.AGENCY, Scope.LENDER) and agency_id and agency_id == caller.agency_id:
+        return
+    raise Forbidden("you may change only the rule profiles of your own agency")
+
+
+def profiles_query(scope: str | None = None, caller: Caller | None = None) -> Select:
+    """Stored profiles the caller may read, by code."""
+    stmt = select(RuleProfile).where(profile_visible(caller)).order_by(RuleProfile.code)
     return stmt.where(RuleProfile.scope == scope) if scope else stmt
 
 
-def get_profile(session: Session, code: str) -> RuleProfile:
-    """One stored profile by code, or NotFound."""
-    row = session.scalar(select(RuleProfile).where(RuleProfile.code == code))
+def get_profile(session: Session, code: str, caller: Caller | None = None) -> RuleProfile:
+    """One stored profile by code that the caller may read, or NotFound."""
+    row = session.scalar(select(RuleProfile).where(RuleProfile.code == code,
+                                                   profile_visible(caller)))
     if row is None:
         raise NotFound(f"no rule profile {code!r}")
     return row
@@ -68,9 +109,11 @@ def update_profile(
     reason: str,
     actor_id: str | None,
     expected_version: int | None = None,
+    caller: Caller | None = None,
 ) -> RuleProfile:
     """Replace a profile's parameters: new version, its history row, and an audit event."""
-    row = get_profile(session, code)
+    row = get_profile(session, code, caller)
+    check_writable(caller, row.scope, row.agency_id)
     if expected_version is not None and expected_version != row.version:
         raise StaleVersion(f"profile {code!r} is at version {row.version}, not {expected_version}")
     profile = validated(code, params)
@@ -93,8 +136,10 @@ def create_profile(
     params: Mapping[str, Any],
     reason: str,
     actor_id: str | None,
+    caller: Caller | None = None,
 ) -> RuleProfile:
     """Create a lender-, agency- or jurisdiction-scoped profile (version 1), audited."""
+    check_writable(caller, scope, None if scope == Scope.JURISDICTION else agency_id)
     if session.scalar(select(func.count()).where(RuleProfile.code == code)):
         raise Conflict(f"a rule profile {code!r} already exists")
     jurisdiction = None
@@ -115,9 +160,9 @@ def profile_versions(session: Session, row: RuleProfile) -> list[RuleProfileVers
     return list(session.scalars(stmt.order_by(RuleProfileVersion.version.desc())))
 
 
-def profile_detail(session: Session, code: str) -> dict:
-    """A profile's columns plus its version history, for display."""
-    row = get_profile(session, code)
+def profile_detail(session: Session, code: str, caller: Caller | None = None) -> dict:
+    """A profile's columns plus its version history, for display (if the caller may read it)."""
+    row = get_profile(session, code, caller)
     columns = {c.key: getattr(row, c.key) for c in RuleProfile.__table__.columns}
     return {**columns, "versions": profile_versions(session, row)}
 

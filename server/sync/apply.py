@@ -7,13 +7,29 @@ table, so two identical pushes racing on PostgreSQL end with one row.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from server.sync.bulk import in_values, insert_rows
 from server.sync.feed import record_changes
 from server.sync.tables import SYNC_TABLES
 from server.sync.validate import Checked, Rejection
+
+
+def stored_digests(session: Session, facts: dict[str, list[Checked]],
+                   user_id: str) -> dict[tuple[str, str], str]:
+    """{(table, id): digest} of the given facts that this user already stored, in one query."""
+    parts = []
+    for name, rows in facts.items():
+        if rows:
+            table = SYNC_TABLES[name].table
+            parts.append(select(literal(name).label("t"), table.c.id, table.c.digest).where(
+                in_values(session, table.c.id, [r.row_id for r in rows]),
+                table.c.user_id == user_id))
+    if not parts:
+        return {}
+    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+    return {(t, row_id): value for t, row_id, value in session.connection().execute(stmt)}
 
 
 def insert_ignoring_duplicates(session: Session, name: str, rows: list[dict]) -> set[str]:

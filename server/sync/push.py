@@ -115,6 +115,7 @@ def _stamp(ctx: PushContext, row: Checked, spec) -> None:
 def _apply_facts(session, ctx, facts: dict, rejected: list) -> dict:
     everything = [r for rows in facts.values() for r in rows]
     reach = load_reach(session, ctx.who.agent_id, everything)
+    refused: dict[str, list[tuple[Checked, dict]]] = {}
     applied: dict = {}
     for name, rows in facts.items():
         spec, ok, seen = SYNC_TABLES[name], [], {}
@@ -123,9 +124,7 @@ def _apply_facts(session, ctx, facts: dict, rejected: list) -> dict:
             errors = check_refs(row, reach, corrected(row.values["recorded_at"],
                                                       ctx.clock_offset_ms))
             if errors:
-                rejected.append(Rejection(name, row.row_id, row.operation, "not_your_case"
-                                          if _is_scope(errors) else "unknown_reference",
-                                          errors, row.raw))
+                refused.setdefault(name, []).append((row, errors))
             elif row.row_id in seen:
                 if seen[row.row_id] != row.digest:
                     rejected.append(Rejection(name, row.row_id, row.operation, "id_conflict",
@@ -136,7 +135,28 @@ def _apply_facts(session, ctx, facts: dict, rejected: list) -> dict:
                 ok.append(row)
         applied[name], clashes = apply.insert_facts(session, name, ok)
         rejected.extend(clashes)
+    _refuse(session, ctx, refused, rejected)
     return applied
+
+
+def _refuse(session, ctx, refused: dict, rejected: list) -> None:
+    """Rows whose references fail now, unless this agent already stored them as they are.
+
+    A retried push is judged against today's assignments: a fact stored before a
+    reassignment would otherwise come back rejected (and quarantined) on its replay.
+    """
+    if not refused:
+        return
+    stored = apply.stored_digests(session, {name: [row for row, _ in pairs]
+                                            for name, pairs in refused.items()},
+                                  ctx.who.agent_id)
+    for name, pairs in refused.items():
+        for row, errors in pairs:
+            if stored.get((name, row.row_id)) == row.digest:
+                continue  # a replay: a no-op, like any other
+            rejected.append(Rejection(name, row.row_id, row.operation, "not_your_case"
+                                      if _is_scope(errors) else "unknown_reference",
+                                      errors, row.raw))
 
 
 def _is_scope(errors: dict) -> bool:

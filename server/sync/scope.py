@@ -18,6 +18,7 @@ from server.models import (
     PartyRelationship,
     PromiseStatus,
     RoutePlan,
+    User,
     Visit,
     VisitAssignee,
     VisitStatus,
@@ -149,6 +150,11 @@ def in_scope(name: str, visits, who: Who) -> ColumnElement[bool]:
         return c.id.in_(_plans(who, None))
     if name == "route_stops":
         return c.plan_id.in_(_plans(who, None))
+    if name == "rule_profiles":
+        # Jurisdiction and lender profiles apply to everyone's cases; an agency's own profile
+        # is its configuration, for its people only.
+        return or_(c.scope != "agency", c.agency_id.in_(
+            select(User.agency_id).where(User.id == who.agent_id)))
     clause = anchored(name, visits, who)
     return true() if clause is None else clause
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -32,6 +33,13 @@ def pull(session: Session, who: Who, query: dict, device_id: str | None,
     return answer
 
 
+def lock_agent(session: Session, purpose: str, agent_id: str) -> None:
+    """Serialise one agent's `purpose` until the transaction ends (PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": f"{purpose}:{agent_id}"})
+
+
 def _check_migration(migration: dict | None) -> None:
     if not migration:
         return
@@ -45,7 +53,13 @@ def _check_migration(migration: dict | None) -> None:
 
 def push(session: Session, ctx: PushContext, changes: dict, last_pulled_at: int | None,
          token_device: str | None, idempotency_key: str | None, body_sha256: str) -> dict:
-    """One push; a repeat with the same Idempotency-Key gets the first answer back."""
+    """One push; a repeat with the same Idempotency-Key gets the first answer back.
+
+    One agent's pushes run one at a time (a transaction-scoped lock on PostgreSQL; SQLite
+    serialises writers anyway): a retry that overtakes its own first attempt waits for it and
+    then finds its facts stored, instead of judging them against what changed meanwhile.
+    """
+    lock_agent(session, "push", ctx.who.agent_id)
     if idempotency_key:
         done = session.get(PushReceipt, (ctx.who.agent_id, idempotency_key[:128]))
         if done is not None:

@@ -147,5 +147,8 @@ def build(app, s) -> World:
     world.foreign = _holdings(s, app, lender, agency_b, team_b, users["bill"], "0003",
                               users["dave"])
     world.foreign.ids["code"] = profile.code
+    # Agency B's profile is B's own configuration: its history (only the REST detail shows it;
+    # sync sends no versions) must not reach agency A's dispatcher.
+    world.foreign.secrets.add("agency B's own cap")
     world.foreign.secrets |= {users["bill"].id, users["dave"].id}
     return world

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from server.compliance.seeds import seeded_profile
 from server.extensions import db
-from server.models import Address, Case, Party, Visit, VisitAssignee, utcnow
+from server.models import Address, Case, Party, RuleProfile, User, Visit, VisitAssignee, utcnow
 from tests.integration.sync.conftest import ids, pull
+from tests.support import factories
 
 
 def test_first_pull_returns_exactly_the_agents_scope(app, client, world):
@@ -155,3 +157,38 @@ def test_dispatchers_cannot_pull(app, client, world):
         db.session.commit()
         name = user.username
     pull(client, bearer(login(client, name)), expect=403)
+
+
+def test_an_agencys_own_rule_profile_reaches_only_its_people(app, client, world):
+    with app.app_context():
+        s = db.session
+        own_agency = s.get(User, world.agents["ann"]).agency_id
+        params = seeded_profile().to_dict()
+        other = factories.agency(s)
+        profiles = {
+            "own": RuleProfile(code=factories.unique("OWN"), scope="agency",
+                               agency_id=own_agency, params=params),
+            "other": RuleProfile(code=factories.unique("OTH"), scope="agency",
+                                 agency_id=other.id, params=params),
+            "jurisdiction": RuleProfile(code=factories.unique("JX"), scope="jurisdiction",
+                                        jurisdiction="ZZ", params=params),  # no case is in ZZ
+        }
+        s.add_all(profiles.values())
+        s.commit()
+        wanted = {k: p.id for k, p in profiles.items()}
+    try:
+        first = pull(client, world.tokens["ann"])
+        sent = ids(first, "rule_profiles")
+        assert {wanted["own"], wanted["jurisdiction"]} <= sent
+        assert wanted["other"] not in sent
+        with app.app_context():
+            for profile_id in wanted.values():
+                db.session.get(RuleProfile, profile_id).version += 1
+            db.session.commit()
+        later = ids(pull(client, world.tokens["ann"], first["timestamp"]), "rule_profiles")
+        assert {wanted["own"], wanted["jurisdiction"]} <= later and wanted["other"] not in later
+    finally:
+        with app.app_context():
+            for profile_id in wanted.values():
+                db.session.delete(db.session.get(RuleProfile, profile_id))
+            db.session.commit()
