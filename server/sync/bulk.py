@@ -52,6 +52,20 @@ def in_values(session: Session, column, values: Iterable) -> ColumnElement[bool]
     return column.in_(values)
 
 
+def in_driving_values(session: Session, column, values: Iterable) -> ColumnElement[bool]:
+    """`column IN values` where the values should drive the join (PostgreSQL: IN unnest).
+
+    `= ANY(array)` becomes an index condition re-checked inside a nested loop when a prepared
+    (generic) plan underestimates the other side: 1,000 assignments × 500 ids took 0.6 s.
+    A semi-join on `unnest(array)` lets the ids lead, whatever the statistics say.
+    """
+    values = list(values)
+    if is_postgres(session):
+        return column.in_(select(func.unnest(bindparam(None, values,
+                                                       type_=postgresql.ARRAY(String)))))
+    return column.in_(values)
+
+
 def materialize(session: Session, ids_query: Select) -> Select:
     """Run a subquery of ids once; PostgreSQL then reads them from one array parameter.
 

@@ -22,7 +22,7 @@ from server.models import (
     Visit,
     VisitAssignee,
 )
-from server.sync.bulk import in_values
+from server.sync.bulk import in_driving_values, in_values
 from server.sync.validate import Checked
 
 
@@ -49,7 +49,7 @@ def load_reach(session: Session, agent_id: str, rows: list[Checked]) -> Reach:
     loose = any(r.values.get("address_id") and not (r.values.get("visit_id") or
                                                     r.values.get("case_id")) for r in rows)
     if visit_ids or case_ids or loose:
-        parts = [in_values(session, column, ids) for column, ids in
+        parts = [in_driving_values(session, column, ids) for column, ids in
                  ((Visit.id, visit_ids), (Visit.case_id, case_ids)) if ids]
         if loose:
             parts.append(VisitAssignee.ended_at.is_(None))
