@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from server.followups.service import FOLLOW_UP_STATUSES
 from server.models import FollowUpKind
 
 
@@ -20,7 +21,9 @@ class FollowUpSchema(Schema):
 
 
 class FollowUpQuerySchema(Schema):
-    status = fields.String(validate=validate.OneOf(("open", "done", "cancelled")))
+    status = fields.String(validate=validate.OneOf(FOLLOW_UP_STATUSES), metadata={
+        "description": "pending: inserted by the promise monitor, not yet timed by the "
+                       "compliance rules (neither due nor workable yet)"})
     kind = fields.String(validate=validate.OneOf(FollowUpKind.ALL))
     case_id = fields.String()
     due_before = fields.DateTime(metadata={"description": "ISO 8601 with offset"})

@@ -9,8 +9,11 @@ from sqlalchemy.orm import Session
 
 from server.auth.service import Principal
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
+from server.followups.pending import PENDING
 from server.models import Case, FollowUp, FollowUpKind, Role, User, Visit, VisitStatus, utcnow
 from server.rules.inputs import home_address
+
+FOLLOW_UP_STATUSES = (PENDING, "open", "done", "cancelled")
 
 
 def _team_scope(team_id: str | None):
@@ -38,11 +41,15 @@ def follow_ups_query(filters: dict, principal: Principal) -> Select:
     return stmt
 
 
-def _open_in_scope(session: Session, follow_up_id: str, principal: Principal) -> FollowUp:
+def _open_in_scope(session: Session, follow_up_id: str, principal: Principal,
+                   pending_ok: bool = False) -> FollowUp:
     row = session.scalar(follow_ups_query({}, principal).where(FollowUp.id == follow_up_id))
     if row is None:
         raise NotFound(f"no follow-up {follow_up_id!r}")
-    if row.status != "open":
+    if row.status == PENDING and not pending_ok:
+        raise Conflict("the follow-up is pending: the compliance rules have not timed it yet "
+                       "(the promise monitor does within minutes); it can only be cancelled")
+    if row.status not in ("open", PENDING):
         raise Conflict(f"the follow-up is already {row.status}")
     return row
 
@@ -58,10 +65,11 @@ def complete_follow_up(session: Session, follow_up_id: str, resolution: str,
 
 def cancel_follow_up(session: Session, follow_up_id: str, reason: str,
                      principal: Principal) -> FollowUp:
-    """Cancel an open follow-up, saying why."""
+    """Cancel an open or pending follow-up, saying why (the promise monitor only times rows
+    still pending, so a cancelled one stays cancelled)."""
     if principal.role == Role.AGENT:
         raise Forbidden("only dispatchers and officers cancel follow-ups")
-    row = _open_in_scope(session, follow_up_id, principal)
+    row = _open_in_scope(session, follow_up_id, principal, pending_ok=True)
     row.status, row.resolution, row.completed_at = "cancelled", reason, utcnow()
     session.flush()
     return row

@@ -8,6 +8,25 @@ from zoneinfo import ZoneInfo
 from server.compliance import Profile, TimeWindow, allowed_windows
 
 
+class AllowedHours:
+    """`allowed_windows` per (quiet hours, local day, zone, preferences), computed once a run:
+    a batch of debtors shares a few zones and days, and each computation walks the zone's
+    offsets."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple, list[tuple[datetime, datetime]]] = {}
+
+    def first_at(self, profile: Profile, day: date, tz: str,
+                 preferences: tuple[TimeWindow, ...], not_before: datetime) -> datetime | None:
+        """The first allowed instant of local `day` at or after `not_before`, if any (as
+        `first_allowed_at` without an aim)."""
+        key = (profile.quiet_hours, day, tz, preferences)
+        if key not in self._seen:
+            self._seen[key] = allowed_windows(profile, day, tz, preferences)
+        return next((max(start, not_before) for start, end in self._seen[key]
+                     if not_before < end), None)
+
+
 def first_allowed_at(
     profile: Profile, day: date, tz: str, preferences: tuple[TimeWindow, ...] = (),
     not_before: datetime | None = None, aim: time | None = None,

@@ -57,7 +57,7 @@ DAY_GRACE = int(timedelta(hours=20).total_seconds())
 
 JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("promise_monitor",
-            lambda s, now, cfg: run_promise_monitor(s, now, cfg.timezone),
+            lambda s, now, cfg: run_promise_monitor(s, now, cfg.timezone, commit_batches=True),
             "interval", {"minutes": 15}, 15 * 60,
             "mark promises kept/broken; follow-up per broken promise"),
     JobSpec("reminders",

@@ -30,7 +30,8 @@ class FollowUp(Timestamped, Base):
     kind: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open, done, cancelled
+    # pending (promise monitor: not yet timed by the compliance rules), open, done, cancelled
+    status: Mapped[str] = mapped_column(String(16), default="open")
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     assigned_to: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

@@ -3,11 +3,17 @@
 A promise's deadline is the end of local day `due_on + grace` in the debtor's time zone, with
 grace and tolerance from the case's effective profile. Everything runs as a few set-based
 statements over temporary tables; Python only handles the small sets of distinct values
-(profile combinations, time zones × due dates).
+(profile combinations, time zones × due dates). A broken promise gets a follow-up inserted
+`pending`: a call, or a revisit when the promise was made during a visit. The run then times
+pending follow-ups by the compliance rules (`server.followups.backlog`: the call rules, or the
+visit rules as after NOT_HOME) in batches of `batch` until none is left or `budget_s` is spent,
+or cancels them with the reason.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
@@ -28,6 +34,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from server.followups.backlog import BUDGET_S, time_pending_follow_ups
+from server.followups.pending import BATCH, PENDING
 from server.jobs.sql import chunks, insert_ignore, new_id_sql
 from server.models import (
     Address,
@@ -67,9 +75,13 @@ _ACTIVE = P.c.status == PromiseStatus.ACTIVE
 
 
 def run_promise_monitor(
-    session: Session, now: datetime | None = None, default_tz: str = DEFAULT_TZ
+    session: Session, now: datetime | None = None, default_tz: str = DEFAULT_TZ,
+    batch: int = BATCH, budget_s: float = BUDGET_S, clock: Callable[[], float] = time.monotonic,
+    commit_batches: bool = False,
 ) -> dict[str, int]:
-    """Mark active promises kept or broken; a broken one gets a follow-up. Returns counts."""
+    """Mark active promises kept or broken; a broken one gets a follow-up, timed by the
+    compliance rules within `budget_s` seconds of `clock` (see `time_pending_follow_ups`).
+    Returns counts."""
     now = now or utcnow()
     conn = session.connection()
     # Temporary tables live in this transaction only: dropped here, or by the rollback of a
@@ -81,7 +93,8 @@ def run_promise_monitor(
     _fill_judged(session)
     counts = _decide(session, now)
     _meta.drop_all(conn, checkfirst=False)
-    return counts
+    return {**counts, **time_pending_follow_ups(session, now, default_tz, batch, budget_s,
+                                                clock, commit_batches)}
 
 
 def _placed():
@@ -186,11 +199,12 @@ def _decide(session: Session, now: datetime) -> dict[str, int]:
 
 
 def _broken_follow_ups(session: Session, broken_when, now: datetime) -> int:
+    # Pending until the compliance rules time it (server/followups/backlog.py).
     j = judged.c
     kind = case((j.visit_id.is_(None), FollowUpKind.CALL), else_=FollowUpKind.REVISIT)
     source = select(
         new_id_sql(session), j.case_id, j.visit_id, kind, literal(now, UTCDateTime()),
-        literal("payment promise broken"), literal("open"), literal("broken:") + j.promise_id,
+        literal("payment promise broken"), literal(PENDING), literal("broken:") + j.promise_id,
         literal(now, UTCDateTime()), literal(now, UTCDateTime()),
     ).where(broken_when)
     columns = ["id", "case_id", "visit_id", "kind", "due_at", "reason", "status", "dedupe_key",

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from server.models import FollowUp, Visit
+from server.followups.pending import apply_decisions, decision
+from server.followups.revisits import time_revisit_follow_ups
+from server.models import FollowUp, Visit, utcnow
 from tests.support import factories as f
 from tests.support.api import bearer, login
 
 DUE = datetime(2026, 3, 9, tzinfo=UTC)
 
 
-def _follow_up(session, visit, kind="revisit", assigned_to=None):
+def _follow_up(session, visit, kind="revisit", assigned_to=None, status="open"):
     row = FollowUp(case_id=visit.case_id, visit_id=visit.id, kind=kind, due_at=DUE,
-                   reason="test", assigned_to=assigned_to.id if assigned_to else None)
+                   reason="test", assigned_to=assigned_to.id if assigned_to else None,
+                   status=status)
     session.add(row)
     session.flush()
     return row
@@ -92,3 +95,49 @@ def test_a_dispatcher_turns_a_revisit_into_a_planned_visit_at_the_home_address(c
     assert not_revisit.status_code == 409
     assert by_agent.status_code == 403
     assert unknown.status_code == 404
+
+
+def test_pending_follow_ups_are_listed_and_only_cancelled_until_the_monitor_times_them(
+        client, session):
+    team = f.team(session)
+    dispatcher = f.user(session, "dispatcher", team)
+    _, visit = f.case_with_visit(session, team_row=team)
+    to_cancel = _follow_up(session, visit, status="pending")
+    to_time = _follow_up(session, visit, status="pending")
+    _follow_up(session, visit)  # open
+    session.commit()
+    token = bearer(login(client, dispatcher.username))
+    on = (date.today() + timedelta(days=3)).isoformat()
+
+    listed = client.get("/api/v1/follow-ups?status=pending", headers=token)
+    unknown_status = client.get("/api/v1/follow-ups?status=waiting", headers=token)
+    complete = client.post(f"/api/v1/follow-ups/{to_time.id}/complete", headers=token,
+                           json={"resolution": "visited anyway"})
+    plan = client.post(f"/api/v1/follow-ups/{to_time.id}/visit", headers=token, json={"on": on})
+    cancelled = client.post(f"/api/v1/follow-ups/{to_cancel.id}/cancel", headers=token,
+                            json={"reason": "paid at the branch"})
+
+    assert listed.status_code == 200
+    assert sorted(r["id"] for r in listed.get_json()) == sorted([to_cancel.id, to_time.id])
+    assert {r["status"] for r in listed.get_json()} == {"pending"}
+    assert unknown_status.status_code == 422
+    for refused in (complete, plan):
+        assert refused.status_code == 409
+        assert "pending" in refused.get_json()["message"]
+        assert "not timed" in refused.get_json()["message"]
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+
+    # The monitor's timing step opens the other one and leaves the cancelled one alone, even
+    # when it read it as pending just before the dispatcher cancelled it.
+    now = utcnow()
+    apply_decisions(session, [decision(to_cancel.id, now, "", now, "revisit")], now)
+    counts = time_revisit_follow_ups(session, now, "Asia/Shanghai")
+    session.commit()
+    session.expire_all()
+    assert counts["revisits_due"] + counts["revisits_cancelled"] == 1
+    stored = session.get(FollowUp, to_cancel.id)
+    assert (stored.status, stored.resolution) == ("cancelled", "paid at the branch")
+    assert session.get(FollowUp, to_time.id).status == "open"
+    done = client.post(f"/api/v1/follow-ups/{to_time.id}/complete", headers=token,
+                       json={"resolution": "visited"})
+    assert done.status_code == 200 and done.get_json()["status"] == "done"

@@ -102,9 +102,13 @@ def test_a_broken_promise_gets_one_follow_up_and_a_feed_note_however_often_the_j
     first = run_promise_monitor(session, now=DEADLINE)
     second = run_promise_monitor(session, now=DEADLINE + timedelta(hours=1))
     [follow_up] = session.scalars(select(FollowUp)).all()
-    assert first == {"kept": 0, "broken": 1, "paid_progress": 0, "follow_ups": 1}
-    assert second == {"kept": 0, "broken": 0, "paid_progress": 0, "follow_ups": 0}
+    timed = {"revisits_due": 0, "revisits_cancelled": 0, "timing_batches": 1, "pending_left": 0}
+    assert first == {"kept": 0, "broken": 1, "paid_progress": 0, "follow_ups": 1,
+                     "calls_due": 1, "calls_cancelled": 0, **timed}
+    assert second == {"kept": 0, "broken": 0, "paid_progress": 0, "follow_ups": 0,
+                      "calls_due": 0, "calls_cancelled": 0, **timed}
     assert follow_up.dedupe_key == f"broken:{ptp.id}" and follow_up.kind == "call"
+    assert follow_up.status == "open"
     notes = session.scalar(select(func.count()).where(SyncChange.table_name == "payment_promises",
                                                       SyncChange.row_id == ptp.id))
     assert notes >= 2  # created by the ORM, then the status change by the monitor
