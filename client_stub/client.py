@@ -20,7 +20,7 @@ from pathlib import Path
 
 from client_stub.retry import RetryPolicy
 from client_stub.store import ACKED, PENDING, REJECTED, SENDING, LocalStore, now_ms
-from client_stub.transport import RequestsTransport, Response, Transport
+from client_stub.transport import RequestsTransport, Response, Transport, TransportError
 
 SCHEMA_VERSION = 1
 DEFAULT_HOME = Path(os.environ.get("DOORSTEP_STUB_HOME", "~/.doorstep-stub")).expanduser()
@@ -47,6 +47,13 @@ class SyncResult:
     conflicts: int = 0  # 409 answers (pulled and pushed again)
     rejected_ids: dict = field(default_factory=dict)
     timestamp: int | None = None
+
+
+def _json_object(response: Response) -> bool:
+    try:
+        return isinstance(response.json(), dict)
+    except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError is a ValueError)
+        return False
 
 
 def money(value) -> str:
@@ -76,7 +83,9 @@ class DoorstepClient:
         return server.rstrip("/") + path
 
     def _request(self, method: str, path: str, *, params=None, json_body=None, data=None,
-                 headers=None, auth=True) -> Response:
+                 headers=None, auth=True, answer_json=False) -> Response:
+        """One request, retried by the policy. `answer_json`: a 2xx must carry a JSON object;
+        one that does not was cut short (the server died while writing it) and is retried."""
         body = data
         extra = dict(headers or {})
         if json_body is not None:
@@ -91,7 +100,12 @@ class DoorstepClient:
                 hdrs["Authorization"] = f"Bearer {self.store.get('token')}"
                 hdrs["X-Device-Id"] = self.store.get("device_id")
                 hdrs["X-Device-Time"] = str(self.clock())  # fresh on every attempt
-            return self.transport.request(method, url, headers=hdrs, params=params, body=body)
+            response = self.transport.request(method, url, headers=hdrs, params=params,
+                                              body=body)
+            if answer_json and response.ok and not _json_object(response):
+                raise TransportError(f"{method} {path}: HTTP {response.status} with a body cut "
+                                     f"short ({len(response.body)} bytes)")
+            return response
 
         return self.retry.call(send)
 
@@ -106,8 +120,9 @@ class DoorstepClient:
     # --- login ------------------------------------------------------------------------------
     def login(self, server: str, username: str, password: str, device_id: str) -> None:
         self.store.set(server=server.rstrip("/"))
-        response = self._request("POST", "/api/v1/auth/tokens", auth=False, json_body={
-            "username": username, "password": password, "device_id": device_id})
+        response = self._request("POST", "/api/v1/auth/tokens", auth=False, answer_json=True,
+                                 json_body={"username": username, "password": password,
+                                            "device_id": device_id})
         if response.status != 201:
             raise self._fail("login failed", response)
         self.store.set(token=response.json()["token"], device_id=device_id, username=username)
@@ -219,7 +234,8 @@ class DoorstepClient:
                       if batch["last_pulled_at"] is not None else None)
             response = self._request("POST", "/api/v1/sync/push", params=params,
                                      json_body=batch["body"].encode("utf-8"),
-                                     headers={"Idempotency-Key": batch["key"]})
+                                     headers={"Idempotency-Key": batch["key"]},
+                                     answer_json=True)
             if response.status == 409 and result.conflicts < max_conflicts:
                 # Something we update changed on the server: pull, then push a new batch.
                 result.conflicts += 1
@@ -253,7 +269,8 @@ class DoorstepClient:
                       "schema_version": SCHEMA_VERSION}
             if limit and (last is None or self.store.get("paging")):
                 params["limit"] = limit
-            response = self._request("GET", "/api/v1/sync/pull", params=params)
+            response = self._request("GET", "/api/v1/sync/pull", params=params,
+                                     answer_json=True)
             if response.status != 200:
                 raise self._fail("pull refused", response)
             body = response.json()

@@ -31,7 +31,12 @@ class Transport(Protocol):
 
 
 class RequestsTransport:
-    """HTTP with `requests`; connection problems become TransportError."""
+    """HTTP with `requests`; connection problems become TransportError.
+
+    So does an answer cut short: a server killed while it writes the body leaves fewer bytes
+    than its Content-Length (`ChunkedEncodingError`) or a broken gzip stream
+    (`ContentDecodingError`); the request may have been applied, so it is retried like a reset.
+    """
 
     def __init__(self, timeout: float = 30.0):
         import requests
@@ -44,7 +49,9 @@ class RequestsTransport:
         try:
             r = self._session.request(method, url, headers=headers, params=params, data=body,
                                       timeout=self.timeout)
-        except (self._requests.ConnectionError, self._requests.Timeout) as exc:
+        except (self._requests.ConnectionError, self._requests.Timeout,
+                self._requests.exceptions.ChunkedEncodingError,
+                self._requests.exceptions.ContentDecodingError) as exc:
             raise TransportError(str(exc)) from exc
         return Response(r.status_code, r.content, dict(r.headers))
 

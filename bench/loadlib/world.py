@@ -73,13 +73,14 @@ def debtors_for(collectors: int) -> int:
 
 def build_world(database_url: str, env: dict, collectors: int, seed: int = 2024,
                 visits_per_pair: int = VISITS_PER_PAIR,
-                demo_collectors: int | None = None) -> World:
+                demo_collectors: int | None = None, debtors: int | None = None) -> World:
     """Migrate, seed the demo, add extra pairs until `collectors` have visits today.
 
     `demo_collectors` caps how many of the demo's own collectors take part (the smoke test
-    uses a few of each kind)."""
+    uses a few of each kind); `debtors` overrides the demo's size (`debtors_for`), e.g. a
+    smaller one when only extra pairs take part (their visits reuse cases round-robin)."""
     flask(env, "db", "upgrade")
-    debtors = debtors_for(collectors)
+    debtors = debtors or debtors_for(collectors)
     flask(env, "demo", "seed", "--seed", str(seed), "--debtors", str(debtors))
     from server.demo.rows import local_today
     from server.models import utcnow

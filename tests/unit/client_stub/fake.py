@@ -12,7 +12,7 @@ class FakeServer:
     def __init__(self):
         self.requests: list[dict] = []
         self.pulls: list[dict] = []  # queued pull answers (bodies); default: nothing new
-        self.push_script: list = []  # queued push outcomes: status int, Response or Exception
+        self.push_script: list = []  # queued push outcomes: status, "lost", "cut" or Exception
         self.timestamp = 10
         self.stored: dict[str, dict] = {}  # (table, id) -> row, what the "server" applied
 
@@ -35,13 +35,16 @@ class FakeServer:
             rejected = {}
             if isinstance(outcome, dict):  # {"reject": {table: [ids]}}
                 rejected, outcome = outcome["reject"], 200
-            if outcome in (200, "lost"):
+            if outcome in (200, "lost", "cut"):
                 for table, parts in payload["changes"].items():
                     for row in parts["created"]:
                         if row["id"] not in rejected.get(table, []):
                             self.stored[(table, row["id"])] = row
                 if outcome == "lost":
                     raise TransportError("answer lost")
+                if outcome == "cut":  # applied, then the server died half-way through the answer
+                    return Response(200, b'{"applied": {"chec',
+                                    {"Content-Type": "application/json"})
                 return _json(200, {"applied": {}, "experimentalRejectedIds": rejected})
             if isinstance(outcome, Exception):
                 raise outcome
