@@ -139,7 +139,8 @@ def _service_run(url: str, instance: str, path: Path) -> tuple[float, dict]:
     from server.unit_of_work import flask_uow
 
     feed_seconds = 0.0
-    originals = {name: getattr(upsert, name) for name in ("record_changes", "record_from_select")}
+    originals = {name: getattr(upsert, name)
+                 for name in ("record_changes", "record_from_select", "record_listed")}
 
     def timed(function):
         def run(*args, **kwargs):

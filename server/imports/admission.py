@@ -22,12 +22,15 @@ def _facts(fields: dict) -> tuple:
     return tuple(map(fields.get, PARTY_FIELDS))
 
 
-def _party_conflicts(state: FileState, external_id: str, fields: dict, column: str) -> dict:
+def _contact_facts(name: str) -> tuple:
+    return (name, None, None, None)  # a contact column gives a name only
+
+
+def _party_conflicts(state: FileState, external_id: str, facts: tuple, column: str) -> dict:
     seen = state.parties.get(external_id)
-    if seen is None:
+    if seen is None or seen[0] == facts:
         return {}
-    differing = [name for name, old, new in zip(PARTY_FIELDS, seen[0], _facts(fields),
-                                                strict=True)
+    differing = [name for name, old, new in zip(PARTY_FIELDS, seen[0], facts, strict=True)
                  if old is not None and new is not None and old != new]
     if not differing:
         return {}
@@ -52,21 +55,25 @@ def admit(state: FileState, row: ImportRow, db_case_debtor: dict[str, str],
         errors["debtor_id"] = [f"case {row.case_id} belongs to debtor {debtor}{where}"]
     if row.agency_code is not None and row.agency_code not in agencies:
         errors["agency_code"] = [f"no agency has the code {row.agency_code!r}"]
-    errors |= _party_conflicts(state, row.debtor_id, row.debtor, "name")
+    facts = _facts(row.debtor)
+    known = state.parties
+    if row.debtor_id in known:
+        errors |= _party_conflicts(state, row.debtor_id, facts, "name")
     for number, contact in enumerate(row.contacts, start=1):
-        errors |= _party_conflicts(state, contact.external_id, {"full_name": contact.name},
-                                   f"contact{number}_name")
+        if contact.external_id in known:
+            errors |= _party_conflicts(state, contact.external_id, _contact_facts(contact.name),
+                                       f"contact{number}_name")
     if not errors:
-        _remember(state, row)
+        _remember(state, row, facts)
     return errors
 
 
-def _remember(state: FileState, row: ImportRow) -> None:
+def _remember(state: FileState, row: ImportRow, facts: tuple) -> None:
     state.accounts[row.account_id] = row.line
     state.cases.setdefault(row.case_id, (row.debtor_id, row.line))
-    _note_party(state, row.debtor_id, _facts(row.debtor), row.line)
+    _note_party(state, row.debtor_id, facts, row.line)
     for contact in row.contacts:
-        _note_party(state, contact.external_id, _facts({"full_name": contact.name}), row.line)
+        _note_party(state, contact.external_id, _contact_facts(contact.name), row.line)
 
 
 def _note_party(state: FileState, external_id: str, facts: tuple, line: int) -> None:

@@ -12,7 +12,17 @@ from sqlalchemy import select
 from server.errors import InvalidInput
 from server.extensions import db
 from server.imports import service
-from server.models import Account, Address, Agency, Case, ImportRun, Party, Placement, SyncChange
+from server.models import (
+    Account,
+    Address,
+    Agency,
+    ContactPoint,
+    ImportRun,
+    Party,
+    PartyRelationship,
+    Placement,
+    SyncChange,
+)
 from tests.integration.imports.support import counts, make_lender, run_import
 from tests.support import factories
 from tests.unit.imports.support import csv_text, row
@@ -147,18 +157,37 @@ def test_an_import_after_a_dry_run_writes_what_the_dry_run_counted(app_ctx):
     assert counts()["accounts"] == 3 and counts()["addresses"] == 4
 
 
-def test_imported_rows_are_noted_in_the_change_feed(app_ctx):
+def test_rows_no_device_can_hold_yet_are_not_noted_and_changes_are(app_ctx):
     make_lender()
-    run_import(THREE)
-    noted = {(c.table_name, c.row_id) for c in db.session.scalars(select(SyncChange))}
-    for model in (Party, Case, Account, Address):
-        ids = set(db.session.scalars(select(model.id)))
-        assert {(model.__tablename__, i) for i in ids} <= noted
-    before = len(noted)
+    run_import(THREE)  # new cases: no visit points at them, so no device holds them yet
+    assert db.session.scalar(select(SyncChange.seq)) is None
     run_import(csv_text([row(1, outstanding="7000"), row(2), row(3, work_address="浦东新区1号")]))
-    changes = db.session.scalars(select(SyncChange).order_by(SyncChange.seq)).all()[before:]
+    changes = db.session.scalars(select(SyncChange).order_by(SyncChange.seq)).all()
     account = db.session.scalar(select(Account.id).where(Account.external_id == "A1"))
     assert [(c.table_name, c.row_id) for c in changes] == [("accounts", account)]
+
+
+def test_new_rows_under_an_existing_case_are_noted(app_ctx):
+    make_lender()
+    run_import(csv_text([row(1)]))
+    run_import(csv_text([row(1, phones="13800000001;13900000009", work_address="浦东新区1号",
+                             contact1_name="李四", contact1_phone="13700000007"),
+                         row(2, case_id="C1", debtor_id="D1", name="张1", national_id="",
+                             home_address=row(1)["home_address"], phones="13800000001"),
+                         row(3)]))
+    noted = {(c.table_name, c.row_id) for c in db.session.scalars(select(SyncChange))}
+    debtor = db.session.scalar(select(Party.id).where(Party.external_id == "D1"))
+    contact = db.session.scalar(select(Party.id).where(Party.full_name == "李四"))
+    expected = {
+        ("accounts", db.session.scalar(select(Account.id).where(Account.external_id == "A2"))),
+        ("addresses", db.session.scalar(select(Address.id).where(Address.kind == "work"))),
+        ("parties", contact),
+        ("party_relationships", db.session.scalar(select(PartyRelationship.id))),
+        *(("contact_points", cid) for cid in db.session.scalars(select(ContactPoint.id).where(
+            ContactPoint.value.in_(("13900000009", "13700000007"))))),
+    }
+    assert len(expected) == 6 and noted == expected  # nothing of the new case C3, D3
+    assert debtor not in {row_id for _, row_id in noted}
 
 
 def test_blank_cells_never_erase_and_a_vulnerable_flag_is_never_lowered(app_ctx):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from server.imports.upsert import plan
 
 RULES = {"name": "replace", "phone": "coalesce", "vulnerable": "or"}
 
 
 def _old(**values):
-    return SimpleNamespace(id="old-id", **{"name": "张三", "phone": "138", "vulnerable": False,
-                                            **values})
+    """The row in the database as plan reads it: its id, then the rules' columns in order."""
+    row = {"name": "张三", "phone": "138", "vulnerable": False, **values}
+    return ("old-id", *(row[column] for column in RULES))
 
 
 def test_a_new_key_gets_a_fresh_id_and_its_defaults():
@@ -34,3 +33,13 @@ def test_a_changed_value_updates_and_carries_the_blanks_over():
     assert result.records == [{"name": "张四", "phone": "138", "vulnerable": False,
                                "id": "old-id"}]
     assert result.lines == {7} and result.created == set()
+
+
+def test_a_raised_flag_and_a_filled_blank_are_changes_but_a_lowered_flag_is_not():
+    wanted = {"P1": ({"name": "张三", "phone": None, "vulnerable": True}, 3),
+              "P2": ({"name": "张三", "phone": "139", "vulnerable": False}, 4),
+              "P3": ({"name": "张三", "phone": None, "vulnerable": None}, 5)}
+    existing = {"P1": _old(), "P2": _old(vulnerable=True, phone=None), "P3": _old(phone=None)}
+    result = plan(wanted, existing, RULES)
+    assert [r["vulnerable"] for r in result.records] == [True, False]
+    assert result.lines == {3, 4} and result.unchanged == 1
