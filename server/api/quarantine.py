@@ -12,7 +12,7 @@ from server.api.quarantine_schemas import (
     ReplaySchema,
 )
 from server.api.security import current_principal, roles
-from server.extensions import db
+from server.audit.reads import keep_after_commit, record_list, record_read
 from server.models import Role, utcnow
 from server.sync import review
 from server.unit_of_work import flask_uow
@@ -34,10 +34,19 @@ class Quarantine(MethodView):
     @blp.response(200, QuarantinedRecordSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """List quarantined rows (dispatchers: their team's agents; admins: all)."""
-        stmt = review.visible(_reviewer(), query.get("status"), query.get("table"),
-                              query.get("agent_id"))
-        return paginate_select(db.session, stmt, pagination_parameters)
+        """List quarantined rows (dispatchers: their team's agents; admins: all). Their payloads
+        are what collectors recorded about debtors: the ids shown are audited (one event per
+        answer)."""
+        reviewer = _reviewer()
+        with flask_uow() as uow:
+            stmt = review.visible(reviewer, query.get("status"), query.get("table"),
+                                  query.get("agent_id"))
+            rows = paginate_select(uow.session, stmt, pagination_parameters)
+            record_list(uow.session, reviewer.user_id, "quarantine", [r.id for r in rows],
+                        {**query, "page": pagination_parameters.page})
+            keep_after_commit(uow.session, rows)
+            uow.commit()
+            return rows
 
 
 @blp.route("/<string:record_id>")
@@ -45,8 +54,14 @@ class QuarantineById(MethodView):
     @roles(*REVIEWERS)
     @blp.response(200, QuarantinedRecordSchema)
     def get(self, record_id):
-        """One quarantined row with its reason, errors and raw payload."""
-        return review.get(db.session, _reviewer(), record_id)
+        """One quarantined row with its reason, errors and raw payload; the read is audited."""
+        reviewer = _reviewer()
+        with flask_uow() as uow:
+            record = review.get(uow.session, reviewer, record_id)
+            record_read(uow.session, reviewer.user_id, "quarantine", record.id)
+            keep_after_commit(uow.session, [record])
+            uow.commit()
+            return record
 
 
 @blp.route("/<string:record_id>/replay")

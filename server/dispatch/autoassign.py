@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from server.audit import service as audit
 from server.compliance import Rule, merge_strictest
 from server.compliance.rules import credential_findings
-from server.dispatch.checks import case_facts, credentials, verdict_for
+from server.dispatch.checks import case_facts_for, credentials, verdict_for
 from server.dispatch.planner import Crew, Job, Left, plan
 from server.dispatch.scope import Caller, placed_with
 from server.dispatch.workload import find_team, loads
@@ -83,12 +83,15 @@ def auto_assign(session: Session, caller: Caller, req: AutoAssignRequest, now: d
         User.team_id == team.id, User.role == Role.AGENT, User.active.is_(True))
         .order_by(User.id)).all()
     amounts, broken = _priorities(session, [case.id for _, case, _ in rows])
-    resolver, facts, jobs, left = ProfileResolver(session), {}, [], []
+    # The rules' inputs of every candidate at once: a few queries, not a few per candidate.
+    facts = case_facts_for(session, ProfileResolver(session),
+                           [row for row in rows if _usable(row[2])])
+    jobs, left = [], []
     for visit, case, address in rows:
-        if address.lat is None or address.lng is None or address.verification_state not in USABLE:
+        if not _usable(address):
             left.append(Left(visit.id, case.id, "no verified coordinates"))
             continue
-        fx = facts[visit.id] = case_facts(session, resolver, visit, case, address)
+        fx = facts[visit.id]
         blocks = [f for f in verdict_for(fx, [], now).unresolved_blocks({})
                   if f.rule not in _LATER]
         if blocks:
@@ -125,6 +128,11 @@ def auto_assign(session: Session, caller: Caller, req: AutoAssignRequest, now: d
             "pairs": [list(pair) for pair in result.pairs],
             "excluded_collectors": [{"user_id": uid, "reason": why}
                                     for uid, why in sorted(excluded.items())]}
+
+
+def _usable(address: Address) -> bool:
+    return (address.lat is not None and address.lng is not None
+            and address.verification_state in USABLE)
 
 
 def _compliance_left(visit_id: str, case_id: str, blocks) -> Left:

@@ -170,13 +170,23 @@ def _consents(rows: list) -> list[Consent]:
 
 def attempts_of(session: Session, case_id: str) -> list[ContactAttempt]:
     """The case's contact-attempt ledger; the case is the unit caps count "per debt"."""
-    rows = session.scalars(select(AttemptRow).where(AttemptRow.case_id == case_id))
-    return [
-        ContactAttempt(channel=r.channel, at_utc=r.occurred_at, party_id=r.party_id or "",
-                       debt_id=case_id, contact_point_id=r.contact_point_id,
-                       connected=r.connected, outcome=r.outcome, attempt_id=r.source_id or r.id)
-        for r in rows
-    ]
+    return attempts_for(session, [case_id]).get(case_id, [])
+
+
+def attempts_for(session: Session, case_ids: Iterable[str]) -> dict[str, list[ContactAttempt]]:
+    """`attempts_of` for many cases, one query per batch: {case id: attempts} (absent = none),
+    each case's oldest first."""
+    ids = list(set(case_ids))
+    out: dict[str, list[ContactAttempt]] = defaultdict(list)
+    for batch in chunks(ids):
+        for r in session.scalars(select(AttemptRow).where(
+                in_values(session, AttemptRow.case_id, batch))
+                .order_by(AttemptRow.occurred_at, AttemptRow.id)):
+            out[r.case_id].append(ContactAttempt(
+                channel=r.channel, at_utc=r.occurred_at, party_id=r.party_id or "",
+                debt_id=r.case_id, contact_point_id=r.contact_point_id, connected=r.connected,
+                outcome=r.outcome, attempt_id=r.source_id or r.id))
+    return dict(out)
 
 
 def collector_facts(session: Session, user_ids: Iterable[str]) -> list[CollectorFacts]:

@@ -3,11 +3,22 @@ each visit it could not place was left out."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from server.models import AuditEvent, SyncChange, Visit, VisitAssignee
+from server.dispatch.checks import case_facts, case_facts_for
+from server.models import (
+    Address,
+    AuditEvent,
+    Case,
+    ContactAttempt,
+    OptOut,
+    SyncChange,
+    Visit,
+    VisitAssignee,
+)
+from server.rules.effective import ProfileResolver
 from tests.integration.dispatch.world import collector, planned_visit, world
 from tests.support.api import bearer, login
 
@@ -136,3 +147,61 @@ def test_workload_counts_visits_money_and_overbooking(client, session):
     assert by_user[busy.id]["overbooked"] is True and by_user[busy.id]["remaining"] == 0
     assert by_user[idle.id]["visits"] == 0 and by_user[idle.id]["overbooked"] is False
     assert by_user[partner.id]["capacity"] == 4 and by_user[partner.id]["remaining"] == 2
+
+
+def _rule_inputs_world(session):
+    """Candidates whose rule inputs differ: contact attempts, an opt-out, a vulnerable debtor,
+    one case without a placement of its own agency's profile."""
+    w = world(session, agents=2)
+    visits = [planned_visit(session, w, at=WEST) for _ in range(4)]
+    visits.append(planned_visit(session, w, at=WEST, vulnerable=True))
+    now = datetime.now(UTC)
+    for n, visit in enumerate(visits[:3]):
+        case = session.get(Case, visit.case_id)
+        for k in range(n + 1):
+            session.add(ContactAttempt(case_id=case.id, party_id=case.debtor_id,
+                                       channel="visit" if k % 2 else "call",
+                                       occurred_at=now - timedelta(days=k + 1)))
+    second = session.get(Case, visits[1].case_id)
+    session.add(OptOut(party_id=second.debtor_id, channel="visit", reason="cease"))
+    session.flush()
+    return w, visits
+
+
+def test_rule_inputs_loaded_together_are_those_loaded_one_visit_at_a_time(session):
+    _, visits = _rule_inputs_world(session)
+    rows = [(v, session.get(Case, v.case_id), session.get(Address, v.address_id))
+            for v in visits]
+    together = case_facts_for(session, ProfileResolver(session), rows)
+    alone = {v.id: case_facts(session, ProfileResolver(session), v, c, a) for v, c, a in rows}
+    assert together == alone
+    assert [len(together[v.id].attempts) for v in visits] == [1, 2, 3, 0, 0]
+    assert together[visits[1].id].debtor != together[visits[0].id].debtor  # the cease request
+
+
+def test_auto_assign_reads_the_rules_inputs_in_queries_that_do_not_grow_with_candidates(
+        client, session):
+    w, _ = _rule_inputs_world(session)
+    session.commit()
+
+    def statements() -> tuple[int, int]:
+        count = [0]
+
+        def counting(*args):
+            count[0] += 1
+
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", counting)
+        try:
+            body = _run(client, w, dry_run=True).get_json()
+        finally:
+            event.remove(engine, "before_cursor_execute", counting)
+        return len(body["assigned"]) + len(body["unassigned"]), count[0]
+
+    few = statements()
+    for _ in range(10):
+        planned_visit(session, w, at=WEST)
+    session.commit()
+    many = statements()
+    assert many[0] == few[0] + 10
+    assert many[1] == few[1]

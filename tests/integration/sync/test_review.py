@@ -7,7 +7,7 @@ import hashlib
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Blob, CheckIn, QuarantinedRecord
+from server.models import AuditEvent, Blob, CheckIn, QuarantinedRecord
 from tests.integration.sync import facts
 from tests.integration.sync.conftest import pull, push
 from tests.support import factories
@@ -107,6 +107,29 @@ def test_other_teams_dispatcher_sees_nothing_and_dismiss_needs_a_reason(app, cli
     assert done.status_code == 200 and done.get_json()["status"] == "dismissed"
     assert client.get(url.replace("/dismiss", ""), headers=admin).get_json()[
         "resolution_note"] == "duplicate of a paper form"
+
+
+def _audited(app, action: str) -> list[tuple]:
+    with app.app_context():
+        return [(e.object_id, e.detail) for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action))]
+
+
+def test_reading_quarantined_rows_is_audited_and_refused_reads_are_not(app, client, world):
+    _, record_id = _quarantine_one(app, client, world)
+    other = _staff(app, client, world, "dispatcher", same_team=False)
+    assert client.get("/api/v1/quarantine", headers=other).get_json() == []
+    assert client.get(f"/api/v1/quarantine/{record_id}", headers=other).status_code == 404
+    assert _audited(app, "quarantine.list") == _audited(app, "quarantine.read") == []
+    dispatcher = _staff(app, client, world, "dispatcher")
+    listed = client.get("/api/v1/quarantine", headers=dispatcher,
+                        query_string={"status": "open"}).get_json()
+    assert [r["id"] for r in listed] == [record_id]
+    [(_, detail)] = _audited(app, "quarantine.list")
+    assert detail["ids"] == [record_id] and detail["filters"]["status"] == "open"
+    shown = client.get(f"/api/v1/quarantine/{record_id}", headers=dispatcher).get_json()
+    assert shown["payload"]["id"]  # the payload is still served after the audit's commit
+    assert [object_id for object_id, _ in _audited(app, "quarantine.read")] == [record_id]
 
 
 def test_revoked_device_is_locked_out(app, client, world):
