@@ -14,9 +14,8 @@ from server.api.address_schemas import (
     GeocodeRequestSchema,
     VerifyRequestSchema,
 )
-from server.api.pagination import paginate_select
+from server.api.audited import audited_page
 from server.api.security import current_principal, roles
-from server.audit.reads import keep_after_commit, record_list
 from server.geo.timezones import parse_overrides
 from server.models import Role, utcnow
 from server.unit_of_work import flask_uow
@@ -42,12 +41,8 @@ class Addresses(MethodView):
         caller = current_principal()
         with flask_uow() as uow:
             stmt = addresses_query(caller, query.get("state"), query.get("district"))
-            rows = paginate_select(uow.session, stmt, pagination_parameters)
-            record_list(uow.session, caller.user_id, "address", [r.id for r in rows],
-                        {**query, "page": pagination_parameters.page})
-            keep_after_commit(uow.session, rows)
-            uow.commit()
-            return rows
+            return audited_page(uow, caller.user_id, "address", stmt, query,
+                                pagination_parameters)
 
 
 @blp.route("/geocode")

@@ -3,8 +3,8 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from server.api.audited import audited_page
 from server.api.fact_effects import drain_after_response
-from server.api.pagination import paginate_select
 from server.api.quarantine_schemas import (
     DismissSchema,
     QuarantinedRecordSchema,
@@ -12,7 +12,7 @@ from server.api.quarantine_schemas import (
     ReplaySchema,
 )
 from server.api.security import current_principal, roles
-from server.audit.reads import keep_after_commit, record_list, record_read
+from server.audit.reads import keep_after_commit, record_read
 from server.models import Role, utcnow
 from server.sync import review
 from server.unit_of_work import flask_uow
@@ -41,12 +41,8 @@ class Quarantine(MethodView):
         with flask_uow() as uow:
             stmt = review.visible(reviewer, query.get("status"), query.get("table"),
                                   query.get("agent_id"))
-            rows = paginate_select(uow.session, stmt, pagination_parameters)
-            record_list(uow.session, reviewer.user_id, "quarantine", [r.id for r in rows],
-                        {**query, "page": pagination_parameters.page})
-            keep_after_commit(uow.session, rows)
-            uow.commit()
-            return rows
+            return audited_page(uow, reviewer.user_id, "quarantine", stmt, query,
+                                pagination_parameters)
 
 
 @blp.route("/<string:record_id>")

@@ -31,6 +31,7 @@ from server.rules.inputs import (
     consents_of,
     debtor_facts,
     debtor_facts_for,
+    notices_given,
 )
 
 # Without an appointment a visit happens within the collectors' shifts; with nobody assigned
@@ -68,6 +69,7 @@ class CaseFacts:
     address: AddressFacts
     attempts: list[ContactAttempt]
     consents: list[Consent]
+    notice_given_at: datetime | None = None  # when the visit's advance notice went out
 
 
 def case_facts(session: Session, resolver: ProfileResolver, visit: Visit, case: Case,
@@ -75,7 +77,8 @@ def case_facts(session: Session, resolver: ProfileResolver, visit: Visit, case: 
     """Load the rule inputs of one visit through server.rules' builders."""
     return CaseFacts(visit, case, resolver.for_case(case), debtor_facts(session, case),
                      address_facts(address, DEFAULT_TZ), attempts_of(session, case.id),
-                     consents_of(session, case.debtor_id))
+                     consents_of(session, case.debtor_id),
+                     notices_given(session, [visit.id]).get(visit.id))
 
 
 def case_facts_for(session: Session, resolver: ProfileResolver,
@@ -87,9 +90,10 @@ def case_facts_for(session: Session, resolver: ProfileResolver,
     debtors = debtor_facts_for(session, cases)
     attempts = attempts_for(session, [case.id for case in cases])
     consents = consents_for(session, [case.debtor_id for case in cases])
+    notices = notices_given(session, [visit.id for visit, _, _ in rows])
     return {visit.id: CaseFacts(visit, case, profiles[case.id], debtors[case.id],
                                 address_facts(address, DEFAULT_TZ), attempts.get(case.id, []),
-                                consents.get(case.debtor_id, []))
+                                consents.get(case.debtor_id, []), notices.get(visit.id))
             for visit, case, address in rows}
 
 
@@ -104,7 +108,8 @@ def verdict_for(facts: CaseFacts, collectors: Sequence[User], now: datetime) -> 
     start, end = planned_window(facts.visit, facts.address.tz, collectors)
     plan = VisitPlan(visit_id=facts.visit.id, party_id=facts.case.debtor_id,
                      debt_id=facts.case.id, window_start_utc=start, window_end_utc=end,
-                     collector_ids=tuple(c.id for c in collectors))
+                     collector_ids=tuple(c.id for c in collectors),
+                     notice_given_at=facts.notice_given_at)
     return check_assignment(facts.profile, plan, facts.debtor, facts.address,
                             credentials(collectors), facts.attempts, facts.consents, now)
 

@@ -30,7 +30,7 @@ from server.models import (
     new_id,
 )
 from server.rules.effective import ProfileResolver
-from server.rules.inputs import address_facts, debtor_facts, home_address
+from server.rules.inputs import VISIT_NOTICE_KEY, address_facts, debtor_facts, home_address
 from server.rules.windows_util import local_today
 
 AIM = time(10)  # a reminder aims at 10:00 local, or the first allowed time after it
@@ -122,7 +122,7 @@ def _visit_notice(session, resolver, visit: Visit, now, default_tz) -> dict | st
         return "not_due_yet"  # queued on a later run, so a moved visit gets the right notice
     body = f"我们计划于{visit.scheduled_on}上门拜访（{visit.purpose}），如需改期请联系我们。"
     return _message(case.id, recipient, "visit_notice", body, max(due_at, now),
-                    f"visit-notice:{visit.id}")
+                    VISIT_NOTICE_KEY + visit.id)
 
 
 def _message(case_id, recipient, template, body, due_at, key) -> dict:

@@ -20,7 +20,7 @@ from server.compliance import (
     TimeWindow,
 )
 from server.jobs.sql import chunks
-from server.models import Address, Case, OptOut, Party, User
+from server.models import Address, Case, OptOut, OutboxMessage, Party, User
 from server.models import Consent as ConsentRow
 from server.models import ContactAttempt as AttemptRow
 from server.sync.bulk import in_values
@@ -187,6 +187,23 @@ def attempts_for(session: Session, case_ids: Iterable[str]) -> dict[str, list[Co
                 debt_id=r.case_id, contact_point_id=r.contact_point_id, connected=r.connected,
                 outcome=r.outcome, attempt_id=r.source_id or r.id))
     return dict(out)
+
+
+VISIT_NOTICE_KEY = "visit-notice:"  # + visit id: the outbox dedupe key of a visit's notice
+
+
+def notices_given(session: Session, visit_ids: Iterable[str]) -> dict[str, datetime]:
+    """When each visit's advance notice (NOTICE) went out: {visit id: sent at}, for notices
+    the outbox gateway marked sent (absent = none sent yet)."""
+    keys = [VISIT_NOTICE_KEY + visit_id for visit_id in set(visit_ids)]
+    out: dict[str, datetime] = {}
+    for batch in chunks(keys):
+        for key, sent_at in session.execute(
+                select(OutboxMessage.dedupe_key, OutboxMessage.sent_at).where(
+                    in_values(session, OutboxMessage.dedupe_key, batch),
+                    OutboxMessage.status == "sent", OutboxMessage.sent_at.is_not(None))):
+            out[key.removeprefix(VISIT_NOTICE_KEY)] = sent_at
+    return out
 
 
 def collector_facts(session: Session, user_ids: Iterable[str]) -> list[CollectorFacts]:

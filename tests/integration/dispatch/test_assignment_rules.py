@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from server.models import AuditEvent, VisitAssignee
+from server.models import AuditEvent, OutboxMessage, VisitAssignee
 from tests.integration.dispatch.world import collector, placed_case, planned_visit, world
 from tests.support.api import bearer, login
 
@@ -83,6 +83,29 @@ def test_warnings_are_returned_but_do_not_block(client, session):
 
     assert response.status_code == 200
     assert [x["rule"] for x in response.get_json()["findings"]] == ["NOTICE"]
+
+
+def _notice(session, visit, status, sent_at=None):
+    session.add(OutboxMessage(case_id=visit.case_id, recipient="13800000000",
+                              template="visit_notice", body="notice", status=status,
+                              due_at=datetime.now(UTC) - timedelta(days=3), sent_at=sent_at,
+                              dedupe_key=f"visit-notice:{visit.id}"))
+
+
+def test_a_notice_the_gateway_sent_in_time_silences_the_notice_warning(client, session):
+    w = world(session)
+    sent, queued = planned_visit(session, w), planned_visit(session, w)  # both today
+    _notice(session, sent, "sent", datetime.now(UTC) - timedelta(days=2))
+    _notice(session, queued, "pending")  # queued, never sent: no notice was given
+    session.commit()
+    token = login(client, w.dispatcher.username)
+
+    announced = _assign(client, token, sent.id, 1, [a.id for a in w.agents])
+    unannounced = _assign(client, token, queued.id, 1, [a.id for a in w.agents])
+
+    assert announced.status_code == unannounced.status_code == 200
+    assert announced.get_json()["findings"] == []
+    assert [x["rule"] for x in unannounced.get_json()["findings"]] == ["NOTICE"]
 
 
 def test_a_vulnerable_debtor_and_a_quiet_hours_appointment_block_creation(client, session):
