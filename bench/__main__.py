@@ -14,6 +14,7 @@ BENCHES = {
     "sync": [],
     "imports": ["--rows", "20000"],
     "promises": ["--sizes", "50000,200000"],
+    "autoassign": ["--visits", "500", "--collectors", "20"],
     "load": ["--collectors", "8"],
 }
 

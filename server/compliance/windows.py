@@ -99,15 +99,20 @@ def _offset_segments(
     return segments
 
 
+@lru_cache(maxsize=4096)
+def _day_segments(tz: ZoneInfo, day: date) -> tuple[tuple[datetime, datetime, timedelta], ...]:
+    """The UTC offsets in force around `day` in `tz` (pure; one search per zone and day: a
+    dispatch day judges thousands of visits in the same few zones)."""
+    midnight = datetime.combine(day, time(0), tzinfo=UTC)
+    return tuple(_offset_segments(tz, midnight - _SLACK, midnight + _SLACK + timedelta(days=1)))
+
+
 def wall_to_utc(
     tz: ZoneInfo, day: date, wall: Sequence[tuple[datetime, datetime]]
 ) -> list[tuple[datetime, datetime]]:
     """Map naive local intervals of `day` to the UTC instants whose wall clock falls inside."""
-    midnight = datetime.combine(day, time(0), tzinfo=UTC)
     out = []
-    for start, end, offset in _offset_segments(
-        tz, midnight - _SLACK, midnight + _SLACK + timedelta(days=1)
-    ):
+    for start, end, offset in _day_segments(tz, day):
         local = [((start + offset).replace(tzinfo=None), (end + offset).replace(tzinfo=None))]
         for a, b in intersect(local, wall):
             out.append(((a - offset).replace(tzinfo=UTC), (b - offset).replace(tzinfo=UTC)))

@@ -106,33 +106,37 @@ def plan(jobs: Sequence[Job], crew: Sequence[Crew], balance: str = "count",
     def load(c: Crew) -> float:
         return c.count / max(c.capacity, 1) if balance == "count" else c.amount / fair
 
+    # Units with room left, in the order they are tried (a full unit is dropped once, not
+    # skipped for every later job).
+    singles = [(c.id,) for c in crew if c.free > 0]
+    pairs = [p for p in out.pairs if all(by_id[m].free > 0 for m in p)]
     for row, job in enumerate(ordered):
-        units = [(c.id,) for c in crew] if job.need == 1 else out.pairs if job.need == 2 else []
+        units = singles if job.need == 1 else pairs if job.need == 2 else []
         best = None
         for unit in units:
             members = [by_id[m] for m in unit]
-            if any(m.free <= 0 for m in members):
-                continue
-            km = float(np.mean([dist[row, index[m.id]] for m in members]))
+            km = sum(dist[row, index[m.id]] for m in members) / len(members)
             cost = km + balance_km * max(load(m) for m in members)
             lead_first = tuple(sorted(unit, key=lambda m: (dist[row, index[m]], m)))
             if best is None or (cost, lead_first) < (best[0], best[1]):
                 best = (cost, lead_first, km)
         if best is None:
-            out.left.append(Left(job.visit_id, job.case_id, _why(job, crew)))
+            out.left.append(Left(job.visit_id, job.case_id, _why(job, bool(singles))))
             continue
         for m in best[1]:
             by_id[m].count += 1
             by_id[m].amount += job.amount
-        out.placed.append(Placed(job.visit_id, best[1], round(best[2], 2)))
+        if any(by_id[m].free <= 0 for m in best[1]):
+            singles = [u for u in singles if by_id[u[0]].free > 0]
+            pairs = [p for p in pairs if all(by_id[m].free > 0 for m in p)]
+        out.placed.append(Placed(job.visit_id, best[1], round(float(best[2]), 2)))
     return out
 
 
-def _why(job: Job, crew: Sequence[Crew]) -> str:
+def _why(job: Job, anyone_free: bool) -> str:
     if job.need > 2:
         return f"needs {job.need} collectors; assign by hand"
-    free = [c for c in crew if c.free > 0]
-    if job.need == 2 and free:
+    if job.need == 2 and anyone_free:
         return NO_PAIR
     return NO_CAPACITY
 

@@ -96,3 +96,90 @@ def test_a_cut_answer_is_raised_once_the_attempts_run_out(device):
     with pytest.raises(TransportError, match="cut short"):
         device.sync()
     assert device.store.open_batch() is not None  # kept, to be resent with the same key
+
+
+class KeepAliveRace:
+    """A local HTTP/1.1 server that answers the first request of each connection and keeps it
+    open, then closes it without a word when a second request arrives on it: the race of a
+    server's keep-alive timeout with a client reusing the connection."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/api/v1/sync/pull"
+        self.answered = 0
+        self.dropped = 0
+        self.threads = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    @staticmethod
+    def _read_request(conn) -> bool:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return False
+            data += chunk
+        return True
+
+    def _serve(self, conn):
+        with conn:
+            if not self._read_request(conn):
+                return
+            body = b'{"ok": true}'
+            self.answered += 1  # counted before the client can read the answer
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Connection: keep-alive\r\nContent-Length: "
+                         + str(len(body)).encode() + b"\r\n\r\n" + body)
+            if self._read_request(conn):
+                self.dropped += 1  # closed with the request unanswered
+
+    def close(self):
+        self.listener.close()
+
+
+def test_a_kept_alive_connection_closed_by_the_server_is_retried_at_once_on_a_new_one():
+    server = KeepAliveRace()
+    transport = RequestsTransport(timeout=5)
+    try:
+        first = transport.request("GET", server.url, headers={})
+        second = transport.request("GET", server.url, headers={})  # reuses the connection
+    finally:
+        transport.close()
+        server.close()
+    assert first.status == second.status == 200
+    assert server.dropped == 1 and server.answered == 2
+
+
+def test_a_refused_connection_is_not_retried_at_once():
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    transport = RequestsTransport(timeout=5)
+    calls = []
+    real = transport._session.request
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    transport._session.request = counted
+    with pytest.raises(TransportError):
+        transport.request("GET", f"http://127.0.0.1:{port}/", headers={})
+    transport.close()
+    assert len(calls) == 1
