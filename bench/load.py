@@ -96,7 +96,7 @@ def run(options: Options, log=print) -> Report:
         report.failures = [f"{p.collector.username}: {p.error}" for p in phones if p.error]
         report.failures += [f"dispatcher refused: {r}" for r in dispatch.refused]
         report.failures += facts["details"]
-        report.failures += [f"server log: {line[:500]}" for line in problems[:20]]
+        report.failures += [f"server log: {_error_line(line)}" for line in problems[:20]]
         report.failures += [f"HTTP {s.status} {s.endpoint} ({s.who})"
                             for s in http_errors(samples)[:20]]
         if not report.ok and options.keep_dir is None:
@@ -188,6 +188,18 @@ def markdown(report: Report) -> str:
     lines += [f"| {c.name} | {c.expected} | {c.got} | {'ok' if c.ok else 'FAIL'} |"
               for c in report.checks]
     return "\n".join(lines)
+
+
+def _error_line(line: str) -> str:
+    """A server log problem, short: its message and the traceback's last line (the error)."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return line[:500]
+    if not isinstance(entry, dict):
+        return line[:500]
+    error = (entry.get("exc") or "").strip().splitlines()[-1:] or [""]
+    return f"{entry.get('ts')} {entry.get('logger')}: {entry.get('message')} | {error[0]}"[:800]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,8 +30,18 @@ def error_response(status: int, message: str | None = None, errors_: dict | None
     phrase = HTTPStatus(status).phrase
     body = {"code": status, "status": phrase, "message": message or phrase}
     if errors_:
-        body["errors"] = errors_
+        body["errors"] = _text_keys(errors_)
     return jsonify(body), status
+
+
+def _text_keys(value):
+    """Error maps with text keys only: a form field whose name does not decode comes back
+    from webargs keyed None, which JSON (with sorted keys) cannot hold next to strings."""
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else str(k): _text_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_text_keys(v) for v in value]
+    return value
 
 
 def _domain(exc: errors.DomainError):

@@ -11,6 +11,9 @@ class ImportOptionsSchema(Schema):
                            metadata={"description": "lender agency code (optional when there "
                                                     "is only one lender)"})
     dry_run = fields.Boolean(metadata={"description": "check and count, write nothing"})
+    background = fields.Boolean(metadata={
+        "description": "answer at once (202, status queued) and import after the answer; "
+                       "follow the run at its Location for progress and the report"})
     format = fields.String(validate=validate.OneOf(("csv", "json")),
                            metadata={"description": "csv or json; default: from the file name "
                                                     "or content"})
@@ -40,13 +43,16 @@ class ImportCountsSchema(Schema):
 
 class ImportRunSummarySchema(Schema):
     id = fields.String()
-    status = fields.String(metadata={"description": "completed, or rejected (the whole file)"})
+    status = fields.String(metadata={
+        "description": "completed, or rejected (the whole file); a background import is "
+                       "queued, then running, then completed, rejected or failed"})
     dry_run = fields.Boolean()
     user_id = fields.String(allow_none=True)
     username = fields.String(attribute="report.user", allow_none=True)
     source = fields.String(attribute="report.source", metadata={"description": "api or cli"})
     lender_id = fields.String(allow_none=True)
-    lender = fields.String(attribute="report.lender", metadata={"description": "lender code"})
+    lender = fields.String(attribute="report.lender", allow_none=True,
+                           metadata={"description": "lender code (a queued import: as asked)"})
     filename = fields.String(allow_none=True)
     file_sha256 = fields.String()
     file_format = fields.String()
@@ -55,6 +61,11 @@ class ImportRunSummarySchema(Schema):
     started_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
     counts = fields.Function(lambda run: ImportCountsSchema().dump(run))
+    progress = fields.Function(
+        lambda run: {"rows_done": run.rows_done, "rows_expected": run.rows_expected,
+                     "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None},
+        metadata={"description": "rows read so far of the rows the file holds (background "
+                                 "imports on PostgreSQL report it while running)"})
 
 
 class ImportRunSchema(ImportRunSummarySchema):

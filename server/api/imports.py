@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import logging
 
-from flask import request
+from flask import after_this_request, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.orm import sessionmaker
 
 from server.api.import_schemas import (
     ImportOptionsSchema,
@@ -19,11 +21,36 @@ from server.api.security import current_principal, roles
 from server.errors import InvalidInput
 from server.extensions import db
 from server.imports import ImportRequest, import_cases, import_runs
+from server.imports.background import queue_import, run_queued
 from server.imports.scope import get_visible_run, visible_runs
 from server.models import Role
 from server.unit_of_work import flask_uow
 
+log = logging.getLogger("doorstep.imports")
 blp = Blueprint("imports", __name__, url_prefix="/imports", description="Case imports")
+
+
+def _queue(uow, import_request: ImportRequest):
+    """Keep the file with a queued run, answer 202, and run it once the answer has gone out."""
+    import_request.stream.seek(0)
+    run = queue_import(uow.session, import_request, import_request.stream.read())
+    uow.commit()
+    app, run_id = current_app._get_current_object(), run.id
+
+    @after_this_request
+    def _hook(response):
+        response.call_on_close(lambda: _run_after_answer(app, run_id))
+        return response
+
+    return run, 202, {"Location": url_for("imports.ImportsById", run_id=run.id)}
+
+
+def _run_after_answer(app, run_id: str) -> None:
+    with app.app_context():
+        try:
+            run_queued(sessionmaker(bind=db.engine), run_id)
+        except Exception:  # the `imports` job marks it failed or runs it again
+            log.exception("background import %s could not run", run_id)
 
 
 def _upload(files: dict, options: dict) -> ImportRequest:
@@ -47,10 +74,16 @@ class Imports(MethodView):
     @blp.arguments(ImportOptionsSchema, location="form")
     @blp.arguments(ImportUploadSchema, location="files")
     @blp.response(201, ImportRunSchema)
+    @blp.alt_response(202, schema=ImportRunSchema,
+                      description="background=true: queued; follow the Location")
     def post(self, query, form, files):
-        """Import cases: a CSV/JSON file upload or a JSON body; rejected rows are reported."""
+        """Import cases: a CSV/JSON file upload or a JSON body; rejected rows are reported.
+        With `background=true` the answer comes at once (202) and the import runs after it."""
+        options = query | form
         with flask_uow() as uow:
-            return import_cases(uow, _upload(files, query | form))
+            if options.get("background"):
+                return _queue(uow, _upload(files, options))
+            return import_cases(uow, _upload(files, options))
 
     @roles(Role.DISPATCHER, Role.ADMIN, Role.COMPLIANCE)
     @blp.response(200, ImportRunSummarySchema(many=True))

@@ -43,15 +43,19 @@ class ImportRequest:
     source: str = "api"
     as_of: date | None = None  # the day dpd is counted to; today in China by default
     progress: Callable[[int, int], None] | None = None  # (rows done, rows expected)
+    run_id: str | None = None  # a queued background import's run (server/imports/background.py)
 
 
 def import_cases(uow: UnitOfWork, request: ImportRequest) -> ImportRun:
     """Import a case file in one commit; a file rejected as a whole is recorded, then raised."""
     session, report = uow.session, Report()
     found = scan(request.stream)
-    run = ImportRun(user_id=request.user_id, filename=(request.filename or "")[:255] or None,
-                    file_sha256=found.sha256, file_format=(request.file_format or "?")[:8],
-                    started_at=utcnow(), dry_run=request.dry_run)
+    # Built apart from the session and written in the final commit only: a background import's
+    # run row is meanwhile updated with its progress on another connection (background.py).
+    run = ImportRun(id=request.run_id, user_id=request.user_id, started_at=utcnow(),
+                    filename=(request.filename or "")[:255] or None, file_sha256=found.sha256,
+                    file_format=(request.file_format or "?")[:8], dry_run=request.dry_run,
+                    rows_expected=max(found.lines - 1, 0))
     details = {"source": request.source, "user": _username(session, request.user_id)}
     try:
         lender = resolve_lender(session, request.lender_code)
@@ -64,15 +68,23 @@ def import_cases(uow: UnitOfWork, request: ImportRequest) -> ImportRun:
         uow.rollback()
         _finish(run, report, "rejected", details | {"error": {"message": exc.message,
                                                               "errors": exc.errors}})
-        session.add(run)
+        run = _record(session, run, request)
         uow.commit()
         exc.errors = {**(exc.errors or {}), "import_id": run.id}
         raise
     if request.dry_run:
         uow.rollback()  # everything was written and checked; keep only the report
     _finish(run, report, "completed", details)
-    session.add(run)
+    run = _record(session, run, request)
     uow.commit()
+    return run
+
+
+def _record(session: Session, run: ImportRun, request: ImportRequest) -> ImportRun:
+    """Add a new run, or write the outcome over a queued one's row."""
+    if request.run_id:
+        return session.merge(run)
+    session.add(run)
     return run
 
 
@@ -181,6 +193,7 @@ def _finish(run: ImportRun, report: Report, status: str, details: dict) -> None:
     run.total_rows, run.rejected_count = counts["total"], counts["rejected"]
     run.created_count, run.updated_count = counts["created"], counts["updated"]
     run.unchanged_count = counts["unchanged"]
+    run.rows_done = run.rows_expected = counts["total"]
     run.report = details | report.as_dict()
 
 

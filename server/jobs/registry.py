@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from server.followups.escalation import escalate_stale_visits
 from server.followups.reminders import queue_reminders
 from server.followups.revisits import schedule_revisits
+from server.imports.background import sweep_imports
 from server.jobs.accounts import recompute_dpd
 from server.promises.monitor import run_promise_monitor
 from server.rules.retention import purge_expired_cases
@@ -81,6 +82,10 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s, now, cfg: run_fact_effects(s, now),
             "interval", {"seconds": 30}, 30,
             "compliance flags and address evidence of pushed facts a worker left undone"),
+    JobSpec("imports",
+            lambda s, now, cfg: sweep_imports(s, now),
+            "interval", {"minutes": 1}, 60,
+            "run background imports nobody started; fail interrupted ones; delete their files"),
     JobSpec("retention_purge",
             lambda s, now, cfg: purge_expired_cases(s, now),
             "cron", {"hour": 3, "minute": 0}, DAY_GRACE,

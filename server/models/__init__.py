@@ -16,7 +16,7 @@ from server.models.facts import (
     VisitOutcome,
 )
 from server.models.followups import ContactAttempt, FollowUp, FollowUpKind, OutboxMessage
-from server.models.imports import ImportRun
+from server.models.imports import ImportRun, ImportUpload
 from server.models.jobs import JobRun, JobRunStatus, SchedulerLease, apscheduler_jobs
 from server.models.money import Payment, PaymentPromise, PromiseStatus
 from server.models.organisation import Agency, AgencyKind, Team
@@ -31,8 +31,8 @@ __all__ = [
     "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "Attachment",
     "AuditEvent", "AuthToken", "Base", "Blob", "Case", "CaseStatus", "CheckIn", "Consent",
     "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect",
-    "FollowUp", "FollowUpKind", "ImportRun", "JobRun", "JobRunStatus", "OptOut", "OutboxMessage",
-    "OutcomeCode", "Party",
+    "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "JobRun", "JobRunStatus", "OptOut",
+    "OutboxMessage", "OutcomeCode", "Party",
     "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PromiseStatus", "PushReceipt",
     "QuarantineStatus", "QuarantinedRecord", "RelationshipKind", "Role", "RoutePlan",
     "RouteStop", "RuleProfile", "RuleProfileVersion", "SchedulerLease", "SyncChange",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base, id_column, utcnow
@@ -32,3 +32,19 @@ class ImportRun(Base):
     unchanged_count: Mapped[int] = mapped_column(default=0, server_default="0")
     dry_run: Mapped[bool] = mapped_column(default=False, server_default=false())
     report: Mapped[dict] = mapped_column(default=dict)
+    # Progress of a background import (queued -> running -> completed / rejected / failed):
+    # rows read so far of the rows the file holds, and when the running import last said so.
+    rows_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    rows_expected: Mapped[int | None]
+    heartbeat_at: Mapped[datetime | None]
+
+
+class ImportUpload(Base):
+    """The file of a background import, kept until the import has run (then deleted)."""
+
+    __tablename__ = "import_uploads"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("import_runs.id"), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    lender_code: Mapped[str | None] = mapped_column(String(32))
+    file_format: Mapped[str | None] = mapped_column(String(8))  # as asked: csv, json or None

@@ -57,7 +57,13 @@ def record_violations(
 
 
 def store_violations(session: Session, rows: Sequence[dict]) -> int:
-    """Insert `violation_row`s in one statement, skipping keys already flagged; count the new."""
+    """Insert `violation_row`s in one statement, skipping keys already flagged; count the new.
+
+    In dedupe-key order: two workers judging the same visit's history (the pair's two phones
+    pushed at once) flag the same keys, and a unique index makes the second wait for the
+    first's uncommitted key; inserting them in one order makes that a wait, never a deadlock.
+    """
+    rows = sorted(rows, key=lambda row: row["dedupe_key"])  # stable: a key's first row wins
     return len(insert_rows(session, Violation.__table__, rows, ignore_conflicts=True,
                            returning_ids=True, conflict=("dedupe_key",)))
 

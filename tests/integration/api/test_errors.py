@@ -54,3 +54,20 @@ def test_responses_carry_a_request_id(client):
     assert response.headers["X-Request-Id"] == "abc-123"
     fresh = client.get("/api/v1/health")
     assert len(fresh.headers["X-Request-Id"]) == 32
+
+
+def test_a_form_part_without_a_name_is_a_422_not_a_crash(app, client):
+    from server.extensions import db
+    from tests.support import factories
+    from tests.support.api import bearer, login
+
+    with app.app_context():
+        name = factories.user(db.session, role="admin").username
+        db.session.commit()
+    body = (b"--XX\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n"
+            b"--XX\r\nContent-Disposition: form-data; name=\"z\"\r\n\r\n1\r\n--XX--\r\n")
+    response = client.post("/api/v1/imports", data=body, headers={
+        **bearer(login(client, name)), "Content-Type": "multipart/form-data; boundary=XX"})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["form"] == {"None": ["Unknown field."],
+                                                     "z": ["Unknown field."]}

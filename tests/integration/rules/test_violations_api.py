@@ -47,3 +47,23 @@ def test_violations_are_listed_by_rule_and_agent_and_reviewed_once(client, sessi
     assert bad.status_code == 422
     actions = session.scalars(select(AuditEvent.action)).all()
     assert "compliance.violation_reviewed" in actions
+
+
+def test_violations_are_inserted_in_key_order_so_two_workers_cannot_deadlock(session,
+                                                                               monkeypatch):
+    from server.rules import violations
+
+    sent = []
+    real = violations.insert_rows
+
+    def spy(session_, table, rows, **kwargs):
+        sent.append([row["dedupe_key"] for row in rows])
+        return real(session_, table, rows, **kwargs)
+
+    monkeypatch.setattr(violations, "insert_rows", spy)
+    agent = f.user(session, "agent")
+    findings = [Finding(Rule(rule), Severity.BLOCK, f"{rule} broken", {})
+                for rule in ("VISIT_CAP", "QUIET", "TWO_PERSON")]
+    assert record_violations(session, findings,
+                             ViolationContext("check_ins", "c9", user_id=agent.id)) == 3
+    assert sent == [sorted(sent[0])] and len(sent[0]) == 3
