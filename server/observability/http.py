@@ -11,7 +11,12 @@ from sqlalchemy import case, func, select
 
 from server.errors import Unauthenticated
 from server.logging_setup import request_duration_s, route_of
-from server.observability.metrics import ApiMetrics, fact_effects_collector, quarantine_collector
+from server.observability.metrics import (
+    ApiMetrics,
+    fact_effects_collector,
+    imports_collector,
+    quarantine_collector,
+)
 
 METRICS_KEY = "doorstep.metrics"
 EXPOSITION_KEY = "doorstep.metrics_exposition"
@@ -37,6 +42,19 @@ def _queued_fact_effects() -> dict[str, int]:
     counts = {"waiting": 0, "failed": 0}
     with db.engine.connect() as conn:
         counts.update(conn.execute(select(state, func.count()).group_by(state)).all())
+    return counts
+
+
+def _imports_in_flight() -> dict[str, int]:
+    from server.extensions import db
+    from server.imports.background import QUEUED, RUNNING
+    from server.models import ImportRun
+
+    counts = {QUEUED: 0, RUNNING: 0}
+    with db.engine.connect() as conn:
+        counts.update(conn.execute(select(ImportRun.status, func.count())
+                                   .where(ImportRun.status.in_(list(counts)))
+                                   .group_by(ImportRun.status)).all())
     return counts
 
 
@@ -75,8 +93,10 @@ def init_app(app: Flask) -> None:
     app.extensions[METRICS_KEY] = ApiMetrics(registry)
     quarantine = quarantine_collector(_open_quarantine_rows, app.config.get("METRICS_CACHE_S", 5))
     effects = fact_effects_collector(_queued_fact_effects, app.config.get("METRICS_CACHE_S", 5))
+    imports = imports_collector(_imports_in_flight, app.config.get("METRICS_CACHE_S", 5))
     registry.register(quarantine)
     registry.register(effects)
+    registry.register(imports)
     exposition = registry
     if app.config.get("PROMETHEUS_MULTIPROC_DIR"):
         # gunicorn workers write their samples to files there; any worker reads them all.
@@ -84,6 +104,7 @@ def init_app(app: Flask) -> None:
         MultiProcessCollector(exposition, path=app.config["PROMETHEUS_MULTIPROC_DIR"])
         exposition.register(quarantine)
         exposition.register(effects)
+        exposition.register(imports)
     app.extensions[EXPOSITION_KEY] = exposition
     app.after_request(_observe)
     if app.config.get("METRICS_ENABLED"):

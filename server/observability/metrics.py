@@ -98,6 +98,14 @@ def fact_effects_collector(count: Callable[[], dict[str, int]], ttl_s: float = 5
                           count, ttl_s, clock)
 
 
+def imports_collector(count: Callable[[], dict[str, int]], ttl_s: float = 5.0,
+                      clock: Callable[[], float] = time.monotonic) -> CountCollector:
+    """Background imports not finished yet, by status."""
+    return CountCollector("doorstep_imports_in_flight",
+                          "Background case imports queued or running (docs/import.md).",
+                          "status", count, ttl_s, clock)
+
+
 class JobMetrics:
     """What the scheduler process counts: runs and failures per job, leadership."""
 

@@ -90,3 +90,19 @@ def test_the_fact_effects_queue_is_a_gauge_of_waiting_and_failed_pushes(metrics_
         with metrics_app.app_context():
             db.session.execute(delete(FactEffect))
             db.session.commit()
+
+
+def test_background_imports_in_flight_are_a_gauge_by_status(metrics_app, metrics_client):
+    from server.models import ImportRun
+
+    with metrics_app.app_context():
+        db.session.add_all([ImportRun(file_sha256="0" * 64, file_format="csv", status=status)
+                            for status in ("queued", "queued", "running", "completed")])
+        db.session.commit()
+    try:
+        assert samples(scrape(metrics_client), "doorstep_imports_in_flight") == {
+            (("status", "queued"),): 2, (("status", "running"),): 1}
+    finally:
+        with metrics_app.app_context():
+            db.session.execute(delete(ImportRun))
+            db.session.commit()
