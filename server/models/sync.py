@@ -31,6 +31,9 @@ class SyncChange(Base):
     row_id: Mapped[str] = mapped_column(String(ID_LEN))
     op: Mapped[str] = mapped_column(String(8), default="upsert")
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A deleted row can no longer be scoped at pull time: for rows only one agent's devices
+    # held (route stops) the deletion names that agent, and only they hear of it.
+    agent_id: Mapped[str | None] = mapped_column(String(ID_LEN))
 
 
 class SyncCursor(Base):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from server.models import RoutePlan, RouteStop, new_id
 from server.routing import Route
-from server.sync.feed import record_changes
+from server.sync.feed import record_deletions
 
 from .routes import VehicleDay
 
@@ -38,11 +38,16 @@ def store_plans(session: Session, day: date, vehicles: Iterable[VehicleDay],
 
 def _drop_stops(session: Session, plan_ids: list[str]) -> None:
     """Delete the old stops set-based and tell the change feed (devices forget them)."""
-    ids = list(session.scalars(select(RouteStop.id).where(RouteStop.plan_id.in_(plan_ids))))
-    if ids:
-        session.execute(delete(RouteStop).where(RouteStop.id.in_(ids)),
+    rows = session.execute(select(RouteStop.id, RoutePlan.agent_id)
+                           .join(RoutePlan, RoutePlan.id == RouteStop.plan_id)
+                           .where(RouteStop.plan_id.in_(plan_ids))).all()
+    if rows:
+        session.execute(delete(RouteStop).where(RouteStop.id.in_([r.id for r in rows])),
                         execution_options={"synchronize_session": "fetch"})
-        record_changes(session, "route_stops", ids, op="delete")
+        by_agent: dict[str, list[str]] = {}
+        for stop_id, agent_id in rows:  # only the plan's agent's devices held its stops
+            by_agent.setdefault(agent_id, []).append(stop_id)
+        record_deletions(session, "route_stops", by_agent)
 
 
 def _fill(plan: RoutePlan, vd: VehicleDay, member: str, route: Route | None,

@@ -37,6 +37,24 @@ def record_changes(session: Session, table: str, row_ids: Iterable[str], op: str
     record_many(session, {table: row_ids}, op)
 
 
+def record_deletions(session: Session, table: str, ids_by_agent: dict[str, Iterable[str]]):
+    """Note deleted rows that only one agent's devices held ({agent id: row ids}): a pull
+    sends each deletion to that agent only (other devices never held the rows)."""
+    rows = [(agent, row_id) for agent, ids in ids_by_agent.items() for row_id in ids]
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql(
+            "INSERT INTO sync_changes (txid, table_name, row_id, op, changed_at, agent_id)"
+            " SELECT pg_current_xact_id()::text::bigint, %s, r, 'delete', %s, a"
+            " FROM unnest(%s::text[], %s::text[]) AS u(a, r)",
+            (table, utcnow(), [r[0] for r in rows], [r[1] for r in rows]))
+        return
+    session.connection().execute(insert(SyncChange), [
+        {"table_name": table, "row_id": row_id, "op": "delete", "agent_id": agent}
+        for agent, row_id in rows])
+
+
 def record_many(session: Session, ids_by_table: dict[str, Iterable[str]], op: str = "upsert"):
     """Note changed rows of several tables in one statement."""
     pairs = [(table, row_id) for table, ids in ids_by_table.items() for row_id in ids]

@@ -151,7 +151,9 @@ def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) ->
     for table_name, row_id in session.execute(select(SyncChange.table_name, SyncChange.row_id)
                                               .where(cursors.changed_after(session, previous),
                                                      SyncChange.op == "delete",
-                                                     SyncChange.table_name.in_(TABLE_ORDER))):
+                                                     SyncChange.table_name.in_(TABLE_ORDER),
+                                                     or_(SyncChange.agent_id.is_(None),
+                                                         SyncChange.agent_id == who.agent_id))):
         changes.add(table_name, "deleted", [row_id])
 
 
