@@ -140,7 +140,7 @@ def _service_run(url: str, instance: str, path: Path) -> tuple[float, dict]:
 
     feed_seconds = 0.0
     originals = {name: getattr(upsert, name)
-                 for name in ("record_changes", "record_from_select", "record_listed")}
+                 for name in ("record_changes", "record_from_select", "record_joined")}
 
     def timed(function):
         def run(*args, **kwargs):

@@ -26,10 +26,7 @@ from server.rules.inputs import (
     DEFAULT_TZ,
     address_facts,
     attempts_for,
-    attempts_of,
     consents_for,
-    consents_of,
-    debtor_facts,
     debtor_facts_for,
     notices_given,
 )
@@ -75,10 +72,7 @@ class CaseFacts:
 def case_facts(session: Session, resolver: ProfileResolver, visit: Visit, case: Case,
                address: Address) -> CaseFacts:
     """Load the rule inputs of one visit through server.rules' builders."""
-    return CaseFacts(visit, case, resolver.for_case(case), debtor_facts(session, case),
-                     address_facts(address, DEFAULT_TZ), attempts_of(session, case.id),
-                     consents_of(session, case.debtor_id),
-                     notices_given(session, [visit.id]).get(visit.id))
+    return case_facts_for(session, resolver, [(visit, case, address)])[visit.id]
 
 
 def case_facts_for(session: Session, resolver: ProfileResolver,

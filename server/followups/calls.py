@@ -28,12 +28,12 @@ from server.compliance import (
     Severity,
     check_call,
 )
-from server.followups.pending import BATCH, PENDING, apply_decisions, decision, ledger_attempt
+from server.followups.pending import BATCH, PENDING, apply_decisions, decision
 from server.followups.timing import AllowedHours
 from server.models import Address, Case, ContactPoint, FollowUp, FollowUpKind, OptOut
 from server.models import ContactAttempt as AttemptRow
 from server.rules.effective import ProfileResolver
-from server.rules.inputs import consents_for, debtor_facts_for
+from server.rules.inputs import consents_for, debtor_facts_for, ledger_attempt
 from server.rules.windows_util import local_today
 from server.sync.bulk import in_values
 

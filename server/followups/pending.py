@@ -1,5 +1,6 @@
-"""What the compliance-timed follow-ups share: the `pending` status, the ledger as the engine
-reads it, and the one bulk update that opens or cancels a batch of pending follow-ups.
+"""What the compliance-timed follow-ups share: the `pending` status and the one bulk update
+that opens or cancels a batch of pending follow-ups (the ledger as the engine reads it is
+`server.rules.inputs.ledger_attempt`).
 
 The promise monitor inserts a broken promise's follow-up `pending` (set-based: it judges a
 million promises in one run, while the rules are per debtor). `server.followups.calls` and
@@ -14,20 +15,11 @@ from datetime import datetime
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
-from server.compliance import ContactAttempt
 from server.models import FollowUp
 
 PENDING = "pending"  # inserted by the promise monitor, not yet timed by the compliance rules
 BATCH = 1000  # pending follow-ups of one kind timed per batch: bounds one batch's Python work
 _FU = FollowUp.__table__
-
-
-def ledger_attempt(row) -> ContactAttempt:
-    """A contact_attempts row as the rule engine reads it (per debt = per case)."""
-    return ContactAttempt(channel=row.channel, at_utc=row.occurred_at, party_id=row.party_id or "",
-                          debt_id=row.case_id, contact_point_id=row.contact_point_id,
-                          connected=row.connected, outcome=row.outcome,
-                          attempt_id=row.source_id or row.id)
 
 
 def decision(follow_up_id: str, due_at: datetime | None, why: str, now: datetime,

@@ -35,14 +35,20 @@ from server.compliance import (
     VisitPlan,
     check_assignment,
 )
-from server.followups.pending import BATCH, PENDING, apply_decisions, decision, ledger_attempt
+from server.followups.pending import BATCH, PENDING, apply_decisions, decision
 from server.followups.timing import AllowedHours
 from server.jobs.sql import insert_ignore
 from server.models import Address, Case, FollowUp, FollowUpKind, OutcomeCode, Visit, VisitOutcome
 from server.models import ContactAttempt as AttemptRow
 from server.models import new_id as make_id
 from server.rules.effective import ProfileResolver
-from server.rules.inputs import address_facts, consents_for, corrected, debtor_facts_for
+from server.rules.inputs import (
+    address_facts,
+    consents_for,
+    corrected,
+    debtor_facts_for,
+    ledger_attempt,
+)
 from server.rules.windows_util import local_today
 from server.sync.bulk import in_values
 

@@ -23,9 +23,9 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.errors import InvalidInput
-from server.imports.service import ImportRequest, import_cases
+from server.imports.service import ImportRequest, import_cases, new_run, username
 from server.imports.source import scan
-from server.models import ImportRun, ImportUpload, User, utcnow
+from server.models import ImportRun, ImportUpload, utcnow
 from server.unit_of_work import UnitOfWork
 
 log = logging.getLogger("doorstep.imports")
@@ -38,16 +38,10 @@ HEARTBEAT_S = 1.0  # progress is written at most this often
 
 def queue_import(session: Session, request: ImportRequest, content: bytes) -> ImportRun:
     """Record a background import and keep its file; the caller commits."""
-    found = scan(io.BytesIO(content))
-    now = utcnow()
-    user = session.scalar(select(User.username).where(User.id == request.user_id)) \
-        if request.user_id else None
-    run = ImportRun(user_id=request.user_id, filename=(request.filename or "")[:255] or None,
-                    file_sha256=found.sha256, file_format=(request.file_format or "?")[:8],
-                    status=QUEUED, started_at=now, heartbeat_at=now, dry_run=request.dry_run,
-                    rows_expected=max(found.lines - 1, 0),
-                    report={"source": request.source, "user": user,
-                            "lender": request.lender_code})
+    run = new_run(request, scan(io.BytesIO(content)))
+    run.status, run.heartbeat_at = QUEUED, run.started_at
+    run.report = {"source": request.source, "user": username(session, request.user_id),
+                  "lender": request.lender_code}
     session.add(run)
     session.flush()
     session.add(ImportUpload(run_id=run.id, content=content, lender_code=request.lender_code,
@@ -89,14 +83,14 @@ def _run(session_factory, request: ImportRequest) -> str:
         except Exception as exc:
             log.exception("background import %s failed", request.run_id)
             uow.rollback()
-            _fail(uow.session, request.run_id, f"{type(exc).__name__}: {exc}"[:500])
+            _fail(uow.session.get(ImportRun, request.run_id),
+                  f"{type(exc).__name__}: {exc}"[:500], utcnow())
             uow.commit()
             return FAILED
 
 
-def _fail(session: Session, run_id: str, message: str) -> None:
-    run = session.get(ImportRun, run_id)
-    run.status, run.finished_at = FAILED, utcnow()
+def _fail(run: ImportRun, message: str, now: datetime) -> None:
+    run.status, run.finished_at = FAILED, now
     run.report = {**(run.report or {}), "error": {"message": message}}
 
 
@@ -127,10 +121,8 @@ def sweep_imports(session: Session, now: datetime) -> dict:
     stale = session.scalars(select(ImportRun).where(
         ImportRun.status == RUNNING, ImportRun.heartbeat_at < now - STALE_AFTER)).all()
     for run in stale:
-        run.status, run.finished_at = FAILED, now
-        run.report = {**(run.report or {}), "error": {
-            "message": "interrupted (the server stopped while importing); nothing was "
-                       "written: upload the file again"}}
+        _fail(run, "interrupted (the server stopped while importing); nothing was written: "
+                   "upload the file again", now)
     session.flush()
     cleaned = session.execute(delete(ImportUpload).where(ImportUpload.run_id.in_(
         select(ImportRun.id).where(ImportRun.status.not_in((QUEUED, RUNNING))))

@@ -21,7 +21,7 @@ from server.imports.prefetch import ahead
 from server.imports.readers import CsvRows, JsonRows, RawRow
 from server.imports.report import Report
 from server.imports.rows import ImportRow
-from server.imports.source import SourceInfo, detect, open_text, scan
+from server.imports.source import Scan, SourceInfo, detect, open_text, scan
 from server.imports.writer import ChunkWriter, Context
 from server.models import Agency, AgencyKind, ImportRun, User, utcnow
 from server.unit_of_work import UnitOfWork
@@ -52,11 +52,8 @@ def import_cases(uow: UnitOfWork, request: ImportRequest) -> ImportRun:
     found = scan(request.stream)
     # Built apart from the session and written in the final commit only: a background import's
     # run row is meanwhile updated with its progress on another connection (background.py).
-    run = ImportRun(id=request.run_id, user_id=request.user_id, started_at=utcnow(),
-                    filename=(request.filename or "")[:255] or None, file_sha256=found.sha256,
-                    file_format=(request.file_format or "?")[:8], dry_run=request.dry_run,
-                    rows_expected=max(found.lines - 1, 0))
-    details = {"source": request.source, "user": _username(session, request.user_id)}
+    run = new_run(request, found)
+    details = {"source": request.source, "user": username(session, request.user_id)}
     try:
         lender = resolve_lender(session, request.lender_code)
         run.lender_id, details["lender"] = lender.id, lender.code
@@ -86,6 +83,14 @@ def _record(session: Session, run: ImportRun, request: ImportRequest) -> ImportR
         return session.merge(run)
     session.add(run)
     return run
+
+
+def new_run(request: ImportRequest, found: Scan) -> ImportRun:
+    """The record of an import of this file (not added to any session)."""
+    return ImportRun(id=request.run_id, user_id=request.user_id, started_at=utcnow(),
+                     filename=(request.filename or "")[:255] or None, file_sha256=found.sha256,
+                     file_format=(request.file_format or "?")[:8], dry_run=request.dry_run,
+                     rows_expected=max(found.lines - 1, 0))
 
 
 def resolve_lender(session: Session, code: str | None) -> Agency:
@@ -183,7 +188,7 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _username(session: Session, user_id: str | None) -> str | None:
+def username(session: Session, user_id: str | None) -> str | None:
     return session.scalar(select(User.username).where(User.id == user_id)) if user_id else None
 
 

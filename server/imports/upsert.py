@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from server.imports.report import Report
 from server.imports.staging import KEY_SEPARATOR, joined_keys, new_ids, stage
 from server.models import utcnow
-from server.sync.feed import FEED_TABLES, record_changes, record_from_select, record_listed
+from server.sync.feed import FEED_TABLES, record_changes, record_from_select, record_joined
 
 IN_CHUNK = 5000  # keys per IN (...) list, well under SQLite's 32,766 parameters
 
@@ -264,8 +264,10 @@ def _feed(session: Session, table: Table, staged: TableClause | None, records: l
     elif noted is None:
         # In id order: the feed's (table_name, row_id) index then fills page by page.
         record_from_select(session, table.name, f'SELECT id FROM "{staged.name}" ORDER BY id')
-    else:
-        record_listed(session, table.name, sorted(noted))
+    elif (joined := joined_keys(sorted(noted))) is not None:
+        record_joined(session, table.name, joined, KEY_SEPARATOR)
+    else:  # an id holds the separator
+        record_changes(session, table.name, sorted(noted))
 
 
 def fetch(session: Session, columns: list, key_column, keys: Iterable, *where,

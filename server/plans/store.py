@@ -38,16 +38,13 @@ def store_plans(session: Session, day: date, vehicles: Iterable[VehicleDay],
 
 def _drop_stops(session: Session, plan_ids: list[str]) -> None:
     """Delete the old stops set-based and tell the change feed (devices forget them)."""
-    rows = session.execute(select(RouteStop.id, RoutePlan.agent_id)
-                           .join(RoutePlan, RoutePlan.id == RouteStop.plan_id)
+    rows = session.execute(select(RouteStop.id, RouteStop.agent_id)
                            .where(RouteStop.plan_id.in_(plan_ids))).all()
     if rows:
         session.execute(delete(RouteStop).where(RouteStop.id.in_([r.id for r in rows])),
                         execution_options={"synchronize_session": "fetch"})
-        by_agent: dict[str, list[str]] = {}
-        for stop_id, agent_id in rows:  # only the plan's agent's devices held its stops
-            by_agent.setdefault(agent_id, []).append(stop_id)
-        record_deletions(session, "route_stops", by_agent)
+        # A stop is on its agent's plan: only that agent's devices held it.
+        record_deletions(session, "route_stops", rows)
 
 
 def _fill(plan: RoutePlan, vd: VehicleDay, member: str, route: Route | None,

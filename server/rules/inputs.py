@@ -130,7 +130,8 @@ _CONSENT_COLUMNS = (ConsentRow.id, ConsentRow.party_id, ConsentRow.kind, Consent
 
 
 def consents_for(session: Session, party_ids: Iterable[str]) -> dict[str, list[Consent]]:
-    """`consents_of` for many parties in one query: {party id: consents} (absent = none)."""
+    """The parties' consents as the engine reads them (a withdrawal ends the consent it names),
+    in one query per batch: {party id: consents} (absent = none)."""
     ids = list(set(party_ids))
     rows: dict[str, list] = defaultdict(list)
     for batch in chunks(ids):
@@ -138,11 +139,6 @@ def consents_for(session: Session, party_ids: Iterable[str]) -> dict[str, list[C
                 in_values(session, ConsentRow.party_id, batch))):
             rows[row.party_id].append(row)
     return {party_id: _consents(party_rows) for party_id, party_rows in rows.items()}
-
-
-def consents_of(session: Session, party_id: str) -> list[Consent]:
-    """The party's consents as the engine reads them; a withdrawal ends the consent it names."""
-    return consents_for(session, [party_id]).get(party_id, [])
 
 
 def _consents(rows: list) -> list[Consent]:
@@ -168,24 +164,24 @@ def _consents(rows: list) -> list[Consent]:
     return out
 
 
-def attempts_of(session: Session, case_id: str) -> list[ContactAttempt]:
-    """The case's contact-attempt ledger; the case is the unit caps count "per debt"."""
-    return attempts_for(session, [case_id]).get(case_id, [])
+def ledger_attempt(row) -> ContactAttempt:
+    """A contact_attempts row as the rule engine reads it (per debt = per case)."""
+    return ContactAttempt(channel=row.channel, at_utc=row.occurred_at, party_id=row.party_id or "",
+                          debt_id=row.case_id, contact_point_id=row.contact_point_id,
+                          connected=row.connected, outcome=row.outcome,
+                          attempt_id=row.source_id or row.id)
 
 
 def attempts_for(session: Session, case_ids: Iterable[str]) -> dict[str, list[ContactAttempt]]:
-    """`attempts_of` for many cases, one query per batch: {case id: attempts} (absent = none),
-    each case's oldest first."""
+    """Each case's contact-attempt ledger (the case is the unit caps count "per debt"), one
+    query per batch: {case id: attempts, oldest first} (absent = none)."""
     ids = list(set(case_ids))
     out: dict[str, list[ContactAttempt]] = defaultdict(list)
     for batch in chunks(ids):
         for r in session.scalars(select(AttemptRow).where(
                 in_values(session, AttemptRow.case_id, batch))
                 .order_by(AttemptRow.occurred_at, AttemptRow.id)):
-            out[r.case_id].append(ContactAttempt(
-                channel=r.channel, at_utc=r.occurred_at, party_id=r.party_id or "",
-                debt_id=r.case_id, contact_point_id=r.contact_point_id, connected=r.connected,
-                outcome=r.outcome, attempt_id=r.source_id or r.id))
+            out[r.case_id].append(ledger_attempt(r))
     return dict(out)
 
 

@@ -37,38 +37,33 @@ def record_changes(session: Session, table: str, row_ids: Iterable[str], op: str
     record_many(session, {table: row_ids}, op)
 
 
-def record_deletions(session: Session, table: str, ids_by_agent: dict[str, Iterable[str]]):
-    """Note deleted rows that only one agent's devices held ({agent id: row ids}): a pull
+def record_deletions(session: Session, table: str, rows: Iterable[tuple[str, str]]):
+    """Note deleted rows that only one agent's devices held, as (row id, agent id): a pull
     sends each deletion to that agent only (other devices never held the rows)."""
-    rows = [(agent, row_id) for agent, ids in ids_by_agent.items() for row_id in ids]
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql(
-            "INSERT INTO sync_changes (txid, table_name, row_id, op, changed_at, agent_id)"
-            " SELECT pg_current_xact_id()::text::bigint, %s, r, 'delete', %s, a"
-            " FROM unnest(%s::text[], %s::text[]) AS u(a, r)",
-            (table, utcnow(), [r[0] for r in rows], [r[1] for r in rows]))
-        return
-    session.connection().execute(insert(SyncChange), [
-        {"table_name": table, "row_id": row_id, "op": "delete", "agent_id": agent}
-        for agent, row_id in rows])
+    _record(session, [(table, row_id, agent) for row_id, agent in rows], "delete")
 
 
 def record_many(session: Session, ids_by_table: dict[str, Iterable[str]], op: str = "upsert"):
     """Note changed rows of several tables in one statement."""
-    pairs = [(table, row_id) for table, ids in ids_by_table.items() for row_id in ids]
-    if not pairs:
+    _record(session, [(table, row_id, None) for table, ids in ids_by_table.items()
+                      for row_id in ids], op)
+
+
+def _record(session: Session, notes: list[tuple[str, str, str | None]], op: str) -> None:
+    """Insert (table, row id, agent id or None) notes in one statement."""
+    if not notes:
         return
     if session.get_bind().dialect.name == "postgresql":
         # One array parameter per column instead of a VALUES row per id (server/sync/bulk.py).
         session.connection().exec_driver_sql(
-            "INSERT INTO sync_changes (txid, table_name, row_id, op, changed_at)"
-            " SELECT pg_current_xact_id()::text::bigint, t, r, %s, %s"
-            " FROM unnest(%s::text[], %s::text[]) AS u(t, r)",
-            (op, utcnow(), [p[0] for p in pairs], [p[1] for p in pairs]))
+            "INSERT INTO sync_changes (txid, table_name, row_id, op, changed_at, agent_id)"
+            " SELECT pg_current_xact_id()::text::bigint, t, r, %s, %s, a"
+            " FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(t, r, a)",
+            (op, utcnow(), [n[0] for n in notes], [n[1] for n in notes],
+             [n[2] for n in notes]))
         return
-    rows = [{"table_name": table, "row_id": row_id, "op": op} for table, row_id in pairs]
+    rows = [{"table_name": table, "row_id": row_id, "op": op, "agent_id": agent}
+            for table, row_id, agent in notes]
     stmt = insert(SyncChange)
     txid = _txid_expression(session)
     if txid is not None:
@@ -119,22 +114,15 @@ def latest_seq(session: Session) -> int:
     return session.scalar(func.coalesce(func.max(SyncChange.seq), 0))
 
 
-def record_listed(session: Session, table: str, row_ids: list[str], op: str = "upsert"):
-    """Note these rows of `table`; on PostgreSQL the ids travel as one separated string.
+def record_joined(session: Session, table: str, joined_ids: str, separator: str,
+                  op: str = "upsert"):
+    """Note rows of `table` whose ids come as one `separator`-joined string (PostgreSQL).
 
     For bulk writers that note a subset of what they wrote (imports): an array parameter costs
-    psycopg ~10 µs per element to quote, a string split server-side next to nothing. Falls back
-    to `record_changes` elsewhere, or when an id holds the separator (\\x1f).
+    psycopg ~10 µs per element to quote, a string split server-side next to nothing.
     """
-    if not row_ids:
-        return
-    joined = "\x1f".join(row_ids)
-    if (session.get_bind().dialect.name != "postgresql"
-            or joined.count("\x1f") != len(row_ids) - 1):
-        record_changes(session, table, row_ids, op)
-        return
     session.connection().exec_driver_sql(
         "INSERT INTO sync_changes (txid, table_name, row_id, op, changed_at)"
         " SELECT pg_current_xact_id()::text::bigint, %s, u.id, %s, %s"
-        " FROM unnest(string_to_array(%s, chr(31))) AS u(id)",
-        (table, op, utcnow(), joined))
+        " FROM unnest(string_to_array(%s, %s)) AS u(id)",
+        (table, op, utcnow(), joined_ids, separator))

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event, select
 
-from server.dispatch.checks import case_facts, case_facts_for
+from server.dispatch.checks import CaseFacts, case_facts_for
 from server.models import (
     Address,
     AuditEvent,
@@ -19,6 +19,14 @@ from server.models import (
     VisitAssignee,
 )
 from server.rules.effective import ProfileResolver
+from server.rules.inputs import (
+    DEFAULT_TZ,
+    address_facts,
+    attempts_for,
+    consents_for,
+    debtor_facts,
+    notices_given,
+)
 from tests.integration.dispatch.world import collector, planned_visit, world
 from tests.support.api import bearer, login
 
@@ -173,7 +181,13 @@ def test_rule_inputs_loaded_together_are_those_loaded_one_visit_at_a_time(sessio
     rows = [(v, session.get(Case, v.case_id), session.get(Address, v.address_id))
             for v in visits]
     together = case_facts_for(session, ProfileResolver(session), rows)
-    alone = {v.id: case_facts(session, ProfileResolver(session), v, c, a) for v, c, a in rows}
+    resolver = ProfileResolver(session)
+    alone = {v.id: CaseFacts(v, c, resolver.for_case(c), debtor_facts(session, c),
+                             address_facts(a, DEFAULT_TZ),
+                             attempts_for(session, [c.id]).get(c.id, []),
+                             consents_for(session, [c.debtor_id]).get(c.debtor_id, []),
+                             notices_given(session, [v.id]).get(v.id))
+             for v, c, a in rows}
     assert together == alone
     assert [len(together[v.id].attempts) for v in visits] == [1, 2, 3, 0, 0]
     assert together[visits[1].id].debtor != together[visits[0].id].debtor  # the cease request
