@@ -69,7 +69,7 @@ def _upload(files: dict, options: dict) -> ImportRequest:
 
 @blp.route("")
 class Imports(MethodView):
-    @roles(Role.DISPATCHER, Role.ADMIN)
+    @roles(Role.DISPATCHER, Role.ADMIN, Role.LENDER_OPS)
     @blp.arguments(ImportOptionsSchema, location="query")
     @blp.arguments(ImportOptionsSchema, location="form")
     @blp.arguments(ImportUploadSchema, location="files")
@@ -78,6 +78,8 @@ class Imports(MethodView):
                       description="background=true: queued; follow the Location")
     def post(self, query, form, files):
         """Import cases: a CSV/JSON file upload or a JSON body; rejected rows are reported.
+        A dispatcher's rows may touch only existing cases unplaced or placed with their agency;
+        creating, placing elsewhere, recalling and re-balancing cases is lender ops' work.
         With `background=true` the answer comes at once (202) and the import runs after it."""
         options = query | form
         with flask_uow() as uow:
@@ -85,7 +87,7 @@ class Imports(MethodView):
                 return _queue(uow, _upload(files, options))
             return import_cases(uow, _upload(files, options))
 
-    @roles(Role.DISPATCHER, Role.ADMIN, Role.COMPLIANCE)
+    @roles(Role.DISPATCHER, Role.ADMIN, Role.COMPLIANCE, Role.LENDER_OPS)
     @blp.response(200, ImportRunSummarySchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters):
@@ -96,7 +98,7 @@ class Imports(MethodView):
 
 @blp.route("/<run_id>")
 class ImportsById(MethodView):
-    @roles(Role.DISPATCHER, Role.ADMIN, Role.COMPLIANCE)
+    @roles(Role.DISPATCHER, Role.ADMIN, Role.COMPLIANCE, Role.LENDER_OPS)
     @blp.response(200, ImportRunSchema)
     def get(self, run_id):
         """One import's report, with its rejected rows."""

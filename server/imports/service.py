@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from server.audit import service as audit
 from server.errors import InvalidInput, NotFound
 from server.imports.fastrows import validate_rows
 from server.imports.prefetch import ahead
 from server.imports.readers import CsvRows, JsonRows, RawRow
 from server.imports.report import Report
 from server.imports.rows import ImportRow
+from server.imports.scope import import_scope
 from server.imports.source import Scan, SourceInfo, detect, open_text, scan
 from server.imports.writer import ChunkWriter, Context
 from server.models import Agency, AgencyKind, ImportRun, User, utcnow
@@ -66,6 +68,7 @@ def import_cases(uow: UnitOfWork, request: ImportRequest) -> ImportRun:
         _finish(run, report, "rejected", details | {"error": {"message": exc.message,
                                                               "errors": exc.errors}})
         run = _record(session, run, request)
+        _audit(session, run, request)
         uow.commit()
         exc.errors = {**(exc.errors or {}), "import_id": run.id}
         raise
@@ -73,8 +76,19 @@ def import_cases(uow: UnitOfWork, request: ImportRequest) -> ImportRun:
         uow.rollback()  # everything was written and checked; keep only the report
     _finish(run, report, "completed", details)
     run = _record(session, run, request)
+    _audit(session, run, request)
     uow.commit()
     return run
+
+
+def _audit(session: Session, run: ImportRun, request: ImportRequest) -> None:
+    """Who imported what, with what outcome: an import writes lender master data."""
+    session.flush()  # the run's id
+    tables = (run.report or {}).get("tables", {})
+    audit.record(session, request.user_id, "import.run", "import_run", run.id, {
+        "status": run.status, "dry_run": run.dry_run, "lender": (run.report or {}).get("lender"),
+        "file_sha256": run.file_sha256, "source": request.source,
+        "counts": (run.report or {}).get("counts"), "placements": tables.get("placements")})
 
 
 def _record(session: Session, run: ImportRun, request: ImportRequest) -> ImportRun:
@@ -149,7 +163,8 @@ def _import(session: Session, lender: Agency, info: SourceInfo, request: ImportR
         rows = CsvRows(text) if info.file_format == "csv" else JsonRows(text)
         expected = getattr(rows, "count", expected)
         agencies = dict(session.execute(select(Agency.code, Agency.id)).all())
-        ctx = Context(session, lender.id, lender.jurisdiction, agencies, report)
+        ctx = Context(session, lender.id, lender.jurisdiction, agencies, report,
+                      scope=import_scope(session, request.user_id))
         as_of = request.as_of or datetime.now(LENDER_TIME_ZONE).date()
         # A thread reads and validates the file's next chunk; the database reads and writes
         # chunks while this thread plans them (writer.ChunkWriter).

@@ -22,6 +22,7 @@ from server.imports import children
 from server.imports.admission import FileState, admit
 from server.imports.report import Report
 from server.imports.rows import ImportRow
+from server.imports.scope import out_of_scope
 from server.imports.staging import refresh_statistics
 from server.imports.upsert import Job, fetch, plan, run_jobs, write
 from server.models import (
@@ -85,6 +86,7 @@ class Context:
     report: Report
     state: FileState = field(default_factory=FileState)
     fresh: Fresh = field(default_factory=Fresh)
+    scope: str | bool | None = False  # False: lender-side; else the only agency it may touch
 
 
 @dataclass
@@ -280,8 +282,16 @@ def merged(read: Read, overlay: Overlay) -> Read:
 def plan_chunk(ctx: Context, rows: list[ImportRow], read: Read) -> tuple[list[Job], Overlay]:
     """Admit rows against the file and the database, plan their writes, count each outcome."""
     admitted = []
+    placed: dict[str, set] = {}
+    if ctx.scope is not False:
+        for case_id, agency_id in read.placements:
+            placed.setdefault(case_id, set()).add(agency_id)
     for row in rows:
-        errors = admit(ctx.state, row, read.case_debtor, read.account_case, ctx.agencies)
+        errors = {}
+        if ctx.scope is not False:  # an agency's import: nothing outside its scope, unnamed
+            errors = out_of_scope(ctx.scope, row, read, placed, ctx.agencies)
+        errors = errors or admit(ctx.state, row, read.case_debtor, read.account_case,
+                                 ctx.agencies)
         if errors:
             ctx.report.reject(row.line, {"case_id": row.case_id, "account_id": row.account_id,
                                          "debtor_id": row.debtor_id}, errors)

@@ -15,7 +15,8 @@ class Role:
     DISPATCHER = "dispatcher"
     COMPLIANCE = "compliance"
     ADMIN = "admin"
-    ALL = (AGENT, DISPATCHER, COMPLIANCE, ADMIN)
+    LENDER_OPS = "lender_ops"  # the lender's own operations: placement, recall, balances
+    ALL = (AGENT, DISPATCHER, COMPLIANCE, ADMIN, LENDER_OPS)
 
 
 class User(Timestamped, Base):

@@ -10,8 +10,9 @@ import uuid
 from datetime import date, timedelta
 
 AGENT, DISPATCHER, COMPLIANCE, ADMIN = "agent", "dispatcher", "compliance", "admin"
+LENDER_OPS = "lender_ops"
 ANONYMOUS = "anonymous"
-ALL = frozenset({AGENT, DISPATCHER, COMPLIANCE, ADMIN})
+ALL = frozenset({AGENT, DISPATCHER, COMPLIANCE, ADMIN, LENDER_OPS})
 PUBLIC = ALL | {ANONYMOUS}
 STAFF = frozenset({DISPATCHER, COMPLIANCE, ADMIN})
 PLANNERS = frozenset({DISPATCHER, ADMIN})
@@ -27,12 +28,12 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("POST", "/users"): frozenset({ADMIN}),
     ("GET", "/users/me"): ALL,
     ("GET", "/audit-events"): OFFICERS,
-    ("GET", "/imports"): STAFF,
-    ("POST", "/imports"): PLANNERS,
-    ("GET", "/imports/{run_id}"): STAFF,
+    ("GET", "/imports"): STAFF | {LENDER_OPS},
+    ("POST", "/imports"): PLANNERS | {LENDER_OPS},
+    ("GET", "/imports/{run_id}"): STAFF | {LENDER_OPS},
     ("GET", "/sync/pull"): frozenset({AGENT}),
     ("POST", "/sync/push"): frozenset({AGENT}),
-    ("GET", "/attachments/{sha256}"): ALL,
+    ("GET", "/attachments/{sha256}"): ALL - {LENDER_OPS},
     ("PUT", "/attachments/{sha256}"): frozenset({AGENT}),
     ("GET", "/quarantine"): PLANNERS,
     ("GET", "/quarantine/{record_id}"): PLANNERS,

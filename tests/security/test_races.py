@@ -341,7 +341,7 @@ def test_an_import_racing_a_collectors_pulls_loses_nothing(app, client, backend,
         agency = f.agency(s)
         team = f.team(s, agency)
         collector = f.user(s, team_row=team)
-        dora = f.user(s, "dispatcher", team)
+        dora = f.user(s, "lender_ops")  # the lender's own file creates and places cases
         s.commit()
         lender_code, agency_code = lender.code, agency.code
         names = (collector.username, dora.username)

@@ -18,7 +18,7 @@ from tests.unit.imports.support import csv_text, row
 FILE = csv_text([row(1), row(2, outstanding="oops"), row(3)]).encode("gbk")
 
 
-def _token(app, client, role: str = "dispatcher") -> dict:
+def _token(app, client, role: str = "lender_ops") -> dict:
     with app.app_context():
         make_lender()
         name = factories.user(db.session, role=role).username
@@ -33,7 +33,7 @@ def _upload(client, headers, data: bytes = FILE, name: str = "cases.csv", query:
                        content_type="multipart/form-data")
 
 
-def test_a_dispatcher_uploads_a_gbk_file_and_gets_the_report(app, client):
+def test_lender_ops_upload_a_gbk_file_and_get_the_report(app, client):
     response = _upload(client, _token(app, client), lender="LND")
     assert response.status_code == 201, response.get_json()
     report = response.get_json()

@@ -21,11 +21,10 @@ from tests.unit.imports.support import csv_text, row
 FILE = csv_text([row(1), row(2, outstanding="oops"), row(3)]).encode("gbk")
 
 
-def _dispatcher(app, client) -> dict:
+def _importer(app, client) -> dict:
     with app.app_context():
         make_lender()
-        name = factories.user(db.session, role="dispatcher",
-                              team_row=factories.team(db.session)).username
+        name = factories.user(db.session, role="lender_ops").username
         db.session.commit()
     return bearer(login(client, name))
 
@@ -41,7 +40,7 @@ def _uploads() -> int:
 
 
 def test_a_background_import_answers_202_then_reports_what_a_foreground_one_does(app, client):
-    headers = _dispatcher(app, client)
+    headers = _importer(app, client)
     queued = _upload(client, headers, background="true")
     assert queued.status_code == 202, queued.get_json()
     body = queued.get_json()
@@ -62,7 +61,7 @@ def test_a_background_import_answers_202_then_reports_what_a_foreground_one_does
 
 
 def test_a_background_file_rejected_as_a_whole_is_a_rejected_run(app, client):
-    headers = _dispatcher(app, client)
+    headers = _importer(app, client)
     queued = _upload(client, headers, data=b"case_id,name\nC1,x\n", background="true")
     assert queued.status_code == 202
     done = client.get(queued.headers["Location"], headers=headers).get_json()
@@ -73,7 +72,7 @@ def test_a_background_file_rejected_as_a_whole_is_a_rejected_run(app, client):
 
 
 def test_another_agencys_dispatcher_cannot_follow_the_run(app, client):
-    queued = _upload(client, _dispatcher(app, client), background="true")
+    queued = _upload(client, _importer(app, client), background="true")
     with app.app_context():
         other = factories.user(db.session, role="dispatcher",
                                team_row=factories.team(db.session)).username
