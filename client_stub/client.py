@@ -252,10 +252,11 @@ class DoorstepClient:
                 result.rejected_ids.setdefault(table, []).extend(row_ids)
 
     def _upload(self, batch_key: str) -> None:
-        for path in sorted(set(self.store.batch_blobs(batch_key))):
+        for path, visit_id in sorted(set(self.store.batch_blobs(batch_key))):
             data = Path(path).read_bytes()
             sha = hashlib.sha256(data).hexdigest()
             response = self._request("PUT", f"/api/v1/attachments/{sha}", data=data,
+                                     params={"visit_id": visit_id},
                                      headers={"Content-Type": "application/octet-stream"})
             if response.status not in (200, 201):
                 raise self._fail(f"upload of {sha} refused", response)

@@ -197,9 +197,11 @@ class LocalStore:
                                 [(SENDING, key, now_ms(), r["id"]) for r in pending])
         return self.open_batch()
 
-    def batch_blobs(self, key: str) -> list[str]:
-        return [r["blob_path"] for r in self.db.execute(
-            "SELECT blob_path FROM outbox WHERE batch = ? AND blob_path IS NOT NULL", (key,))]
+    def batch_blobs(self, key: str) -> list[tuple[str, str]]:
+        """(file path, visit id) of the batch's attachments: bytes are uploaded per visit."""
+        return [(r["blob_path"], json.loads(r["row"]).get("visit_id")) for r in self.db.execute(
+            "SELECT blob_path, row FROM outbox WHERE batch = ? AND blob_path IS NOT NULL",
+            (key,))]
 
     def close_batch(self, key: str, rejected: dict) -> dict:
         """The server answered the batch: mark rows acknowledged or rejected."""

@@ -6,7 +6,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from server.api.attachment_schemas import BlobSchema
+from server.api.attachment_schemas import UPLOAD_BODY, BlobSchema, UploadQuerySchema
 from server.api.security import current_principal, roles
 from server.models import Role, utcnow
 from server.sync.attachments import MAX_ATTACHMENT_BYTES, read_attachment, store_attachment
@@ -20,27 +20,29 @@ blp = Blueprint("attachments", __name__, url_prefix="/attachments",
 @blp.route("/<string:sha256>")
 class AttachmentByHash(MethodView):
     @roles(Role.AGENT)
+    @blp.arguments(UploadQuerySchema, location="query")
+    @blp.doc(requestBody=UPLOAD_BODY)
     @blp.response(201, BlobSchema)
     @blp.alt_response(200, schema=BlobSchema, description="Already stored")
-    def put(self, sha256):
-        """Upload a file under its SHA-256: 201 stored, 200 already there."""
+    def put(self, query, sha256):
+        """Upload a file under its SHA-256 for one of your visits: 201 stored, 200 already there."""
         p = current_principal()
         limit = current_app.config.get("ATTACHMENT_MAX_BYTES", MAX_ATTACHMENT_BYTES)
         with flask_uow() as uow:
             blob, created = store_attachment(
                 uow.session, store_from_config(current_app.config), sha256,
                 request.get_data(cache=False), request.mimetype or None, p.user_id, utcnow(),
-                limit)
+                query["visit_id"], limit)
             uow.commit()
             return blob, (201 if created else 200)
 
     @roles(Role.AGENT, Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
     @blp.response(200, description="The file bytes")
     def get(self, sha256):
-        """Download a file (compliance, admins, the team's dispatcher, the uploading agent)."""
-        p = current_principal()
+        """Download a file named by a fact on a visit you see and uploaded for that visit."""
         with flask_uow() as uow:
             blob, data = read_attachment(uow.session, store_from_config(current_app.config),
-                                         sha256, p.user_id, p.role, p.team_id)
+                                         sha256, current_principal())
             mimetype = blob.content_type or "application/octet-stream"
+            uow.commit()  # the download's audit event
         return Response(data, mimetype=mimetype, headers={"ETag": f'"{sha256}"'})

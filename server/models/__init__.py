@@ -10,6 +10,7 @@ from server.models.facts import (
     AddressReport,
     Attachment,
     Blob,
+    BlobUpload,
     CheckIn,
     OutcomeCode,
     VisitNote,
@@ -29,7 +30,8 @@ from server.models.visits import Visit, VisitAssignee, VisitStatus
 
 __all__ = [
     "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "Attachment",
-    "AuditEvent", "AuthToken", "Base", "Blob", "Case", "CaseStatus", "CheckIn", "Consent",
+    "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "Case", "CaseStatus", "CheckIn",
+    "Consent",
     "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect",
     "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "JobRun", "JobRunStatus", "OptOut",
     "OutboxMessage", "OutcomeCode", "Party",

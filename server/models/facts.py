@@ -113,3 +113,15 @@ class Blob(Base):
     storage_key: Mapped[str] = mapped_column(String(300))
     uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BlobUpload(Base):
+    """Bytes uploaded for one visit by someone assigned to it: what lets a download through."""
+
+    __tablename__ = "blob_uploads"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), primary_key=True,
+                                          index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from server.errors import InvalidInput, StaleVersion
 from server.models import SyncChange
 from server.sync import apply, cursor, quarantine
+from server.sync.attachments import misplaced
 from server.sync.effects import after_facts_applied
 from server.sync.refs import check_refs, corrected, load_reach
 from server.sync.rows import Masker, encode
@@ -113,6 +114,8 @@ def _stamp(ctx: PushContext, row: Checked, spec) -> None:
 
 
 def _apply_facts(session, ctx, facts: dict, rejected: list) -> dict:
+    if "attachments" in facts:  # bytes uploaded for another visit: quarantined
+        facts["attachments"] = misplaced(session, facts["attachments"], rejected)
     everything = [r for rows in facts.values() for r in rows]
     reach = load_reach(session, ctx.who.agent_id, everything)
     refused: dict[str, list[tuple[Checked, dict]]] = {}

@@ -20,6 +20,7 @@ from server.models import (
     Address,
     Attachment,
     Blob,
+    BlobUpload,
     Case,
     ContactPoint,
     Device,
@@ -107,6 +108,7 @@ def _holdings(s, app, lender, agency, team, agent, tag: str, importer) -> Holdin
     s.add(Blob(sha256=sha, size=len(data), content_type="image/jpeg", storage_key=key,
                uploaded_by=agent.id))
     s.flush()
+    s.add(BlobUpload(sha256=sha, visit_id=visit.id, user_id=agent.id))
     f.fact(s, Attachment, NOW, agent, visit_id=visit.id, sha256=sha)
     run = ImportRun(user_id=importer.id, lender_id=lender.id, file_sha256=sha, file_format="csv",
                     report={"rejected_rows": [{"line": 2, "debtor_id": debtor.external_id}]})

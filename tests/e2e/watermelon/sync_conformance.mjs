@@ -134,7 +134,7 @@ async function createFacts({ visit_id: visitId, tag = 'wm' }) {
   const now = Date.now()
   const photo = Buffer.from(`photo ${visitId} ${tag} ${now}`)
   const sha = createHash('sha256').update(photo).digest('hex')
-  const up = await fetch(`${BASE}/api/v1/attachments/${sha}`, {
+  const up = await fetch(`${BASE}/api/v1/attachments/${sha}?visit_id=${encodeURIComponent(visitId)}`, {
     method: 'PUT', body: photo, headers: { ...auth, 'Content-Type': 'image/jpeg' },
   })
   if (up.status !== 201 && up.status !== 200) throw new HttpError('upload', up.status, await up.text())

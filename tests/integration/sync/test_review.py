@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from sqlalchemy import select
 
 from server.extensions import db
@@ -30,9 +31,17 @@ def _staff(app, client, world, role, same_team=True):
     return bearer(login(client, name))
 
 
-def _upload(client, headers, data=PHOTO, sha=SHA):
-    return client.put(f"/api/v1/attachments/{sha}", data=data,
-                      headers={**headers, "Content-Type": "image/jpeg"})
+def _upload(client, headers, data=PHOTO, sha=SHA, visit_id=None):
+    return client.put(f"/api/v1/attachments/{sha}", data=data, query_string={
+        "visit_id": visit_id or _WORLD["visit"]}, headers={**headers, "Content-Type": "image/jpeg"})
+
+
+_WORLD: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _ann_visit(world):
+    _WORLD["visit"] = world.visits["ann"][0]
 
 
 def test_attachment_upload_is_content_addressed_and_idempotent(app, client, world):
@@ -60,11 +69,11 @@ def test_attachment_download_is_scoped(app, client, world):
     mine = client.get(f"/api/v1/attachments/{SHA}", headers=world.tokens["ann"])
     assert mine.status_code == 200 and mine.data == PHOTO
     assert client.get(f"/api/v1/attachments/{SHA}", headers=world.tokens["bob"]).status_code \
-        == 403
+        == 404
     dispatcher = _staff(app, client, world, "dispatcher")
     assert client.get(f"/api/v1/attachments/{SHA}", headers=dispatcher).status_code == 200
     other_team = _staff(app, client, world, "dispatcher", same_team=False)
-    assert client.get(f"/api/v1/attachments/{SHA}", headers=other_team).status_code == 403
+    assert client.get(f"/api/v1/attachments/{SHA}", headers=other_team).status_code == 404
 
 
 def _quarantine_one(app, client, world):

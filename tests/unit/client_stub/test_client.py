@@ -160,6 +160,7 @@ def test_photos_are_uploaded_by_hash_before_their_fact(device, server):
     paths = [r["path"] for r in server.requests[-3:]]
     assert paths == [f"/api/v1/attachments/{sha}", "/api/v1/sync/push", "/api/v1/sync/pull"]
     assert server.requests[-3]["body"] == b"jpeg bytes"
+    assert server.requests[-3]["params"] == {"visit_id": "v1"}  # bytes are uploaded per visit
 
 
 def test_paged_first_sync_follows_has_more(tmp_path, server):
