@@ -15,6 +15,7 @@ class DeviceSchema(Schema):
     last_seen_at = fields.DateTime(allow_none=True)
     revoked_at = fields.DateTime(allow_none=True)
     revoked_reason = fields.String(allow_none=True)
+    released_at = fields.DateTime(allow_none=True)
     clock_offset_ms = fields.Integer(allow_none=True)
     schema_version = fields.Integer(allow_none=True)
 

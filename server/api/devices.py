@@ -1,4 +1,4 @@
-"""/api/v1/devices: the phones collectors sync from; an admin revokes a lost one."""
+"""/api/v1/devices: the phones collectors sync from; an admin revokes or releases one."""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -8,7 +8,7 @@ from server.api.pagination import paginate_select
 from server.api.security import current_principal, roles
 from server.extensions import db
 from server.models import Role, utcnow
-from server.sync.devices import revoke_device, visible_devices
+from server.sync.devices import release_device, revoke_device, visible_devices
 from server.unit_of_work import flask_uow
 
 blp = Blueprint("devices", __name__, url_prefix="/devices", description="Devices")
@@ -35,6 +35,21 @@ class DeviceRevoke(MethodView):
     def post(self, body, device_id):
         """Revoke a device: its tokens stop working at once."""
         with flask_uow() as uow:
-            device = revoke_device(uow.session, device_id, body["reason"], utcnow())
+            device = revoke_device(uow.session, device_id, body["reason"], utcnow(),
+                                   current_principal().user_id)
+            uow.commit()
+            return device
+
+
+@blp.route("/<string:device_id>/release")
+class DeviceRelease(MethodView):
+    @roles(Role.ADMIN)
+    @blp.arguments(RevokeSchema)
+    @blp.response(200, DeviceSchema)
+    def post(self, body, device_id):
+        """Release a device handed to a colleague: its tokens end, the next login takes it."""
+        with flask_uow() as uow:
+            device = release_device(uow.session, device_id, body["reason"], utcnow(),
+                                    current_principal().user_id)
             uow.commit()
             return device

@@ -57,7 +57,7 @@ def log_in(
     user.failed_logins = 0
     user.locked_until = None
     if device_id is not None:
-        _register_device(session, user, device_id, now)
+        _register_device(uow, user, device_id, now)
         session.flush()  # the token row refers to the device row
     token, digest = new_token()
     expires_at = now + timedelta(seconds=policy.token_ttl_s)
@@ -75,17 +75,28 @@ def _count_failure(user: User, policy: LoginPolicy, now: datetime) -> None:
         user.failed_logins = 0
 
 
-def _register_device(session: Session, user: User, device_id: str, now: datetime) -> None:
+def _register_device(uow: UnitOfWork, user: User, device_id: str, now: datetime) -> None:
+    """Register the phone to this user; another user's phone is refused (audited) until an
+    admin releases it, so nobody takes over a colleague's device and its sync."""
+    session = uow.session
     device = session.get(Device, device_id)
     if device is None:
         session.add(Device(id=device_id, user_id=user.id, registered_at=now, last_seen_at=now))
+        audit.record(session, user.id, "device.register", "device", device_id,
+                     {"user_id": user.id}, now=now)
         return
     if device.revoked_at is not None:
         raise Forbidden("this device has been revoked")
     if device.user_id != user.id:
-        # A phone handed to a colleague is re-registered to them, never shared.
-        device.user_id = user.id
-        device.registered_at = now
+        if device.released_at is None:
+            audit.record(session, user.id, "device.claim_refused", "device", device_id,
+                         {"user_id": user.id, "owner_id": device.user_id}, now=now)
+            uow.commit()
+            raise Conflict("this device is registered to another user; an admin must release "
+                           "it first", {"device_id": ["registered to another user"]})
+        audit.record(session, user.id, "device.register", "device", device_id,
+                     {"user_id": user.id, "previous_user_id": device.user_id}, now=now)
+        device.user_id, device.registered_at, device.released_at = user.id, now, None
     device.last_seen_at = now
 
 

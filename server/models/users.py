@@ -48,7 +48,7 @@ class User(Timestamped, Base):
 
 
 class Device(Base):
-    """A phone registered at login; an admin can revoke a lost one."""
+    """A phone registered at login to one user; an admin revokes a lost one or releases it."""
 
     __tablename__ = "devices"
 
@@ -59,6 +59,7 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(String(200))
+    released_at: Mapped[datetime | None]  # an admin freed it: the next user to log in takes it
     clock_offset_ms: Mapped[int | None]  # server time minus device time, last estimate
     schema_version: Mapped[int | None]
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from server.audit import service as audit
 from server.errors import Forbidden, InvalidInput, NotFound
 from server.models import AuthToken, Device, Role, User
 
@@ -44,17 +45,40 @@ def visible_devices(role: str, team_id: str | None, user_id: str | None = None) 
     return stmt
 
 
-def revoke_device(session: Session, device_id: str, reason: str, now: datetime) -> Device:
+def revoke_device(session: Session, device_id: str, reason: str, now: datetime,
+                  actor_id: str | None = None) -> Device:
     """Revoke a lost or stolen phone: its tokens stop working at once. Caller commits."""
+    device = _device(session, device_id, reason)
+    if device.revoked_at is None:
+        device.revoked_at = now
+        device.revoked_reason = reason.strip()[:200]
+    _end_tokens(session, device_id, now)
+    audit.record(session, actor_id, "device.revoke", "device", device_id,
+                 {"user_id": device.user_id, "reason": reason.strip()[:200]}, now=now)
+    return device
+
+
+def release_device(session: Session, device_id: str, reason: str, now: datetime,
+                   actor_id: str | None = None) -> Device:
+    """Free a phone handed to a colleague: its tokens end; the next login registers it."""
+    device = _device(session, device_id, reason)
+    device.released_at = now
+    _end_tokens(session, device_id, now)
+    audit.record(session, actor_id, "device.release", "device", device_id,
+                 {"user_id": device.user_id, "reason": reason.strip()[:200]}, now=now)
+    return device
+
+
+def _device(session: Session, device_id: str, reason: str) -> Device:
     if not reason.strip():
         raise InvalidInput("a reason is required", {"reason": ["required"]})
     device = session.get(Device, device_id)
     if device is None:
         raise NotFound("no such device")
-    if device.revoked_at is None:
-        device.revoked_at = now
-        device.revoked_reason = reason.strip()[:200]
+    return device
+
+
+def _end_tokens(session: Session, device_id: str, now: datetime) -> None:
     session.execute(update(AuthToken).where(AuthToken.device_id == device_id,
                                             AuthToken.revoked_at.is_(None))
                     .values(revoked_at=now))
-    return device
