@@ -26,10 +26,13 @@ class QuarantinedRecordSchema(Schema):
     resolved_by = fields.String(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)
     resolution_note = fields.String(allow_none=True)
+    correction = fields.Dict(allow_none=True, metadata={
+        "description": "a replay's editor, changed columns and the sent payload's digest"})
 
 
 class ReplaySchema(Schema):
-    payload = fields.Dict(required=True, metadata={"description": "the fixed row"})
+    payload = fields.Dict(required=True, metadata={
+        "description": "the row as sent with only the values that made it fail corrected"})
     note = fields.String(validate=validate.Length(max=500))
 
 

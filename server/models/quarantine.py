@@ -41,3 +41,5 @@ class QuarantinedRecord(Base):
     resolved_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None]
     resolution_note: Mapped[str | None] = mapped_column(String(500))
+    # A replay's correction: who edited, which columns, the digest of the payload as sent.
+    correction: Mapped[dict | None]

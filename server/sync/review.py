@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from server.audit import service as audit
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.models import QuarantinedRecord, QuarantineStatus, Role, User
 from server.sync.push import PushContext, apply_rows
 from server.sync.scope import Who
-from server.sync.validate import check_shape
+from server.sync.validate import WATERMELON_COLUMNS, check_shape
+from server.sync.wire import payload_digest
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,18 @@ def dismiss(session: Session, reviewer: Reviewer, record_id: str, reason: str, n
     record.status = QuarantineStatus.DISMISSED
     record.resolved_by, record.resolved_at = reviewer.user_id, now
     record.resolution_note = reason.strip()[:500]
+    audit.record(session, reviewer.user_id, "quarantine.dismiss", "quarantine", record.id,
+                 {"table": record.table_name, "row_id": record.row_id,
+                  "agent_id": record.user_id, "reason": record.resolution_note}, now=now)
     return record
 
 
 def replay(session: Session, reviewer: Reviewer, record_id: str, payload: dict, now,
            note: str | None = None):
-    """Apply a fixed row for the agent who sent it, exactly as a push would. Caller commits."""
+    """Apply the row as the agent sent it with only the values that made it fail corrected;
+    it keeps its id, author, device and device time. Caller commits."""
     record = _open(session, reviewer, record_id)
+    changed = corrected_columns(record, payload)
     operation = "created" if record.operation == "deleted" else record.operation
     changes = {record.table_name: {operation: [payload]}}
     check_shape(changes)
@@ -83,4 +90,26 @@ def replay(session: Session, reviewer: Reviewer, record_id: str, payload: dict, 
     record.status = QuarantineStatus.REPLAYED
     record.resolved_by, record.resolved_at = reviewer.user_id, now
     record.resolution_note = (note or "replayed with a fixed row")[:500]
+    record.correction = {"editor": reviewer.user_id, "changed": changed,
+                         "original_digest": payload_digest(record.payload)}
+    audit.record(session, reviewer.user_id, "quarantine.replay", "quarantine", record.id,
+                 {"table": record.table_name, "row_id": record.row_id,
+                  "agent_id": record.user_id, **record.correction}, now=now)
     return record
+
+
+def corrected_columns(record: QuarantinedRecord, payload: dict) -> list[str]:
+    """The columns the fixed row changes; 422 when any of them did not make the row fail
+    (a replay corrects a row, it never writes another fact under the collector's name)."""
+    original = record.payload if isinstance(record.payload, dict) else {}
+    keys = (set(original) | set(payload)) - WATERMELON_COLUMNS
+    changed = sorted(k for k in keys if payload.get(k) != original.get(k))
+    failing = set(record.errors or {})
+    if record.reason != "bad_id":
+        failing.discard("id")  # the fact keeps its id
+    refused = {k: ["may not change: only the values that made the row fail may"]
+               for k in changed if k not in failing}
+    if refused:
+        raise InvalidInput("a replay may change only the values that made the row fail "
+                           f"({', '.join(sorted(failing)) or 'none'})", {"payload": refused})
+    return changed
