@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from server.addresses.cli import addresses_cli
 from server.audit import service as audit
+from server.audit.anchors import BadAnchor, read_anchors
 from server.auth.service import create_user
 from server.demo import seed as demo
 from server.demo.report import format_report
@@ -54,14 +55,29 @@ def create_user_command(username, role, team_code, agency_code, display_name, pa
 
 @audit_cli.command("verify")
 @click.option("--anchor", help="A head hash kept from an earlier run; it must still be there.")
-def verify_audit_command(anchor):
-    """Check every event's hash and link; exit 1 on the first break."""
+@click.option("--anchor-file", help="Anchors to check (default: AUDIT_ANCHOR_FILE).")
+@click.option("--no-anchors", is_flag=True, help="Check the chain only, not the anchor file.")
+def verify_audit_command(anchor, anchor_file, no_anchors):
+    """Check every event's keyed hash and link, and the scheduler's anchors; exit 1 on a break."""
+    path = anchor_file or current_app.config.get("AUDIT_ANCHOR_FILE", "")
+    anchors = []
+    if not no_anchors and path:
+        if not Path(path).exists():
+            click.echo(f"no anchor file at {path} (is the scheduler running?); "
+                       "checking the chain only", err=True)
+        else:
+            try:
+                anchors = read_anchors(path, audit.chain_key())
+            except BadAnchor as exc:
+                click.echo(f"BROKEN anchors: {exc}", err=True)
+                sys.exit(1)
     with flask_uow() as uow:
-        count, broken = audit.verify(uow.session, anchor)
+        count, broken = audit.verify(uow.session, anchor, anchors)
         if broken is not None:
             click.echo(f"BROKEN at event {broken.event_id}: {broken.reason}", err=True)
             sys.exit(1)
-        click.echo(f"ok: {count} events, head {audit.head_hash(uow.session)}")
+        click.echo(f"ok: {count} events, {len(anchors)} anchors, "
+                   f"head {audit.head_hash(uow.session)}")
 
 
 @demo_cli.command("seed")

@@ -39,14 +39,15 @@ def _float(env: dict, name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
-def _secret_key(env: dict, instance: Path, production: bool) -> str:
-    """SECRET_KEY from the environment; for the demo, one generated once and kept in instance/."""
-    key = env.get("SECRET_KEY")
+def _secret_key(env: dict, instance: Path, production: bool, name: str = "SECRET_KEY",
+                file: str = "secret_key") -> str:
+    """A key from the environment; for the demo, one generated once and kept in instance/."""
+    key = env.get(name)
     if key:
         return key
     if production:
-        raise ConfigError("SECRET_KEY must be set in production (DOORSTEP_ENV=production)")
-    path = instance / "secret_key"
+        raise ConfigError(f"{name} must be set in production (DOORSTEP_ENV=production)")
+    path = instance / file
     if path.exists():
         return path.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
@@ -98,6 +99,11 @@ def load_config(env: dict | None = None, instance_path: str | None = None) -> di
         "DOORSTEP_ENV": "production" if production else env.get("DOORSTEP_ENV", "development"),
         "INSTANCE_DIR": str(instance),
         "SECRET_KEY": _secret_key(env, instance, production),
+        # The audit chain's HMAC key: never in the database (docs/security.md, audit trail).
+        "AUDIT_HMAC_KEY": _secret_key(env, instance, production, "AUDIT_HMAC_KEY",
+                                      "audit_hmac_key"),
+        # Where the scheduler appends the chain's head (outside the database); "" = nowhere.
+        "AUDIT_ANCHOR_FILE": env.get("AUDIT_ANCHOR_FILE", str(instance / "audit_anchors.log")),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TOKEN_TTL_S": _int(env, "TOKEN_TTL_S", DEFAULT_TOKEN_TTL_S),

@@ -41,4 +41,4 @@ def init_app(app) -> None:
         event.listen(Engine, "connect", _sqlite_connect)
         event.listen(Engine, "begin", _sqlite_begin)
     feed.install()
-    audit.install()
+    audit.install(app.config["AUDIT_HMAC_KEY"].encode())

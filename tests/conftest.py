@@ -106,6 +106,7 @@ def build_app(database_url: str, instance_dir: str, **overrides):
 
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
               "INSTANCE_DIR": instance_dir, "SECRET_KEY": "test-secret",
+              "AUDIT_HMAC_KEY": "test-audit-key", "AUDIT_ANCHOR_FILE": "",
               "RATELIMIT_ENABLED": False, **overrides}
     app = create_app(config)
     app.test_client_class = ClosingClient

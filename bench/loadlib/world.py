@@ -50,7 +50,9 @@ class World:
 def flask_env(database_url: str, instance: Path, **extra: str) -> dict:
     """The production-like environment the CLI steps and gunicorn share."""
     env = {**os.environ, "DATABASE_URL": database_url, "DOORSTEP_ENV": "production",
-           "SECRET_KEY": "load-bench-secret-not-for-production", "FLASK_APP": "server:create_app",
+           "SECRET_KEY": "load-bench-secret-not-for-production",
+           "AUDIT_HMAC_KEY": "load-bench-audit-key-not-for-production",
+           "FLASK_APP": "server:create_app",
            "DOORSTEP_INSTANCE": str(instance), "ATTACHMENT_DIR": str(instance / "attachments"),
            "PYTHONUNBUFFERED": "1", **extra}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)

@@ -34,6 +34,7 @@ class Users(MethodView):
         with flask_uow() as uow:
             user = create_user(uow.session, body["username"], body["password"], body["role"],
                                body.get("team"), body.get("agency"),
+                               actor_id=current_principal().user_id,
                                display_name=body.get("display_name", body["username"]))
             uow.commit()
             return user

@@ -1,8 +1,13 @@
-"""The hash chain: each event's hash covers its content and the previous event's hash."""
+"""The keyed chain: each event's HMAC covers its content and the previous event's HMAC.
+
+The key (AUDIT_HMAC_KEY) lives in the environment, never in the database: whoever can write
+the audit table but not read the key can neither edit an event nor append a believable one.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,11 +27,12 @@ def canonical(value) -> str:
                       default=default)
 
 
-def event_hash(prev_hash: str, occurred_at: datetime, actor_id: str | None, action: str,
-               object_type: str | None, object_id: str | None, detail: dict) -> str:
-    """SHA-256 over the previous hash and this event's fields."""
+def event_hash(key: bytes, prev_hash: str, occurred_at: datetime, actor_id: str | None,
+               action: str, object_type: str | None, object_id: str | None,
+               detail: dict) -> str:
+    """HMAC-SHA-256 (keyed) over the previous hash and this event's fields."""
     body = canonical([prev_hash, occurred_at, actor_id, action, object_type, object_id, detail])
-    return hashlib.sha256(body.encode()).hexdigest()
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -37,16 +43,18 @@ class Break:
     reason: str
 
 
-def find_break(events, start_hash: str = GENESIS) -> Break | None:
-    """Walk events in id order; the first edited, reordered or missing link is reported."""
+def find_break(events, key: bytes, start_hash: str = GENESIS) -> Break | None:
+    """Walk events in id order; the first edited, forged, reordered or missing link is
+    reported."""
     prev = start_hash
     for event in events:
         if event.prev_hash != prev:
             return Break(event.id, "prev_hash does not match the event before it "
                                    "(an event was deleted or reordered)")
-        expected = event_hash(event.prev_hash, event.occurred_at, event.actor_id, event.action,
-                              event.object_type, event.object_id, event.detail)
-        if expected != event.hash:
-            return Break(event.id, "content does not match its hash (the event was edited)")
+        expected = event_hash(key, event.prev_hash, event.occurred_at, event.actor_id,
+                              event.action, event.object_type, event.object_id, event.detail)
+        if not hmac.compare_digest(expected, event.hash):
+            return Break(event.id, "content does not match its keyed hash (the event was "
+                                   "edited, or written without the key)")
         prev = event.hash
     return None

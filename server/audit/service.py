@@ -14,12 +14,22 @@ from datetime import datetime
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
+from server.audit.anchors import check_anchors, write_anchor
 from server.audit.chain import GENESIS, Break, event_hash, find_break
 from server.models import AuditEvent, utcnow
 
 # Any constant works; it names the lock that orders writers of the chain on PostgreSQL.
 _CHAIN_LOCK = 0x4155444954  # "AUDIT"
 _PENDING = "doorstep_audit_pending"
+_KEY: dict[str, bytes] = {}  # the chain's HMAC key, set by install() from AUDIT_HMAC_KEY
+
+
+def chain_key() -> bytes:
+    """The HMAC key of the chain (from the environment via config; never in the database)."""
+    key = _KEY.get("key")
+    if key is None:
+        raise RuntimeError("the audit chain's key is not installed (server.database.init_app)")
+    return key
 
 
 def record(session: Session, actor_id: str | None, action: str, object_type: str | None = None,
@@ -39,9 +49,9 @@ def _seal(session: Session) -> None:
         # Held until commit: two writers can't both link to the same previous event.
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    prev = prev or GENESIS
+    prev, key = prev or GENESIS, chain_key()
     for fields in pending:
-        digest = event_hash(prev, fields["occurred_at"], fields["actor_id"], fields["action"],
+        digest = event_hash(key, prev, fields["occurred_at"], fields["actor_id"], fields["action"],
                             fields["object_type"], fields["object_id"], fields["detail"])
         session.add(AuditEvent(prev_hash=prev, hash=digest, **fields))
         prev = digest
@@ -52,8 +62,10 @@ def _forget(session: Session, *args) -> None:
     session.info.pop(_PENDING, None)
 
 
-def install() -> None:
-    """Hook every Session once per process: seal queued events at commit, drop them on rollback."""
+def install(key: bytes) -> None:
+    """Hook every Session once per process: seal queued events at commit, drop them on
+    rollback; the key signs every event from now on."""
+    _KEY["key"] = key
     if not event.contains(Session, "before_commit", _seal):
         event.listen(Session, "before_commit", _seal)
         event.listen(Session, "after_rollback", _forget)
@@ -71,15 +83,19 @@ def _in_order(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
-def verify(session: Session, anchor: str | None = None) -> tuple[int, Break | None]:
+def verify(session: Session, anchor: str | None = None, anchors=()) -> tuple[int, Break | None]:
     """Check the whole chain; returns how many events were read and the first break, if any.
 
-    A chain can't show that its newest events were cut off; an `anchor` (a head hash printed by
-    an earlier verify and kept elsewhere) must still be in the chain, which catches that.
+    Every link and keyed hash is checked (edited, forged, deleted, reordered events). A chain
+    can't show that its newest events were cut off: `anchors` (from the anchor file the
+    scheduler writes) and an `anchor` head hash kept elsewhere must still be in it.
     """
     counted = 0
     if anchor and session.scalar(select(AuditEvent.id).where(AuditEvent.hash == anchor)) is None:
         return 0, Break(0, "the anchor hash is no longer in the chain (events were removed)")
+    broken = check_anchors(session, list(anchors))
+    if broken is not None:
+        return 0, broken
 
     def counting():
         nonlocal counted
@@ -87,7 +103,7 @@ def verify(session: Session, anchor: str | None = None) -> tuple[int, Break | No
             counted += 1
             yield event_
 
-    broken = find_break(counting())
+    broken = find_break(counting(), chain_key())
     return counted, broken
 
 
@@ -95,3 +111,10 @@ def head_hash(session: Session) -> str:
     """The newest event's hash (the value to keep as an anchor)."""
     latest = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return latest or GENESIS
+
+
+def anchor_audit_chain(session: Session, now: datetime, path: str) -> dict:
+    """The scheduler's job: append the chain's head to the anchor file (none configured: no-op)."""
+    if not path:
+        return {"anchored": 0, "file": None}
+    return write_anchor(session, path, chain_key(), now)

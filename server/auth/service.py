@@ -148,9 +148,10 @@ def create_user(
     role: str,
     team_code: str | None = None,
     agency_code: str | None = None,
+    actor_id: str | None = None,
     **fields,
 ) -> User:
-    """Add a user with a hashed password. Caller commits."""
+    """Add a user with a hashed password, audited (actor None: the CLI). Caller commits."""
     if role not in Role.ALL:
         raise InvalidInput(f"unknown role {role!r}", {"role": [f"one of {', '.join(Role.ALL)}"]})
     if session.scalar(select(User.id).where(User.username == username)):
@@ -167,6 +168,10 @@ def create_user(
                 team_id=team.id if team else None, agency_id=agency.id if agency else None,
                 **fields)
     session.add(user)
+    session.flush()
+    audit.record(session, actor_id, "user.create", "user", user.id, {
+        "username": username, "role": role, "team_id": user.team_id,
+        "agency_id": user.agency_id})
     return user
 
 

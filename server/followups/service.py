@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from server.audit import service as audit
 from server.auth.service import Principal
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.followups.pending import PENDING
@@ -60,6 +61,7 @@ def complete_follow_up(session: Session, follow_up_id: str, resolution: str,
     row = _open_in_scope(session, follow_up_id, principal)
     row.status, row.resolution, row.completed_at = "done", resolution, utcnow()
     session.flush()
+    _audit(session, principal, "follow_up.complete", row, {"resolution": resolution})
     return row
 
 
@@ -72,6 +74,7 @@ def cancel_follow_up(session: Session, follow_up_id: str, reason: str,
     row = _open_in_scope(session, follow_up_id, principal, pending_ok=True)
     row.status, row.resolution, row.completed_at = "cancelled", reason, utcnow()
     session.flush()
+    _audit(session, principal, "follow_up.cancel", row, {"reason": reason})
     return row
 
 
@@ -96,4 +99,12 @@ def plan_revisit(session: Session, follow_up_id: str, on: date, principal: Princ
     row.status, row.completed_at = "done", utcnow()
     row.resolution = f"visit {visit.id} planned for {on}"
     session.flush()
+    _audit(session, principal, "follow_up.visit", row, {"visit_id": visit.id,
+                                                        "on": on.isoformat()})
     return visit
+
+
+def _audit(session: Session, principal: Principal, action: str, row: FollowUp,
+           detail: dict) -> None:
+    audit.record(session, principal.user_id, action, "follow_up", row.id,
+                 {"case_id": row.case_id, "visit_id": row.visit_id, **detail})

@@ -58,7 +58,8 @@ def _serve_metrics(service: SchedulerService, config):
 def run_once_command(name):
     """Run one job now, outside the schedule (jobs are idempotent, so this is always safe)."""
     config = current_app.config
-    settings = JobSettings(config["SCHEDULER_TIMEZONE"], config.get("STALE_VISIT_DAYS", 2))
+    settings = JobSettings(config["SCHEDULER_TIMEZONE"], config.get("STALE_VISIT_DAYS", 2),
+                           config.get("AUDIT_ANCHOR_FILE", ""))
     run = run_job(sessionmaker(bind=db.engine), name, JOBS[name].work(settings),
                   f"cli:{default_holder()}")
     click.echo(f"{name}: {run.status} {run.counts}")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from server.audit.service import anchor_audit_chain
 from server.followups.escalation import escalate_stale_visits
 from server.followups.reminders import queue_reminders
 from server.followups.revisits import schedule_revisits
@@ -32,6 +33,7 @@ class JobSettings:
 
     timezone: str = "Asia/Shanghai"  # the scheduler's zone; also the fallback debtor zone
     stale_visit_days: int = 2
+    audit_anchor_file: str = ""  # AUDIT_ANCHOR_FILE: where the chain's head is appended
 
     def today(self, now: datetime):
         """The scheduler's local date at `now`."""
@@ -86,6 +88,10 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s, now, cfg: sweep_imports(s, now),
             "interval", {"minutes": 1}, 60,
             "run background imports nobody started; fail interrupted ones; delete their files"),
+    JobSpec("audit_anchor",
+            lambda s, now, cfg: anchor_audit_chain(s, now, cfg.audit_anchor_file),
+            "interval", {"minutes": 5}, 5 * 60,
+            "append the audit chain's head to the anchor file outside the database"),
     JobSpec("retention_purge",
             lambda s, now, cfg: purge_expired_cases(s, now),
             "cron", {"hour": 3, "minute": 0}, DAY_GRACE,

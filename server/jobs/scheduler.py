@@ -59,7 +59,8 @@ class SchedulerService:
         self.holder = holder or app.config.get("SCHEDULER_HOLDER") or default_holder()
         self.timezone = ZoneInfo(app.config["SCHEDULER_TIMEZONE"])
         self.settings = JobSettings(app.config["SCHEDULER_TIMEZONE"],
-                                    app.config.get("STALE_VISIT_DAYS", 2))
+                                    app.config.get("STALE_VISIT_DAYS", 2),
+                                    app.config.get("AUDIT_ANCHOR_FILE", ""))
         self.sessions: Callable[[], Session] = sessionmaker(bind=self.engine)
         ttl = ttl or timedelta(seconds=app.config.get("SCHEDULER_LEASE_TTL_S", 30))
         self.lease = Lease(self.sessions, self.holder, ttl=ttl)

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from server.audit import service as audit
 from server.errors import InvalidInput, NotFound
 from server.models import (
     Role,
@@ -74,7 +75,12 @@ def plan_routes(
         if progress:
             progress(_summary(day, vd))
     _crew_drops(day, crews, vehicles)
-    return store_plans(session, plan_date, vehicles, created_by, now or utcnow())
+    plans = store_plans(session, plan_date, vehicles, created_by, now or utcnow())
+    session.flush()
+    audit.record(session, created_by, "route_plan.create", "route_plan", None, {
+        "date": plan_date.isoformat(), "team_id": team_id, "agent_ids": ids,
+        "plan_ids": [p.id for p in plans]})
+    return plans
 
 
 def collectors_to_plan(session: Session, agent_ids: Iterable[str] | None,

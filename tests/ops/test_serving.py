@@ -47,7 +47,8 @@ def deployed(served_database, tmp_path_factory):
     """The production environment, migrated (`flask db upgrade`) and with one admin login."""
     instance = tmp_path_factory.mktemp("served")
     env = {**os.environ, "DOORSTEP_ENV": "production", "DATABASE_URL": served_database,
-           "SECRET_KEY": "serving-test-secret", "FLASK_APP": "server:create_app",
+           "SECRET_KEY": "serving-test-secret", "AUDIT_HMAC_KEY": "serving-test-audit-key",
+           "FLASK_APP": "server:create_app",
            "DOORSTEP_INSTANCE": str(instance), "ATTACHMENT_DIR": str(instance / "files"),
            "LOG_JSON": "1", "PYTHONUNBUFFERED": "1"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)

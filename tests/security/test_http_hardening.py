@@ -85,6 +85,18 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_config({"DOORSTEP_ENV": "production"}, instance_path=str(tmp_path))
     assert not (tmp_path / "secret_key").exists()
-    config = load_config({"DOORSTEP_ENV": "production", "SECRET_KEY": "from-the-env"},
-                         instance_path=str(tmp_path))
+    with pytest.raises(ConfigError, match="AUDIT_HMAC_KEY"):
+        load_config({"DOORSTEP_ENV": "production", "SECRET_KEY": "from-the-env"},
+                    instance_path=str(tmp_path))
+    config = load_config({"DOORSTEP_ENV": "production", "SECRET_KEY": "from-the-env",
+                          "AUDIT_HMAC_KEY": "audit-from-the-env"}, instance_path=str(tmp_path))
     assert config["SECRET_KEY"] == "from-the-env"
+    assert config["AUDIT_HMAC_KEY"] == "audit-from-the-env"
+    assert not (tmp_path / "audit_hmac_key").exists()
+
+
+def test_the_dev_audit_key_is_generated_once_into_the_instance_folder(tmp_path):
+    first = load_config({}, instance_path=str(tmp_path))["AUDIT_HMAC_KEY"]
+    assert (tmp_path / "audit_hmac_key").read_text() == first
+    assert load_config({}, instance_path=str(tmp_path))["AUDIT_HMAC_KEY"] == first
+    assert first != load_config({}, instance_path=str(tmp_path))["SECRET_KEY"]
