@@ -109,8 +109,14 @@ def load_config(env: dict | None = None, instance_path: str | None = None) -> di
         "TOKEN_TTL_S": _int(env, "TOKEN_TTL_S", DEFAULT_TOKEN_TTL_S),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         "MAX_PAGE_SIZE": _int(env, "MAX_PAGE_SIZE", 500),
-        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
-        "LOGIN_LOCKOUT_S": _int(env, "LOGIN_LOCKOUT_S", 900),
+        # Failed log-ins: free failures, then back-off doubling from 1 s up to the cap, per
+        # (account, source), per account and per source (server/auth/throttle.py).
+        "LOGIN_FREE_FAILURES": _int(env, "LOGIN_FREE_FAILURES", 5),
+        "LOGIN_BACKOFF_MAX_S": _int(env, "LOGIN_BACKOFF_MAX_S", 900),
+        "LOGIN_ACCOUNT_FREE_FAILURES": _int(env, "LOGIN_ACCOUNT_FREE_FAILURES", 20),
+        "LOGIN_ACCOUNT_BACKOFF_MAX_S": _int(env, "LOGIN_ACCOUNT_BACKOFF_MAX_S", 60),
+        "LOGIN_SOURCE_FREE_FAILURES": _int(env, "LOGIN_SOURCE_FREE_FAILURES", 50),
+        "LOGIN_SOURCE_BACKOFF_MAX_S": _int(env, "LOGIN_SOURCE_BACKOFF_MAX_S", 60),
         "CORS_ORIGINS": _origins(env.get("CORS_ORIGINS", "")),
         "MAX_JSON_DEPTH": _int(env, "MAX_JSON_DEPTH", 32),
         "HSTS_MAX_AGE_S": _int(env, "HSTS_MAX_AGE_S", 365 * 24 * 3600),

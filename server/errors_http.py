@@ -50,6 +50,8 @@ def _domain(exc: errors.DomainError):
     response = error_response(status, exc.message, exc.errors)
     if status == 401:
         response[0].headers["WWW-Authenticate"] = "Bearer"
+    if status == 429 and isinstance((exc.errors or {}).get("retry_after"), int):
+        response[0].headers["Retry-After"] = str(exc.errors["retry_after"])
     return response
 
 

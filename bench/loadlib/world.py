@@ -166,7 +166,7 @@ def _add_pairs(conn, today: date, pairs: int, visits_per_pair: int) -> list[Coll
             number = len(users) + 1
             user = {k: v for k, v in template.items()
                     if k not in ("id", "username", "phone", "national_id", "created_at",
-                                 "updated_at", "failed_logins", "locked_until")}
+                                 "updated_at")}
             user.update(id=new_id(), username=f"load.agent{number:04d}",
                         display_name=f"压测{number:04d}", created_at=now, updated_at=now)
             device = {"id": f"load-phone-{number:04d}", "user_id": user["id"],

@@ -1,12 +1,13 @@
 """POST /api/v1/auth/tokens (log in), DELETE /api/v1/auth/tokens/current (log out)."""
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.api.auth_schemas import LoginSchema, TokenSchema
 from server.api.security import current_principal, public, roles
 from server.auth.service import LoginPolicy, log_in, log_out
+from server.auth.throttle import ThrottlePolicy
 from server.models import Role
 from server.unit_of_work import flask_uow
 
@@ -15,7 +16,10 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Tokens")
 
 def _policy() -> LoginPolicy:
     cfg = current_app.config
-    return LoginPolicy(cfg["TOKEN_TTL_S"], cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCKOUT_S"])
+    return LoginPolicy(cfg["TOKEN_TTL_S"], ThrottlePolicy(
+        cfg["LOGIN_FREE_FAILURES"], cfg["LOGIN_BACKOFF_MAX_S"],
+        cfg["LOGIN_ACCOUNT_FREE_FAILURES"], cfg["LOGIN_ACCOUNT_BACKOFF_MAX_S"],
+        cfg["LOGIN_SOURCE_FREE_FAILURES"], cfg["LOGIN_SOURCE_BACKOFF_MAX_S"]))
 
 
 @blp.route("/tokens")
@@ -24,10 +28,11 @@ class Tokens(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(201, TokenSchema)
     def post(self, body):
-        """Log in: exchange username and password for a bearer token."""
+        """Log in: exchange username and password for a bearer token. Failed log-ins back off
+        per account, per source and per both (429 with Retry-After); never a lockout."""
         with flask_uow() as uow:
             return log_in(uow, body["username"], body["password"], body.get("device_id"),
-                          _policy())
+                          _policy(), source=request.remote_addr)
 
 
 @blp.route("/tokens/current")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
+from server.auth import throttle
 from server.auth.passwords import hash_password, verify_password
+from server.auth.throttle import ThrottlePolicy
 from server.auth.tokens import new_token, token_hash
 from server.errors import Conflict, Forbidden, InvalidInput, RateLimited, Unauthenticated
 from server.models import Agency, AuthToken, Device, Role, Team, User, utcnow
@@ -18,11 +20,10 @@ from server.unit_of_work import UnitOfWork
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """Token lifetime and lockout thresholds, from configuration."""
+    """Token lifetime and the failed-login back-off, from configuration."""
 
     token_ttl_s: int = 12 * 3600
-    max_failures: int = 5
-    lockout_s: int = 900
+    throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
 
 
 @dataclass(frozen=True)
@@ -40,22 +41,28 @@ def log_in(
     device_id: str | None,
     policy: LoginPolicy,
     now: datetime | None = None,
+    source: str | None = None,
 ) -> IssuedToken:
-    """Check the password, register the device, issue a token; failures are counted too."""
+    """Check the password, register the device, issue a token.
+
+    A name under back-off is refused before its password is looked at; a failure is counted
+    and audited the same way whether the name exists or not (same answer, same work).
+    """
     now = now or utcnow()
     session = uow.session
+    attempt = throttle.keys(username, source)
+    wait = throttle.retry_after(session, attempt, policy.throttle, now)
+    if wait:
+        raise RateLimited("too many failed logins; try again later", {"retry_after": wait})
     user = session.scalar(select(User).where(User.username == username))
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise RateLimited("too many failed logins; try again later",
-                          {"locked_until": user.locked_until.isoformat()})
     if not verify_password(user.password_hash if user else None, password) or not user.active:
-        if user is not None:
-            _count_failure(user, policy, now)
-            audit.record(session, user.id, "login.failed", "user", user.id, now=now)
-            uow.commit()
+        throttle.count_failure(session, attempt, policy.throttle, now)
+        user_id = user.id if user is not None else None
+        audit.record(session, user_id, "login.failed", "user", user_id, {"source": source},
+                     now=now)
+        uow.commit()
         raise Unauthenticated("invalid username or password")
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.clear_success(session, attempt, now)
     if device_id is not None:
         _register_device(uow, user, device_id, now)
         session.flush()  # the token row refers to the device row
@@ -66,13 +73,6 @@ def log_in(
     audit.record(session, user.id, "login", "user", user.id, {"device_id": device_id}, now=now)
     uow.commit()
     return IssuedToken(token=token, expires_at=expires_at, user=user, device_id=device_id)
-
-
-def _count_failure(user: User, policy: LoginPolicy, now: datetime) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= policy.max_failures:
-        user.locked_until = now + timedelta(seconds=policy.lockout_s)
-        user.failed_logins = 0
 
 
 def _register_device(uow: UnitOfWork, user: User, device_id: str, now: datetime) -> None:

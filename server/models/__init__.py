@@ -25,7 +25,7 @@ from server.models.parties import Party, PartyRelationship, RelationshipKind
 from server.models.quarantine import QuarantinedRecord, QuarantineStatus
 from server.models.routing import RoutePlan, RouteStop
 from server.models.sync import FactEffect, PushReceipt, SyncChange, SyncCursor
-from server.models.users import AuthToken, Device, Role, User
+from server.models.users import AuthToken, Device, LoginThrottle, Role, User
 from server.models.visits import Visit, VisitAssignee, VisitStatus
 
 __all__ = [
@@ -33,7 +33,8 @@ __all__ = [
     "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "Case", "CaseStatus", "CheckIn",
     "Consent",
     "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect",
-    "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "JobRun", "JobRunStatus", "OptOut",
+    "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "JobRun", "JobRunStatus",
+    "LoginThrottle", "OptOut",
     "OutboxMessage", "OutcomeCode", "Party",
     "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PromiseStatus", "PushReceipt",
     "QuarantineStatus", "QuarantinedRecord", "RelationshipKind", "Role", "RoutePlan",

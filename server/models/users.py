@@ -43,8 +43,6 @@ class User(Timestamped, Base):
     shift_end_min: Mapped[int] = mapped_column(default=18 * 60)
     daily_capacity: Mapped[int] = mapped_column(default=8)
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
 
 
 class Device(Base):
@@ -62,6 +60,20 @@ class Device(Base):
     released_at: Mapped[datetime | None]  # an admin freed it: the next user to log in takes it
     clock_offset_ms: Mapped[int | None]  # server time minus device time, last estimate
     schema_version: Mapped[int | None]
+
+
+class LoginThrottle(Base):
+    """Failed log-ins counted per key (an account name, a source, the pair): the back-off.
+
+    Keyed by the name as typed, known or not, so an unknown name is throttled like a real one.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "account:", "source:"..
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]
 
 
 class AuthToken(Base):
