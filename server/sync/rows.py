@@ -9,19 +9,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.sync.tables import SYNC_TABLES
-from server.sync.wire import encoder_for, mask_contact, mask_national_id
+from server.sync.wire import encoder_for, mask_birth_date, mask_contact, mask_national_id
 
 
 class Masker:
-    """Masks national ids always, and numbers of parties not liable for the debt."""
+    """Masks national ids and birth dates (to the year) always, and the numbers of parties
+    not liable for the debt."""
 
     def __init__(self, liable_party_ids: Callable[[], set[str]]):
         self._load = liable_party_ids
         self._liable: set[str] | None = None
 
     def __call__(self, name: str, row: dict) -> dict:
-        if name == "parties" and row.get("national_id"):
-            row["national_id"] = mask_national_id(row["national_id"])
+        if name == "parties":
+            row["national_id"] = mask_national_id(row.get("national_id"))
+            row["birth_date"] = mask_birth_date(row.get("birth_date"))
         elif name == "contact_points":
             if self._liable is None:
                 self._liable = self._load()

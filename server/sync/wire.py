@@ -71,12 +71,28 @@ def encoder_for(column):
 
 
 def mask_national_id(value: str | None) -> str | None:
-    """Keep the first 3 and last 4 characters; star the rest."""
+    """A resident id as a phone may hold it.
+
+    A CN id is region (6), birth date (8), sequence (3, the last one's parity is the gender)
+    and a check digit. The region shows (the debtor's address gives it away anyway) and the
+    check digit; birth date and sequence are starred, which with the birth year and gender a
+    phone also gets leaves ~16,600 candidates (tests/security/test_masked_ids.py). An old
+    15-digit id keeps its region only; any other id its first 3 and last 4 characters.
+    """
     if not value:
         return value
+    if len(value) == 18 and value[:17].isdigit():
+        return value[:6] + "*" * 11 + value[-1]
+    if len(value) == 15 and value.isdigit():
+        return value[:6] + "*" * 9
     if len(value) <= 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_birth_date(value: str | None) -> str | None:
+    """A wire birth date ("1990-03-07") as a phone may hold it: the year ("1990")."""
+    return value[:4] if value else value
 
 
 def mask_contact(value: str | None) -> str | None:

@@ -37,7 +37,9 @@ def test_values_are_json_safe():
 
 
 def test_masks_keep_first_three_and_last_four():
-    assert mask_national_id("310101199001011234") == "310***********1234"
+    assert mask_national_id("310101199001011234") == "310101***********4"
+    assert mask_national_id("310101900101123") == "310101*********"
+    assert mask_national_id("P12345678") == "P12**5678"
     assert mask_national_id("12345") == "*****"
     assert mask_contact("13900002222") == "*******2222"
 
