@@ -22,3 +22,6 @@ UPLOAD_BODY = {"required": True, "description": "the file's bytes; the path is t
                "content": {media: {"schema": {"type": "string", "format": "binary"}}
                            for media in ("application/octet-stream", "image/jpeg", "image/png",
                                          "audio/mp4")}}
+SHA256_PARAMETER = {"in": "path", "name": "sha256", "required": True,
+                    "description": "the file's lowercase hex SHA-256",
+                    "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}

@@ -6,7 +6,12 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from server.api.attachment_schemas import UPLOAD_BODY, BlobSchema, UploadQuerySchema
+from server.api.attachment_schemas import (
+    SHA256_PARAMETER,
+    UPLOAD_BODY,
+    BlobSchema,
+    UploadQuerySchema,
+)
 from server.api.security import current_principal, roles
 from server.models import Role, utcnow
 from server.sync.attachments import MAX_ATTACHMENT_BYTES, read_attachment, store_attachment
@@ -17,7 +22,7 @@ blp = Blueprint("attachments", __name__, url_prefix="/attachments",
                 description="Attachment files")
 
 
-@blp.route("/<string:sha256>")
+@blp.route("/<string:sha256>", parameters=[SHA256_PARAMETER])
 class AttachmentByHash(MethodView):
     @roles(Role.AGENT)
     @blp.arguments(UploadQuerySchema, location="query")

@@ -24,7 +24,7 @@ MANAGERS = (Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
 
 @blp.route("")
 class FollowUps(MethodView):
-    @roles(*Role.ALL)
+    @roles(*Role.CASEWORK)
     @blp.arguments(FollowUpQuerySchema, location="query")
     @blp.response(200, FollowUpSchema(many=True))
     @blp.paginate(max_page_size=500)
@@ -36,7 +36,7 @@ class FollowUps(MethodView):
 
 @blp.route("/<follow_up_id>/complete")
 class CompleteFollowUp(MethodView):
-    @roles(*Role.ALL)
+    @roles(*Role.CASEWORK)
     @blp.arguments(CompleteSchema)
     @blp.response(200, FollowUpSchema)
     def post(self, body, follow_up_id):

@@ -20,7 +20,7 @@ blp = Blueprint("promises", __name__, url_prefix="/promises", description="Payme
 
 @blp.route("")
 class Promises(MethodView):
-    @roles(*Role.ALL)
+    @roles(*Role.CASEWORK)
     @blp.arguments(PromiseQuerySchema, location="query")
     @blp.response(200, PromiseSchema(many=True))
     @blp.paginate(max_page_size=500)

@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.api.fact_effects import drain_after_response
+from server.api.push_spec import push_request_body
 from server.api.security import current_principal, roles
 from server.api.sync_schemas import (
     PullQuerySchema,
@@ -68,6 +69,7 @@ class Pull(MethodView):
 class Push(MethodView):
     @roles(Role.AGENT)
     @blp.arguments(PushQuerySchema, location="query")
+    @blp.doc(requestBody=push_request_body())
     @blp.response(200, PushResponseSchema)
     def post(self, query):
         """Apply the device's changes; rows that can't be applied come back as rejected ids."""

@@ -53,7 +53,7 @@ def _replanner():
 
 @blp.route("")
 class Visits(MethodView):
-    @roles(*Role.ALL)
+    @roles(*Role.CASEWORK)
     @blp.arguments(VisitQuerySchema, location="query")
     @blp.response(200, VisitSchema(many=True))
     @blp.paginate()
@@ -109,7 +109,7 @@ class AutoAssign(MethodView):
 
 @blp.route("/<visit_id>")
 class VisitById(MethodView):
-    @roles(*Role.ALL)
+    @roles(*Role.CASEWORK)
     @blp.response(200, VisitSchema)
     def get(self, visit_id):
         """One visit (agents: only one they are assigned to); the read is audited."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.orm import Session
 
 from server.errors import NotFound
@@ -13,10 +13,7 @@ def run_visible(caller) -> ColumnElement[bool]:
     """A WHERE clause on ImportRun: rejected rows name debtors, so agencies see only their own."""
     if caller.role in (Role.ADMIN, Role.COMPLIANCE):
         return true()
-    own = ImportRun.user_id.in_(select(User.id).where(User.agency_id == caller.agency_id))
-    if caller.role == Role.LENDER_OPS:  # the lender's own files, whoever ran them
-        return or_(own, ImportRun.lender_id == caller.agency_id)
-    return own
+    return ImportRun.user_id.in_(select(User.id).where(User.agency_id == caller.agency_id))
 
 
 def visible_runs(stmt: Select, caller) -> Select:

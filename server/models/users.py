@@ -16,7 +16,8 @@ class Role:
     COMPLIANCE = "compliance"
     ADMIN = "admin"
     LENDER_OPS = "lender_ops"  # the lender's own operations: placement, recall, balances
-    ALL = (AGENT, DISPATCHER, COMPLIANCE, ADMIN, LENDER_OPS)
+    CASEWORK = (AGENT, DISPATCHER, COMPLIANCE, ADMIN)  # who works cases (scoped per role)
+    ALL = (*CASEWORK, LENDER_OPS)
 
 
 class User(Timestamped, Base):

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 AGENT, DISPATCHER, COMPLIANCE, ADMIN = "agent", "dispatcher", "compliance", "admin"
 LENDER_OPS = "lender_ops"
 ANONYMOUS = "anonymous"
-ALL = frozenset({AGENT, DISPATCHER, COMPLIANCE, ADMIN, LENDER_OPS})
+CASEWORK = frozenset({AGENT, DISPATCHER, COMPLIANCE, ADMIN})  # lender ops work no cases
+ALL = CASEWORK | {LENDER_OPS}
 PUBLIC = ALL | {ANONYMOUS}
 STAFF = frozenset({DISPATCHER, COMPLIANCE, ADMIN})
 PLANNERS = frozenset({DISPATCHER, ADMIN})
@@ -33,7 +34,7 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/imports/{run_id}"): STAFF | {LENDER_OPS},
     ("GET", "/sync/pull"): frozenset({AGENT}),
     ("POST", "/sync/push"): frozenset({AGENT}),
-    ("GET", "/attachments/{sha256}"): ALL - {LENDER_OPS},
+    ("GET", "/attachments/{sha256}"): CASEWORK,
     ("PUT", "/attachments/{sha256}"): frozenset({AGENT}),
     ("GET", "/quarantine"): PLANNERS,
     ("GET", "/quarantine/{record_id}"): PLANNERS,
@@ -49,17 +50,17 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("PUT", "/compliance/profiles/{code}"): OFFICERS,
     ("GET", "/compliance/violations"): OFFICERS,
     ("POST", "/compliance/violations/{violation_id}/review"): OFFICERS,
-    ("GET", "/promises"): ALL,
+    ("GET", "/promises"): CASEWORK,
     ("GET", "/promises/stats"): STAFF,
-    ("GET", "/follow-ups"): ALL,
-    ("POST", "/follow-ups/{follow_up_id}/complete"): ALL,
+    ("GET", "/follow-ups"): CASEWORK,
+    ("POST", "/follow-ups/{follow_up_id}/complete"): CASEWORK,
     ("POST", "/follow-ups/{follow_up_id}/cancel"): STAFF,
     ("POST", "/follow-ups/{follow_up_id}/visit"): PLANNERS,
-    ("GET", "/visits"): ALL,
+    ("GET", "/visits"): CASEWORK,
     ("POST", "/visits"): PLANNERS,
     ("GET", "/visits/workload"): STAFF,
     ("POST", "/visits/auto-assign"): PLANNERS,
-    ("GET", "/visits/{visit_id}"): ALL,
+    ("GET", "/visits/{visit_id}"): CASEWORK,
     ("PATCH", "/visits/{visit_id}"): PLANNERS,
     ("GET", "/addresses"): STAFF,
     ("POST", "/addresses/geocode"): PLANNERS,

@@ -25,9 +25,11 @@ CALLERS = {
     "dora-vs-agency-b": ("dispatcher", "foreign"),
     "cora": ("compliance", "foreign"),
     "adam": ("admin", "foreign"),
+    "lena-vs-agency-b": ("lender_ops", "foreign"),
 }
-LOGIN = {"agent": "ann", "dispatcher": "dora", "compliance": "cora", "admin": "adam"}
-SCOPED = {"agent", "dispatcher"}
+LOGIN = {"agent": "ann", "dispatcher": "dora", "compliance": "cora", "admin": "adam",
+         "lender_ops": "lena"}
+SCOPED = {"agent", "dispatcher", "lender_ops"}
 
 
 @pytest.fixture

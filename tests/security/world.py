@@ -4,7 +4,7 @@ Agency A has team A1 with the callers (agent `ann`, dispatcher `dora`) and a pee
 `pete`; agency B has team B1 with collector `bill` and dispatcher `dave`. Pete and Bill each own
 a case, a debtor, an address, a visit, a promise, a follow-up, a violation, a quarantined row, a
 route plan, a device and an attachment; Dave ran an import. Compliance `cora` and admin `adam`
-see everything.
+see everything; `lena` works the lender's own operations (imports).
 """
 
 from __future__ import annotations
@@ -138,6 +138,8 @@ def build(app, s) -> World:
         users[name] = f.user(s, role, team, username=f.unique(name))
         world.users[name] = users[name].username
         world.user_ids[name] = users[name].id
+    users["lena"] = f.user(s, "lender_ops", username=f.unique("lena"), agency_code=lender.code)
+    world.users["lena"], world.user_ids["lena"] = users["lena"].username, users["lena"].id
     code = f.unique("AGB")
     params = {**SEEDED["CN"].to_dict(), "code": code}
     profile = create_profile(s, code, "agency", agency_b.id, params,
