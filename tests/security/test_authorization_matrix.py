@@ -110,3 +110,40 @@ def test_no_role_reaches_objects_outside_its_scope(app, client, spec, caller):
         if problem:
             problems.append(f"{method} {request['path']}: {problem}")
     assert not problems, "\n".join(problems)
+
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _fingerprint(app) -> str:
+    """Every row of every table: a refused write must leave it as it was."""
+    with app.app_context():
+        rows = []
+        for table in db.metadata.sorted_tables:
+            rows.append((table.name, sorted(map(repr, db.session.execute(table.select())))))
+        db.session.rollback()
+    return repr(rows)
+
+
+@pytest.mark.parametrize("role", sorted({*LOGIN, ANONYMOUS}))
+def test_no_role_makes_a_write_it_may_not(app, client, spec, role):
+    """BFLA: every write of the spec by every role outside its row, aimed at the caller's own
+    objects (where a working write is likeliest): 401/403 and not one row changed."""
+    with app.app_context():
+        w = seed.build(app, db.session)
+        db.session.commit()
+    headers = {}
+    if role != ANONYMOUS:
+        device = w.own.ids["device_id"] if role == "agent" else None
+        headers = bearer(login(client, w.users[LOGIN[role]], device_id=device))
+    refused = [(m, p, op) for m, p, op in operations(spec)
+               if m in WRITES and (m, p) in ALLOWED and role not in ALLOWED[(m, p)]]
+    assert refused or role == "admin"
+    before, problems = _fingerprint(app), []
+    for method, path, op in refused:
+        request = request_for(method, path, op, w.own.ids)
+        status = client.open(headers=headers, **request).status_code
+        if status != (401 if role == ANONYMOUS else 403):
+            problems.append(f"{method} {request['path']}: {status}")
+    assert not problems, "\n".join(problems)
+    assert _fingerprint(app) == before
