@@ -16,6 +16,7 @@ BENCHES = {
     "promises": ["--sizes", "50000,200000"],
     "autoassign": ["--visits", "500", "--collectors", "20"],
     "load": ["--collectors", "8"],
+    "logins": ["--rounds", "5"],
 }
 
 
