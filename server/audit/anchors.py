@@ -42,8 +42,7 @@ def write_anchor(session: Session, path: str, key: bytes, now: datetime) -> dict
                            .order_by(AuditEvent.id.desc()).limit(1)).first()
     if head is None:
         return {"anchored": 0}
-    anchors = read_anchors(path, key) if Path(path).exists() else []
-    if anchors and anchors[-1].event_id == head[0] and anchors[-1].hash == head[1]:
+    if _last_hash(path) == head[1]:
         return {"anchored": 0}
     count = session.scalar(select(func.count()).select_from(AuditEvent)
                            .where(AuditEvent.id <= head[0]))
@@ -58,6 +57,21 @@ def write_anchor(session: Session, path: str, key: bytes, now: datetime) -> dict
     finally:
         os.close(fd)
     return {"anchored": 1, "event_id": head[0]}
+
+
+def _last_hash(path: str) -> str | None:
+    """The hash on the file's last line, read from its end (the file only grows); None when
+    there is none or it is unreadable (verify reports a bad line, the job appends anyway)."""
+    if not Path(path).exists():
+        return None
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, handle.tell() - 4096))
+        lines = handle.read().decode(errors="replace").strip().splitlines()
+    try:
+        return json.loads(lines[-1]).get("hash") if lines else None
+    except (ValueError, AttributeError):
+        return None
 
 
 class BadAnchor(ValueError):
