@@ -1,5 +1,5 @@
-"""Rate limits (flask-limiter): log-ins per client IP and per username, and every API call per
-token (per IP without one). In-memory by default, so each worker process counts on its own;
+"""Rate limits (flask-limiter): log-ins per client IP and per (username, IP), and every API call
+per token (per IP without one). In-memory by default, so each worker process counts on its own;
 RATELIMIT_STORAGE_URI (e.g. redis://…) makes the counts shared."""
 
 from __future__ import annotations
@@ -26,10 +26,12 @@ def token_or_ip() -> str:
 
 
 def login_username() -> str:
-    """The username a log-in attempt names (lower-cased), so spraying one account is slowed."""
+    """The username a log-in attempt names (lower-cased), from this address. Not the username
+    alone: a limit anyone can use up from anywhere would lock its owner out (issue #14); the
+    back-off across addresses is server/auth/throttle.py's, which spares the owner's own."""
     body = request.get_json(silent=True)
     name = body.get("username") if isinstance(body, dict) else None
-    return "user:" + (name.strip().lower() if isinstance(name, str) else "")
+    return "user:" + (name.strip().lower() if isinstance(name, str) else "") + "|" + client_ip()
 
 
 def init_app(app: Flask) -> Limiter:
