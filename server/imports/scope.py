@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.orm import Session
 
@@ -39,20 +41,29 @@ OWN_AGENCY_ONLY = "you may place cases only with your own agency"
 NOT_YOURS_PERSON = "person {} is not related to this debtor (only the lender links people)"
 
 
-def import_scope(session: Session, user_id: str | None) -> str | bool | None:
-    """False when the importer is lender-side (no user: the CLI; lender ops; admins), else the
-    agency id whose cases the import may touch (None: an agency-less staff member: no case)."""
+@dataclass(frozen=True)
+class AgencyScope:
+    """An agency's import: it may touch only cases unplaced or placed with `agency_id` (None:
+    a staff member of no agency: unplaced cases only)."""
+
+    agency_id: str | None
+
+
+def import_scope(session: Session, user_id: str | None) -> AgencyScope | None:
+    """None when the importer is lender-side (no user: the CLI; lender ops; admins), else the
+    scope of the importer's agency."""
     if user_id is None:
-        return False
+        return None
     user = session.get(User, user_id)
-    if user is None or user.role in (Role.ADMIN, Role.LENDER_OPS):
-        return False
-    return user.agency_id
+    if user is not None and user.role in (Role.ADMIN, Role.LENDER_OPS):
+        return None
+    return AgencyScope(user.agency_id if user is not None else None)
 
 
-def out_of_scope(agency_id: str | None, row, read, placed: dict[str, set],
+def out_of_scope(scope: AgencyScope, row, read, placed: dict[str, set],
                  agencies: dict[str, str]) -> dict:
     """Why an agency's import may not write this row (empty: it may); nothing foreign named."""
+    agency_id = scope.agency_id
     case = read.cases.get(row.case_id)
     placements = placed.get(case[0], set()) if case else None
     if case is None or (placements and agency_id not in placements):

@@ -22,7 +22,7 @@ from server.imports import children
 from server.imports.admission import FileState, admit
 from server.imports.report import Report
 from server.imports.rows import ImportRow
-from server.imports.scope import out_of_scope
+from server.imports.scope import AgencyScope, out_of_scope
 from server.imports.staging import refresh_statistics
 from server.imports.upsert import Job, fetch, plan, run_jobs, write
 from server.models import (
@@ -86,7 +86,7 @@ class Context:
     report: Report
     state: FileState = field(default_factory=FileState)
     fresh: Fresh = field(default_factory=Fresh)
-    scope: str | bool | None = False  # False: lender-side; else the only agency it may touch
+    scope: AgencyScope | None = None  # an agency's import; None: the lender's own
 
 
 @dataclass
@@ -283,12 +283,12 @@ def plan_chunk(ctx: Context, rows: list[ImportRow], read: Read) -> tuple[list[Jo
     """Admit rows against the file and the database, plan their writes, count each outcome."""
     admitted = []
     placed: dict[str, set] = {}
-    if ctx.scope is not False:
+    if ctx.scope is not None:
         for case_id, agency_id in read.placements:
             placed.setdefault(case_id, set()).add(agency_id)
     for row in rows:
         errors = {}
-        if ctx.scope is not False:  # an agency's import: nothing outside its scope, unnamed
+        if ctx.scope is not None:  # an agency's import: nothing outside its scope, unnamed
             errors = out_of_scope(ctx.scope, row, read, placed, ctx.agencies)
         errors = errors or admit(ctx.state, row, read.case_debtor, read.account_case,
                                  ctx.agencies)
