@@ -86,8 +86,10 @@ def solve_vehicle(vd: VehicleDay, provider: MatrixProvider, budget: Budget, cach
         if not windows:  # never pass empty windows: to the solver they mean "any time"
             vd.dropped.append((visit.id, visit.mandatory, NO_LEGAL_WINDOW))
             continue
+        # Every visit here was assigned by a dispatcher: served whenever it fits the day.
         stops.append(Stop(visit.id, visit.location, visit.service_s, windows, visit.mandatory,
-                          visit.prize, required_collectors=min(len(visit.assignees), 2)))
+                          visit.prize, required_collectors=min(len(visit.assignees), 2),
+                          assigned=True))
     if not stops:
         return
     collector = Collector("+".join(vd.members), vd.start, *vd.shift, crew_size=len(vd.members))

@@ -9,9 +9,12 @@ from pyvrp import Client, ClientGroup, Depot, Location, ProblemData, VehicleType
 from pyvrp.constants import MAX_VALUE
 
 from .matrix import MatrixProvider
-from .model import Collector, Problem, Stop
+from .model import DAY_S, Collector, Problem, Stop
 from .plan import NO_ELIGIBLE_COLLECTOR, NO_FEASIBLE_WINDOW, DroppedStop
 from .windows import usable_windows
+
+# Travel time of a forbidden edge: longer than any day, so a route using it is never feasible.
+UNREACHABLE_S = 10 * DAY_S
 
 
 @dataclass(frozen=True)
@@ -86,23 +89,45 @@ def prepare(problem: Problem, provider: MatrixProvider) -> Prepared:
     )
 
 
-def build(prep: Prepared, relax_mandatory: bool = False) -> Built:
-    """Build ProblemData; relax_mandatory turns mandatory stops into very valuable optional ones."""
+def tier_prizes(prep: Prepared) -> tuple[int, int]:
+    """Prizes of an assigned and of a mandatory stop, each worth more than all below it.
+
+    An assigned stop is worth more than every optional prize and any travel together, so the
+    search serves every one that fits the day; a mandatory stop is worth more than all the
+    assigned ones together. Only optional stops weigh their prize against the detour.
+    """
+    problem, n = prep.problem, len(prep.stops)
+    edge = int(prep.distance.max(initial=0)) * problem.cost_per_metre
+    edge += int(prep.duration.max(initial=0)) * problem.cost_per_second
+    shifts = sum(c.shift_end_s - c.shift_start_s for c in problem.collectors)
+    travel = edge * (n + len(problem.collectors) + 1) + shifts * problem.cost_per_second
+    assigned = sum(s.prize for s in prep.stops) + travel + 1
+    return assigned, assigned * (n + 1)
+
+
+def build(prep: Prepared) -> Built:
+    """Build ProblemData: every stop is a prize client, its tier decides how much it is worth.
+
+    Mandatory stops are not PyVRP's required clients: a day whose mandatory stops cannot all
+    fit would be infeasible and the search would need a second run; as overwhelming prizes one
+    run gives the best day plus the list of mandatory visits to reschedule.
+    """
     n_depots = len(prep.depot_of)
     locations = [Location(x=float(lng), y=float(lat)) for lat, lng in prep.points]
     depots = [Depot(location=k) for k in range(n_depots)]
-    # A relaxed mandatory stop outweighs every optional prize and any route cost together.
-    big = int(sum(s.prize for s in prep.stops) + prep.distance.max() * (len(locations) + 1)) + 1
-    big *= max(1, prep.problem.cost_per_metre) + prep.problem.cost_per_second
+    assigned_prize, mandatory_prize = tier_prizes(prep)
 
     clients, groups, client_stop, client_window = [], [], [], []
     for i, (stop, wins) in enumerate(zip(prep.stops, prep.windows, strict=True)):
-        prize = big if stop.mandatory else stop.prize
+        prize = stop.prize
+        if stop.mandatory:
+            prize += mandatory_prize
+        elif stop.assigned:
+            prize += assigned_prize
         # One client per window, same location; a mutually exclusive group picks one window.
         grouped = len(wins) > 1
-        required = stop.mandatory and not relax_mandatory
         if grouped:
-            groups.append(ClientGroup(required=required, name=stop.id))
+            groups.append(ClientGroup(required=False, name=stop.id))
         for early, late in wins:
             clients.append(
                 Client(
@@ -110,8 +135,8 @@ def build(prep: Prepared, relax_mandatory: bool = False) -> Built:
                     service_duration=stop.service_s,
                     tw_early=early,
                     tw_late=late,
-                    prize=0 if required else prize,
-                    required=required and not grouped,
+                    prize=prize,
+                    required=False,
                     group=len(groups) - 1 if grouped else None,
                     name=stop.id,
                 )
@@ -172,8 +197,11 @@ def _banned_matrices(prep: Prepared, banned: frozenset[int]) -> tuple[np.ndarray
         return prep.distance, prep.duration
     rows = np.fromiter(banned, dtype=int)
     dist, dur = prep.distance.copy(), prep.duration.copy()
-    for m in (dist, dur):
-        m[rows, :] = MAX_VALUE
-        m[:, rows] = MAX_VALUE
+    # Large but finite: PyVRP's MAX_VALUE times a grown penalty overflows int64 cost sums, and
+    # the search then cycles far past its runtime budget (a 5 s cap ran > 12 minutes).
+    far_m = int(prep.distance.max(initial=0)) * (len(prep.distance) + 1) + 1
+    for m, far in ((dist, far_m), (dur, UNREACHABLE_S)):
+        m[rows, :] = far
+        m[:, rows] = far
         m[rows, rows] = 0
     return dist, dur

@@ -55,6 +55,9 @@ class Stop:
     prize: int = 0  # worth of an optional visit, in cost units (metres by default)
     required_collectors: int = 1  # 2 for rules such as TWO_PERSON
     allowed_collector_ids: frozenset[str] | None = None  # None: anyone
+    # A dispatcher's assignment: served whenever it fits the day, whatever the detour; only
+    # stops neither mandatory nor assigned are weighed by their prize against travel.
+    assigned: bool = False
 
     def __post_init__(self) -> None:
         if self.service_s < 0 or self.prize < 0:

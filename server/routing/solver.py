@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
 import pyvrp
 from pyvrp import ActivityType, Result
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
@@ -10,6 +13,7 @@ from .build import Built, Prepared, build, prepare
 from .matrix import HaversineProvider, MatrixProvider
 from .model import Budget, Problem
 from .plan import (
+    DOES_NOT_FIT,
     MANDATORY_CONFLICT,
     NOT_PROFITABLE,
     DroppedStop,
@@ -43,21 +47,25 @@ def solve(
     matrix_provider: MatrixProvider | None = None,
     budget: Budget | None = None,
 ) -> Plan:
-    """Plan the day: every mandatory stop if at all possible, optional ones when worth it."""
+    """Plan the day: every mandatory stop, then every assigned one that fits, then optional
+    ones worth their detour; the whole call keeps to the budget's runtime."""
     budget = budget or DEFAULT_BUDGET
+    began = time.perf_counter()
     prep = prepare(problem, matrix_provider or HaversineProvider())
     if not prep.stops:
         return Plan((), prep.dropped, 0, 0.0, 0)
     built = build(prep)
-    result = run(built.data, budget)
-    if not result.best.is_feasible():
-        # Mandatory stops that cannot all fit: retry with them as overwhelming prizes so the
-        # dispatcher gets the best partial day plus the list of what needs rescheduling.
-        built = build(prep, relax_mandatory=True)
-        result = run(built.data, budget)
+    result = run(built.data, _remaining(budget, time.perf_counter() - began))
     if not result.best.is_feasible():
         raise RoutingFailed("no feasible plan found within the budget")
     return _plan(prep, built, result)
+
+
+def _remaining(budget: Budget, spent_s: float) -> Budget:
+    """The budget left for the search once the matrices are built (never below 10 ms)."""
+    if budget.max_runtime_s is None:
+        return budget
+    return replace(budget, max_runtime_s=max(budget.max_runtime_s - spent_s, 0.01))
 
 
 def _plan(prep: Prepared, built: Built, result: Result) -> Plan:
@@ -105,12 +113,20 @@ def _plan(prep: Prepared, built: Built, result: Result) -> Plan:
     dropped = list(prep.dropped)
     for i, stop in enumerate(prep.stops):
         if i not in visited:
-            reason = MANDATORY_CONFLICT if stop.mandatory else NOT_PROFITABLE
-            dropped.append(DroppedStop(stop.id, stop.mandatory, reason))
+            dropped.append(DroppedStop(stop.id, stop.mandatory, _reason(stop)))
+    optional = sum(s.prize for i, s in enumerate(prep.stops)
+                   if i in visited and not (s.mandatory or s.assigned))
     return Plan(
         routes=tuple(routes),
         dropped=tuple(dropped),
-        objective=int(result.cost()),
+        objective=int(sol.distance_cost() + sol.duration_cost()) - optional,
         runtime_s=float(result.runtime),
         iterations=int(result.num_iterations),
     )
+
+
+def _reason(stop) -> str:
+    """Why a modelled stop is on no route, by its tier."""
+    if stop.mandatory:
+        return MANDATORY_CONFLICT
+    return DOES_NOT_FIT if stop.assigned else NOT_PROFITABLE
