@@ -16,6 +16,8 @@ from .timing import DayClock, Span, inside, service_windows
 NO_COORDINATES = "no coordinates"
 NO_LEGAL_WINDOW = "no legal contact window that day (quiet hours, preferences or appointment)"
 NO_BASE = "the collector has no base location and the team no office"
+SHORT_CREW = ("needs more collectors than are assigned (an assignment ended or a collector is "
+              "deactivated); assign another or override TWO_PERSON")
 
 
 class UnsafePlan(RuntimeError):
@@ -74,6 +76,9 @@ def solve_vehicle(vd: VehicleDay, provider: MatrixProvider, budget: Budget, cach
     """Build the stops that can be placed, solve, and record the plan and the dropped visits."""
     stops = []
     for visit in vd.visits.values():
+        if len(visit.assignees) < visit.required:
+            vd.dropped.append((visit.id, visit.mandatory, SHORT_CREW))
+            continue
         if visit.location is None:
             vd.dropped.append((visit.id, visit.mandatory, NO_COORDINATES))
             continue

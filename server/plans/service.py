@@ -99,6 +99,10 @@ def collectors_to_plan(session: Session, agent_ids: Iterable[str] | None,
     if missing:
         raise NotFound(f"no collector {sorted(missing)[0]!r}" + (" in that team" if team_id
                                                                  else ""))
+    inactive = sorted(u.username for u in users if not u.active)
+    if inactive:
+        raise InvalidInput(f"collector {inactive[0]!r} is deactivated and gets no plan",
+                           {"agents": [f"deactivated: {', '.join(inactive)}"]})
     return [u.id for u in users]
 
 
@@ -107,8 +111,8 @@ def _crew_drops(day, crews, vehicles: list[VehicleDay]) -> None:
     by_member = {m: vd for vd in vehicles for m in vd.members}
     for visit in day.visits:
         reason = crews.dropped.get(visit.id)
-        for member in visit.assignees if reason else ():
-            vd = by_member[member]
+        # Once per vehicle: two assignees riding in one crew share one list of dropped visits.
+        for vd in {id(by_member[m]): by_member[m] for m in visit.assignees if reason}.values():
             vd.visits.setdefault(visit.id, visit)
             vd.dropped.append((visit.id, visit.mandatory, reason))
 
@@ -134,9 +138,13 @@ def replan_for_visits(session: Session, visit_ids: Iterable[str], **options) -> 
         select(RouteStop.agent_id, RoutePlan.plan_date)
         .join(RoutePlan, RoutePlan.id == RouteStop.plan_id)
         .where(RouteStop.visit_id.in_(ids)))
+    pairs = [*current, *previous]
+    active = set(session.scalars(select(User.id).where(
+        User.id.in_({a for a, _ in pairs}), User.active)))
     by_date: dict[date, set[str]] = defaultdict(set)
-    for agent_id, day in [*current, *previous]:
-        by_date[day].add(agent_id)
+    for agent_id, day in pairs:
+        if agent_id in active:  # a deactivated collector gets no plan
+            by_date[day].add(agent_id)
     plans: list[RoutePlan] = []
     for day, agents in sorted(by_date.items()):
         planned = session.scalar(select(RoutePlan.id).where(
