@@ -21,6 +21,7 @@ from server.followups.reminders import queue_reminders
 from server.followups.revisits import schedule_revisits
 from server.imports.background import sweep_imports
 from server.jobs.accounts import recompute_dpd
+from server.plans.background import sweep_planning
 from server.promises.monitor import run_promise_monitor
 from server.rules.retention import purge_expired_cases
 from server.sync.deferred import run_fact_effects
@@ -86,6 +87,10 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s, now, cfg: sweep_imports(s, now),
             "interval", {"minutes": 1}, 60,
             "run background imports nobody started; fail interrupted ones; delete their files"),
+    JobSpec("planning",
+            lambda s, now, cfg: sweep_planning(s, now),
+            "interval", {"minutes": 1}, 60,
+            "run background team plannings nobody started; fail interrupted ones"),
     JobSpec("retention_purge",
             lambda s, now, cfg: purge_expired_cases(s, now),
             "cron", {"hour": 3, "minute": 0}, DAY_GRACE,

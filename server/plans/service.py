@@ -25,7 +25,7 @@ from server.routing import Budget, HaversineProvider, MatrixProvider
 from server.routing.solver import DEFAULT_BUDGET
 
 from .crews import form_crews
-from .day import load_day
+from .day import Day, load_day
 from .prizes import visit_prize
 from .routes import VehicleDay, solve_vehicle, vehicle_day
 from .store import store_plans
@@ -41,6 +41,8 @@ class VehicleSummary:
     mandatory_dropped: int
     distance_m: int
     runtime_s: float
+    done: int = 0  # routes solved so far, this one included
+    total: int = 0  # routes of the run
 
 
 def plan_routes(
@@ -59,8 +61,22 @@ def plan_routes(
     """Plan the day of a team or of some collectors (and their crew mates); store and return
     one plan per collector, replacing the previous one. `agency_id` limits who may be
     planned (a dispatcher's agency): anyone else is reported as not found."""
+    day = read_day(session, plan_date, agent_ids, team_id, agency_id)
+    vehicles = solve_day(day, matrix_provider, budget, progress)
+    return store_plans(session, plan_date, vehicles, created_by, now or utcnow())
+
+
+def read_day(session: Session, plan_date: date, agent_ids: Iterable[str] | None,
+             team_id: str | None, agency_id: str | None = None) -> Day:
+    """Everything planning the day needs, read set-based (the solve itself reads nothing)."""
     ids = collectors_to_plan(session, agent_ids, team_id, agency_id)
-    day = load_day(session, plan_date, ids, visit_prize)
+    return load_day(session, plan_date, ids, visit_prize)
+
+
+def solve_day(day: Day, matrix_provider: MatrixProvider | None = None,
+              budget: Budget | None = None,
+              progress: Callable[[VehicleSummary], None] | None = None) -> list[VehicleDay]:
+    """Form the crews and solve each route (no database), reporting after each one."""
     crews = form_crews(day.collectors, {v.id: v.assignees for v in day.visits})
     by_vehicle = defaultdict(list)
     for visit in day.visits:
@@ -72,9 +88,9 @@ def plan_routes(
         solve_vehicle(vd, matrix_provider or HaversineProvider(), budget or DEFAULT_BUDGET, cache)
         vehicles.append(vd)
         if progress:
-            progress(_summary(day, vd))
+            progress(_summary(day, vd, len(vehicles), len(crews.vehicles)))
     _crew_drops(day, crews, vehicles)
-    return store_plans(session, plan_date, vehicles, created_by, now or utcnow())
+    return vehicles
 
 
 def collectors_to_plan(session: Session, agent_ids: Iterable[str] | None,
@@ -117,13 +133,13 @@ def _crew_drops(day, crews, vehicles: list[VehicleDay]) -> None:
             vd.dropped.append((visit.id, visit.mandatory, reason))
 
 
-def _summary(day, vd: VehicleDay) -> VehicleSummary:
+def _summary(day, vd: VehicleDay, done: int, total: int) -> VehicleSummary:
     route = vd.plan.routes[0] if vd.plan and vd.plan.routes else None
     return VehicleSummary(
         tuple(day.collectors[m].username for m in vd.members),
         len(route.visits) if route else 0, len(vd.dropped),
         sum(1 for _, mandatory, _ in vd.dropped if mandatory),
-        route.distance_m if route else 0, vd.plan.runtime_s if vd.plan else 0.0)
+        route.distance_m if route else 0, vd.plan.runtime_s if vd.plan else 0.0, done, total)
 
 
 def replan_for_visits(session: Session, visit_ids: Iterable[str], **options) -> list[RoutePlan]:
