@@ -134,6 +134,8 @@ def load_config(env: dict | None = None, instance_path: str | None = None) -> di
         "ROUTING_DETOUR_FACTOR": _float(env, "ROUTING_DETOUR_FACTOR", 1.3),
         "ROUTING_MAX_RUNTIME_S": _float(env, "ROUTING_MAX_RUNTIME_S", 5.0),
         "ROUTING_MAX_ITERATIONS": _int(env, "ROUTING_MAX_ITERATIONS", 2_000),
+        "ROUTING_STALL_ITERATIONS": _int(env, "ROUTING_STALL_ITERATIONS", 250),
+        "OSRM_MAX_TABLE_SIZE": _int(env, "OSRM_MAX_TABLE_SIZE", 100),
         "SCHEDULER_TIMEZONE": env.get("SCHEDULER_TIMEZONE", "Asia/Shanghai"),
         "SCHEDULER_LEASE_TTL_S": _int(env, "SCHEDULER_LEASE_TTL_S", 30),
         "SCHEDULER_HOLDER": env.get("SCHEDULER_HOLDER", ""),

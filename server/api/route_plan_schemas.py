@@ -95,5 +95,5 @@ class PlanningRunSchema(Schema):
     vehicles_total = fields.Integer(allow_none=True, metadata={
         "description": "routes to solve (collectors and pairs), known once planning started"})
     report = fields.Dict(metadata={
-        "description": "completed: plans, routes, dropped, mandatory_dropped, fallback_routes; "
+        "description": "completed: plans, routes, dropped, mandatory_dropped, fallback_plans; "
                        "failed: error.message"})

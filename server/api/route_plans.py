@@ -20,6 +20,7 @@ from server.api.security import current_principal, roles
 from server.audit.reads import record_list
 from server.extensions import db
 from server.models import Role
+from server.observability.http import api_metrics
 from server.plans import plan_routes, routing_settings
 from server.plans.background import get_visible_run, queue_planning, run_planning
 from server.plans.queries import agency_scope, my_plan, plan_views, plans_page
@@ -54,7 +55,8 @@ def _plan_after_answer(app, run_id: str) -> None:
         provider, budget = routing_settings(app.config)
         try:
             run_planning(sessionmaker(bind=db.engine), run_id, matrix_provider=provider,
-                         budget=budget)
+                         budget=budget, on_done=lambda report: api_metrics()
+                         .observe_fallback_plans(report.get("fallback_plans", 0)))
         except Exception:  # the `planning` job fails it or runs it again
             log.exception("planning run %s could not run", run_id)
 
@@ -81,6 +83,8 @@ class RoutePlans(MethodView):
                 matrix_provider=provider, budget=budget, created_by=caller.user_id)
             views = plan_views(uow.session, plans)
             uow.commit()
+            api_metrics().observe_fallback_plans(
+                sum(1 for p in views if p["solver"].get("matrix_fallback")))
             return {"plan_date": body["date"], "plans": views}
 
     @roles(Role.DISPATCHER, Role.ADMIN, Role.COMPLIANCE)

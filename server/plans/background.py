@@ -51,9 +51,11 @@ def queue_planning(session: Session, plan_date: date, agent_ids: list[str] | Non
     return run
 
 
-def run_planning(session_factory: Callable[[], Session], run_id: str, **options) -> str | None:
+def run_planning(session_factory: Callable[[], Session], run_id: str,
+                 on_done: Callable[[dict], None] | None = None, **options) -> str | None:
     """Claim a queued run and plan it; its final status, or None when someone else has it.
-    `options` are solve_day's (matrix_provider, budget)."""
+    `on_done` gets a completed run's report; `options` are solve_day's (matrix_provider,
+    budget)."""
     with session_factory() as session:
         claimed = session.execute(
             update(PlanningRun).where(PlanningRun.id == run_id, PlanningRun.status == QUEUED)
@@ -78,8 +80,11 @@ def run_planning(session_factory: Callable[[], Session], run_id: str, **options)
             run.status, run.finished_at = COMPLETED, utcnow()
             run.report = _report(plans)
             run.vehicles_done = run.vehicles_total = run.report["routes"]
+            report = run.report
             uow.commit()
-            return COMPLETED
+        if on_done:
+            on_done(report)
+        return COMPLETED
     except Exception as exc:
         log.exception("planning run %s failed", run_id)
         with UnitOfWork(session_factory) as uow:
@@ -115,7 +120,7 @@ def _report(plans) -> dict:
     dropped = {d["visit_id"]: d for p in plans for d in p.dropped}
     return {"plans": len(plans), "routes": len(routes), "dropped": len(dropped),
             "mandatory_dropped": sum(1 for d in dropped.values() if d["mandatory"]),
-            "fallback_routes": sum(1 for p in plans if p.solver.get("matrix_fallback"))}
+            "fallback_plans": sum(1 for p in plans if p.solver.get("matrix_fallback"))}
 
 
 def _fail(run: PlanningRun, message: str, now: datetime | None = None) -> None:

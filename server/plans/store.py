@@ -65,6 +65,10 @@ def _fill(plan: RoutePlan, vd: VehicleDay, member: str, route: Route | None,
         "runtime_s": round(solved.runtime_s, 3) if solved else 0.0,
         "iterations": solved.iterations if solved else 0,
         "objective": solved.objective if solved else 0,
+        # Travel times partly guessed from straight lines (the road router failed): the
+        # dispatcher sees it on the plan; ETAs may be off.
+        "matrix_fallback": bool(solved and solved.fallback_pairs),
+        "matrix_fallback_pairs": solved.fallback_pairs if solved else 0,
         "feasible": True, "complete": not any(m for _, m, _ in vd.dropped),
         "shift": [vd.clock.at(s).isoformat() for s in vd.shift], "time_zone": vd.clock.tz,
     }

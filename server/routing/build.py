@@ -29,6 +29,7 @@ class Prepared:
     stops: tuple[Stop, ...]  # kept stops, stop i at location num_depots + i
     windows: tuple[tuple[tuple[int, int], ...], ...]  # usable windows per kept stop
     dropped: tuple[DroppedStop, ...]
+    fallback_pairs: int = 0  # matrix cells the provider estimated by straight line
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Built:
     data: ProblemData
     client_stop: tuple[int, ...]  # PyVRP client index -> kept stop index
     client_window: tuple[tuple[int, int], ...]
-    vehicle_collector: tuple[Collector, ...]  # vehicle type index -> collector
+    type_collectors: tuple[tuple[Collector, ...], ...]  # vehicle type index -> its collectors
 
 
 def prepare(problem: Problem, provider: MatrixProvider) -> Prepared:
@@ -50,6 +51,7 @@ def prepare(problem: Problem, provider: MatrixProvider) -> Prepared:
     locs = list(depot_of) + [s.location for s in problem.stops]
     points = np.array([[p.lat, p.lng] for p in locs], dtype=np.float64)
     dist, dur = provider.matrices(points)
+    fallback_pairs = int(getattr(provider, "fallback_pairs", 0))  # OSRM gaps and outages
 
     cols = problem.collectors
     start = np.array([depot_of[c.start] for c in cols])
@@ -86,6 +88,7 @@ def prepare(problem: Problem, provider: MatrixProvider) -> Prepared:
         stops=tuple(problem.stops[i] for i in kept),
         windows=tuple(kept_windows),
         dropped=tuple(dropped),
+        fallback_pairs=fallback_pairs,
     )
 
 
@@ -147,7 +150,7 @@ def build(prep: Prepared) -> Built:
         if group_idx is not None:
             groups[group_idx].add_client(c)
 
-    profiles, vehicle_types = _profiles(prep)
+    profiles, vehicle_types, type_collectors = _profiles(prep)
     data = ProblemData(
         locations=locations,
         clients=clients,
@@ -157,16 +160,20 @@ def build(prep: Prepared) -> Built:
         duration_matrices=[t for _, t in profiles],
         groups=groups,
     )
-    return Built(data, tuple(client_stop), tuple(client_window), prep.problem.collectors)
+    return Built(data, tuple(client_stop), tuple(client_window), type_collectors)
 
 
-def _profiles(prep: Prepared) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[VehicleType]]:
-    """One routing profile per set of stops a collector may not serve, and one type each."""
+def _profiles(
+    prep: Prepared,
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[VehicleType], tuple[tuple, ...]]:
+    """One routing profile per set of stops a collector may not serve, and one vehicle type
+    per group of interchangeable collectors (with the collectors of each type)."""
     n_depots, problem = len(prep.depot_of), prep.problem
     # PyVRP 0.14 has no per-client vehicle list, so a stop a collector may not serve is made
     # unreachable in that collector's profile; collectors with the same exclusions share one.
     profile_of: dict[frozenset[int], int] = {}
-    profiles, vehicle_types = [], []
+    profiles: list[tuple[np.ndarray, np.ndarray]] = []
+    types: dict[tuple, list[Collector]] = {}
     for c in problem.collectors:
         banned = frozenset(
             n_depots + i for i, s in enumerate(prep.stops) if not s.can_be_served_by(c)
@@ -174,21 +181,27 @@ def _profiles(prep: Prepared) -> tuple[list[tuple[np.ndarray, np.ndarray]], list
         if banned not in profile_of:
             profile_of[banned] = len(profiles)
             profiles.append(_banned_matrices(prep, banned))
-        vehicle_types.append(
-            VehicleType(
-                num_available=1,
-                start_depot=prep.depot_of[c.start],
-                end_depot=prep.depot_of[c.end_point],
-                tw_early=c.shift_start_s,
-                tw_late=c.shift_end_s,
-                shift_duration=c.max_duration_s if c.max_duration_s is not None else MAX_VALUE,
-                unit_distance_cost=problem.cost_per_metre,
-                unit_duration_cost=problem.cost_per_second,
-                profile=profile_of[banned],
-                name=c.id,
-            )
+        # Collectors alike in everything PyVRP sees share one type of several vehicles: one
+        # type per collector made each iteration ~1.5x slower on a 25-collector day.
+        key = (prep.depot_of[c.start], prep.depot_of[c.end_point], c.shift_start_s,
+               c.shift_end_s, c.max_duration_s, profile_of[banned])
+        types.setdefault(key, []).append(c)
+    vehicle_types = [
+        VehicleType(
+            num_available=len(members),
+            start_depot=start,
+            end_depot=end,
+            tw_early=early,
+            tw_late=late,
+            shift_duration=cap if cap is not None else MAX_VALUE,
+            unit_distance_cost=problem.cost_per_metre,
+            unit_duration_cost=problem.cost_per_second,
+            profile=profile,
+            name=",".join(m.id for m in members),
         )
-    return profiles, vehicle_types
+        for (start, end, early, late, cap, profile), members in types.items()
+    ]
+    return profiles, vehicle_types, tuple(tuple(members) for members in types.values())
 
 
 def _banned_matrices(prep: Prepared, banned: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:

@@ -100,7 +100,11 @@ class Budget:
     max_iterations: int | None = None
     max_runtime_s: float | None = None
     seed: int = 0
+    # Stop once this many iterations in a row found nothing better (converged); None: never.
+    stall_iterations: int | None = None
 
     def __post_init__(self) -> None:
         if self.max_iterations is None and self.max_runtime_s is None:
             raise ValueError("a budget needs max_iterations, max_runtime_s or both")
+        if self.stall_iterations is not None and self.stall_iterations < 1:
+            raise ValueError("stall_iterations must be >= 1")

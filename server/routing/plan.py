@@ -72,6 +72,7 @@ class Plan:
     objective: int  # solver cost: travel cost minus prizes collected (cost units)
     runtime_s: float
     iterations: int
+    fallback_pairs: int = 0  # travel-matrix cells estimated by straight line (OSRM failed)
 
     @property
     def complete(self) -> bool:

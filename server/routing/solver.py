@@ -7,7 +7,13 @@ from dataclasses import replace
 
 import pyvrp
 from pyvrp import ActivityType, Result
-from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
+from pyvrp.stop import (
+    MaxIterations,
+    MaxRuntime,
+    MultipleCriteria,
+    NoImprovement,
+    StoppingCriterion,
+)
 
 from .build import Built, Prepared, build, prepare
 from .matrix import HaversineProvider, MatrixProvider
@@ -34,6 +40,8 @@ def stopping_criterion(budget: Budget) -> StoppingCriterion:
         parts.append(MaxIterations(budget.max_iterations))
     if budget.max_runtime_s is not None:
         parts.append(MaxRuntime(budget.max_runtime_s))
+    if budget.stall_iterations is not None:
+        parts.append(NoImprovement(budget.stall_iterations))
     return parts[0] if len(parts) == 1 else MultipleCriteria(parts)
 
 
@@ -53,7 +61,7 @@ def solve(
     began = time.perf_counter()
     prep = prepare(problem, matrix_provider or HaversineProvider())
     if not prep.stops:
-        return Plan((), prep.dropped, 0, 0.0, 0)
+        return Plan((), prep.dropped, 0, 0.0, 0, prep.fallback_pairs)
     built = build(prep)
     result = run(built.data, _remaining(budget, time.perf_counter() - began))
     if not result.best.is_feasible():
@@ -74,8 +82,11 @@ def _plan(prep: Prepared, built: Built, result: Result) -> Plan:
     dist, dur = prep.distance, prep.duration
     visited: set[int] = set()
     routes = []
+    used = [0] * len(built.type_collectors)  # routes of a shared type go to its collectors in turn
     for route in sol.routes():
-        collector = built.vehicle_collector[route.vehicle_type()]
+        vtype = route.vehicle_type()
+        collector = built.type_collectors[vtype][used[vtype]]
+        used[vtype] += 1
         schedule = route.schedule()
         prev = schedule[0]
         prev_loc = built.data.depot(prev.idx).location
@@ -122,6 +133,7 @@ def _plan(prep: Prepared, built: Built, result: Result) -> Plan:
         objective=int(sol.distance_cost() + sol.duration_cost()) - optional,
         runtime_s=float(result.runtime),
         iterations=int(result.num_iterations),
+        fallback_pairs=prep.fallback_pairs,
     )
 
 

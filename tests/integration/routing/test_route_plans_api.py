@@ -77,7 +77,7 @@ def test_a_team_day_is_answered_at_once_with_a_run_that_tells_how_far_it_got(cli
     run = client.get(location, headers=headers).get_json()  # planned after the answer
     assert run["status"] == "completed" and run["vehicles_done"] == run["vehicles_total"] == 2
     assert run["report"] == {"plans": 2, "routes": 2, "dropped": 0, "mandatory_dropped": 0,
-                             "fallback_routes": 0}
+                             "fallback_plans": 0}
     plans = client.get(f"/api/v1/route-plans?date={DAY}", headers=headers).get_json()
     assert {s["visit_id"] for p in plans for s in p["stops"]} == {v.id for v in visits}
     assert client.get(location, headers=as_(client, stranger)).status_code == 404

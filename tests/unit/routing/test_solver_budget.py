@@ -63,3 +63,15 @@ def test_assigned_visits_that_cannot_all_fit_are_dropped_as_not_fitting_not_unpr
     plan = solve(Problem((collector,), stops), budget=Budget(max_iterations=300))
     assert {v.stop_id for v in plan.route_of("c1").visits} == {"s2", "s3"}  # the higher prizes
     assert {d.reason for d in plan.dropped} == {DOES_NOT_FIT}
+
+
+def test_a_converged_search_stops_early_with_the_same_plan():
+    from .days import random_day
+
+    collector, stops = random_day(11, 12)
+    problem = Problem((collector,), tuple(stops))
+    full = solve(problem, budget=Budget(max_iterations=1_500, seed=0))
+    early = solve(problem, budget=Budget(max_iterations=1_500, seed=0, stall_iterations=100))
+    assert early.iterations < full.iterations == 1_500
+    assert early.objective == full.objective
+    assert [v.stop_id for v in early.routes[0].visits] == [v.stop_id for v in full.routes[0].visits]
