@@ -10,6 +10,10 @@ class PlanRequestSchema(Schema):
     team = fields.String(metadata={"description": "team id or code"})
     agents = fields.List(fields.String(), validate=validate.Length(1, 500),
                          metadata={"description": "collector ids or usernames"})
+    two_person = fields.String(validate=validate.OneOf(["meet", "ride_together"]), metadata={
+        "description": "meet: each collector their own route, both at a two-person visit "
+                       "within ROUTING_MEET_TOLERANCE_MIN (default: ROUTING_TWO_PERSON, meet); "
+                       "ride_together: the pair shares one route all day"})
     background = fields.Boolean(load_default=False, metadata={
         "description": "plan in the background (always so for a team): 202 and a run"})
 

@@ -34,7 +34,7 @@ log = logging.getLogger("doorstep.plans")
 def _queue(uow, body, caller):
     """Record a queued run, answer 202, and plan once the answer has gone out."""
     run = queue_planning(uow.session, body["date"], body.get("agents"), body.get("team"),
-                         agency_scope(caller), caller.user_id)
+                         agency_scope(caller), caller.user_id, **_two_person(body))
     uow.commit()
     app, run_id = current_app._get_current_object(), run.id
 
@@ -48,6 +48,13 @@ def _queue(uow, body, caller):
     # after the answer would find the database locked. (The 201 schema is the planned day's.)
     answer = jsonify(PlanningRunSchema().dump(run))
     return answer, 202, {"Location": url_for("route_plans.PlanningRuns", run_id=run.id)}
+
+
+def _two_person(body) -> dict:
+    """How two-person visits are planned: the request's choice, else the configured one."""
+    config = current_app.config
+    return {"two_person": body.get("two_person") or config.get("ROUTING_TWO_PERSON", "meet"),
+            "tolerance_s": 60 * config.get("ROUTING_MEET_TOLERANCE_MIN", 10)}
 
 
 def _plan_after_answer(app, run_id: str) -> None:
@@ -80,7 +87,8 @@ class RoutePlans(MethodView):
             plans = plan_routes(
                 uow.session, body["date"], body.get("agents"), body.get("team"),
                 agency_id=agency_scope(caller),
-                matrix_provider=provider, budget=budget, created_by=caller.user_id)
+                matrix_provider=provider, budget=budget, created_by=caller.user_id,
+                **_two_person(body))
             views = plan_views(uow.session, plans)
             uow.commit()
             api_metrics().observe_fallback_plans(

@@ -24,7 +24,7 @@ from server.errors import Conflict, NotFound
 from server.models import PlanningRun, RoutePlan, Team, utcnow
 from server.unit_of_work import UnitOfWork
 
-from .service import VehicleSummary, collectors_to_plan, read_day, solve_day
+from .service import RIDE, VehicleSummary, collectors_to_plan, read_day, solve_day
 from .store import store_plans
 
 log = logging.getLogger("doorstep.plans")
@@ -36,7 +36,8 @@ STALE_AFTER = timedelta(minutes=10)
 
 def queue_planning(session: Session, plan_date: date, agent_ids: list[str] | None,
                    team_id: str | None, agency_id: str | None,
-                   created_by: str | None) -> PlanningRun:
+                   created_by: str | None, two_person: str = RIDE,
+                   tolerance_s: int = 600) -> PlanningRun:
     """Record a queued planning run after checking who it plans; the caller commits."""
     ids = collectors_to_plan(session, agent_ids, team_id, agency_id)
     team = None
@@ -45,7 +46,8 @@ def queue_planning(session: Session, plan_date: date, agent_ids: list[str] | Non
     now = utcnow()
     run = PlanningRun(created_by=created_by, agency_id=agency_id, plan_date=plan_date,
                       team_id=team, agents=None if team_id else sorted(ids), status=QUEUED,
-                      created_at=now, heartbeat_at=now, vehicles_done=0, report={})
+                      created_at=now, heartbeat_at=now, vehicles_done=0,
+                      report={"options": {"two_person": two_person, "tolerance_s": tolerance_s}})
     session.add(run)
     session.flush()
     return run
@@ -72,13 +74,14 @@ def run_planning(session_factory: Callable[[], Session], run_id: str,
             run = uow.session.get(PlanningRun, run_id)
             day = read_day(uow.session, run.plan_date, run.agents, run.team_id, run.agency_id)
             created_by, read_at = run.created_by, utcnow()
-        vehicles = solve_day(day, progress=_progress_writer(engine, run_id), **options)
+            asked = (run.report or {}).get("options", {})
+        vehicles = solve_day(day, progress=_progress_writer(engine, run_id), **asked, **options)
         with UnitOfWork(session_factory) as uow:
             _refuse_newer_plans(uow.session, day.day, vehicles, read_at)
             plans = store_plans(uow.session, day.day, vehicles, created_by, utcnow())
             run = uow.session.get(PlanningRun, run_id)
             run.status, run.finished_at = COMPLETED, utcnow()
-            run.report = _report(plans)
+            run.report = {**_report(plans), "options": asked}
             run.vehicles_done = run.vehicles_total = run.report["routes"]
             report = run.report
             uow.commit()

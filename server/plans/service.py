@@ -26,9 +26,12 @@ from server.routing.solver import DEFAULT_BUDGET
 
 from .crews import form_crews
 from .day import Day, load_day
+from .meetings import form_meetings, solve_meeting
 from .prizes import visit_prize
 from .routes import VehicleDay, solve_vehicle, vehicle_day
 from .store import store_plans
+
+RIDE, MEET = "ride_together", "meet"  # how two-person visits are planned
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,16 @@ def plan_routes(
     created_by: str | None = None,
     progress: Callable[[VehicleSummary], None] | None = None,
     now: datetime | None = None,
+    two_person: str = RIDE,
+    tolerance_s: int = 600,
 ) -> list[RoutePlan]:
     """Plan the day of a team or of some collectors (and their crew mates); store and return
     one plan per collector, replacing the previous one. `agency_id` limits who may be
-    planned (a dispatcher's agency): anyone else is reported as not found."""
+    planned (a dispatcher's agency): anyone else is reported as not found. `two_person`:
+    RIDE pairs the collectors of a two-person visit for the whole day, MEET gives each their
+    own route and has both at the visit with starts at most `tolerance_s` apart."""
     day = read_day(session, plan_date, agent_ids, team_id, agency_id)
-    vehicles = solve_day(day, matrix_provider, budget, progress)
+    vehicles = solve_day(day, matrix_provider, budget, progress, two_person, tolerance_s)
     return store_plans(session, plan_date, vehicles, created_by, now or utcnow())
 
 
@@ -75,20 +82,29 @@ def read_day(session: Session, plan_date: date, agent_ids: Iterable[str] | None,
 
 def solve_day(day: Day, matrix_provider: MatrixProvider | None = None,
               budget: Budget | None = None,
-              progress: Callable[[VehicleSummary], None] | None = None) -> list[VehicleDay]:
-    """Form the crews and solve each route (no database), reporting after each one."""
-    crews = form_crews(day.collectors, {v.id: v.assignees for v in day.visits})
+              progress: Callable[[VehicleSummary], None] | None = None,
+              two_person: str = RIDE, tolerance_s: int = 600) -> list[VehicleDay]:
+    """Form the crews (or meeting groups) and solve each (no database), reporting after each."""
+    provider, budget = matrix_provider or HaversineProvider(), budget or DEFAULT_BUDGET
+    form = form_meetings if two_person == MEET else form_crews
+    crews = form(day.collectors, {v.id: v.assignees for v in day.visits})
     by_vehicle = defaultdict(list)
     for visit in day.visits:
         by_vehicle[crews.vehicle_of.get(visit.id)].append(visit)
     cache: dict = {}
     vehicles = []
-    for members in crews.vehicles:
-        vd = vehicle_day(day, members, by_vehicle[members])
-        solve_vehicle(vd, matrix_provider or HaversineProvider(), budget or DEFAULT_BUDGET, cache)
-        vehicles.append(vd)
+    for done, members in enumerate(crews.vehicles, 1):
+        if two_person == MEET and len(members) > 1:
+            solved = solve_meeting(day, members, by_vehicle[members], provider, budget, cache,
+                                   tolerance_s)
+        else:
+            solved = [vehicle_day(day, members, by_vehicle[members])]
+            solve_vehicle(solved[0], provider, budget, cache)
+        for vd in solved:
+            vd.two_person = two_person
+        vehicles += solved
         if progress:
-            progress(_summary(day, vd, len(vehicles), len(crews.vehicles)))
+            progress(_summary(day, solved[0], done, len(crews.vehicles)))
     _crew_drops(day, crews, vehicles)
     return vehicles
 
@@ -163,8 +179,9 @@ def replan_for_visits(session: Session, visit_ids: Iterable[str], **options) -> 
             by_date[day].add(agent_id)
     plans: list[RoutePlan] = []
     for day, agents in sorted(by_date.items()):
-        planned = session.scalar(select(RoutePlan.id).where(
+        planned = session.scalar(select(RoutePlan.solver).where(
             RoutePlan.plan_date == day, RoutePlan.agent_id.in_(agents)).limit(1))
-        if planned is not None:
-            plans += plan_routes(session, day, agents, **options)
+        if planned is not None:  # the day is re-planned the way it was planned
+            mode = {"two_person": (planned or {}).get("two_person", RIDE)}
+            plans += plan_routes(session, day, agents, **{**mode, **options})
     return plans

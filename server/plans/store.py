@@ -62,6 +62,7 @@ def _fill(plan: RoutePlan, vd: VehicleDay, member: str, route: Route | None,
                     for v, m, why in vd.dropped if member in vd.visits[v].assignees]
     plan.solver = {
         "vehicle": "+".join(vd.members), "crew_size": len(vd.members),
+        "two_person": vd.two_person,
         "runtime_s": round(solved.runtime_s, 3) if solved else 0.0,
         "iterations": solved.iterations if solved else 0,
         "objective": solved.objective if solved else 0,
