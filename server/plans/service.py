@@ -103,8 +103,8 @@ def solve_day(day: Day, matrix_provider: MatrixProvider | None = None,
         for vd in solved:
             vd.two_person = two_person
         vehicles += solved
-        if progress:
-            progress(_summary(day, solved[0], done, len(crews.vehicles)))
+        for vd in solved if progress else ():
+            progress(_summary(day, vd, done, len(crews.vehicles)))
     _crew_drops(day, crews, vehicles)
     return vehicles
 
