@@ -145,7 +145,10 @@ def plan_routes_command(plan_date, team, agents, max_runtime):
         with flask_uow() as uow:
             plans = plan_routes(uow.session, day, agents.split(",") if agents else None, team,
                                 matrix_provider=provider, budget=budget,
-                                progress=progress_printer(click.echo))
+                                progress=progress_printer(click.echo),
+                                two_person=current_app.config.get("ROUTING_TWO_PERSON", "meet"),
+                                tolerance_s=60 * current_app.config.get(
+                                    "ROUTING_MEET_TOLERANCE_MIN", 10))
             uow.commit()
             click.echo(summary_line(plans, day))
     except DomainError as exc:

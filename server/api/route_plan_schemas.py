@@ -10,6 +10,12 @@ class PlanRequestSchema(Schema):
     team = fields.String(metadata={"description": "team id or code"})
     agents = fields.List(fields.String(), validate=validate.Length(1, 500),
                          metadata={"description": "collector ids or usernames"})
+    two_person = fields.String(validate=validate.OneOf(["meet", "ride_together"]), metadata={
+        "description": "meet: each collector their own route, both at a two-person visit "
+                       "within ROUTING_MEET_TOLERANCE_MIN (default: ROUTING_TWO_PERSON, meet); "
+                       "ride_together: the pair shares one route all day"})
+    background = fields.Boolean(load_default=False, metadata={
+        "description": "plan in the background (always so for a team): 202 and a run"})
 
     @validates_schema
     def one_target(self, data, **kwargs):
@@ -76,3 +82,22 @@ class RoutePlanSchema(Schema):
 class PlannedDaySchema(Schema):
     plan_date = fields.Date()
     plans = fields.List(fields.Nested(RoutePlanSchema))
+
+
+class PlanningRunSchema(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"description": "queued, running, completed or failed"})
+    plan_date = fields.Date()
+    team_id = fields.String(allow_none=True)
+    agents = fields.List(fields.String(), allow_none=True)
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime(allow_none=True)
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    heartbeat_at = fields.DateTime(allow_none=True)
+    vehicles_done = fields.Integer(metadata={"description": "routes solved so far"})
+    vehicles_total = fields.Integer(allow_none=True, metadata={
+        "description": "routes to solve (collectors and pairs), known once planning started"})
+    report = fields.Dict(metadata={
+        "description": "completed: plans, routes, dropped, mandatory_dropped, fallback_plans; "
+                       "failed: error.message"})

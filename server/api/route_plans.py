@@ -1,14 +1,17 @@
 """/api/v1/route-plans (dispatchers plan and read a day) and /api/v1/me/route (a collector)."""
 
 import json
+import logging
 
-from flask import Response, current_app
+from flask import Response, after_this_request, current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.orm import sessionmaker
 
 from server.api.route_plan_schemas import (
     MyRouteQuerySchema,
     PlannedDaySchema,
+    PlanningRunSchema,
     PlanQuerySchema,
     PlanRequestSchema,
     RoutePlanSchema,
@@ -17,12 +20,52 @@ from server.api.security import current_principal, roles
 from server.audit.reads import record_list
 from server.extensions import db
 from server.models import Role
+from server.observability.http import api_metrics
 from server.plans import plan_routes, routing_settings
+from server.plans.background import get_visible_run, queue_planning, run_planning
 from server.plans.queries import agency_scope, my_plan, plan_views, plans_page
 from server.unit_of_work import flask_uow
 
 blp = Blueprint("route_plans", __name__, description="Daily route plans")
 GEOJSON = "application/geo+json"
+log = logging.getLogger("doorstep.plans")
+
+
+def _queue(uow, body, caller):
+    """Record a queued run, answer 202, and plan once the answer has gone out."""
+    run = queue_planning(uow.session, body["date"], body.get("agents"), body.get("team"),
+                         agency_scope(caller), caller.user_id, **_two_person(body))
+    uow.commit()
+    app, run_id = current_app._get_current_object(), run.id
+
+    @after_this_request
+    def _hook(response):
+        response.call_on_close(lambda: _plan_after_answer(app, run_id))
+        return response
+
+    # Dumped inside the unit of work (which then rolls back the reload's transaction): dumped
+    # after it, the reload would hold SQLite's write lock until the request ends and the run
+    # after the answer would find the database locked. (The 201 schema is the planned day's.)
+    answer = jsonify(PlanningRunSchema().dump(run))
+    return answer, 202, {"Location": url_for("route_plans.PlanningRuns", run_id=run.id)}
+
+
+def _two_person(body) -> dict:
+    """How two-person visits are planned: the request's choice, else the configured one."""
+    config = current_app.config
+    return {"two_person": body.get("two_person") or config.get("ROUTING_TWO_PERSON", "meet"),
+            "tolerance_s": 60 * config.get("ROUTING_MEET_TOLERANCE_MIN", 10)}
+
+
+def _plan_after_answer(app, run_id: str) -> None:
+    with app.app_context():
+        provider, budget = routing_settings(app.config)
+        try:
+            run_planning(sessionmaker(bind=db.engine), run_id, matrix_provider=provider,
+                         budget=budget, on_done=lambda report: api_metrics()
+                         .observe_fallback_plans(report.get("fallback_plans", 0)))
+        except Exception:  # the `planning` job fails it or runs it again
+            log.exception("planning run %s could not run", run_id)
 
 
 @blp.route("/route-plans")
@@ -30,17 +73,26 @@ class RoutePlans(MethodView):
     @roles(Role.DISPATCHER, Role.ADMIN)
     @blp.arguments(PlanRequestSchema)
     @blp.response(201, PlannedDaySchema)
+    @blp.alt_response(202, schema=PlanningRunSchema,
+                      description="a team (or background=true): queued; follow the Location")
     def post(self, body):
-        """Plan and store a day's routes for a team or some collectors (and crew mates)."""
+        """Plan and store a day's routes: a team's (or with background=true) in the background,
+        answered at once with a run whose progress GET .../runs/{id} reads; some collectors
+        (and their crew mates) in the request."""
         caller = current_principal()
         provider, budget = routing_settings(current_app.config)
         with flask_uow() as uow:
+            if "team" in body or body["background"]:
+                return _queue(uow, body, caller)
             plans = plan_routes(
                 uow.session, body["date"], body.get("agents"), body.get("team"),
                 agency_id=agency_scope(caller),
-                matrix_provider=provider, budget=budget, created_by=caller.user_id)
+                matrix_provider=provider, budget=budget, created_by=caller.user_id,
+                **_two_person(body))
             views = plan_views(uow.session, plans)
             uow.commit()
+            api_metrics().observe_fallback_plans(
+                sum(1 for p in views if p["solver"].get("matrix_fallback")))
             return {"plan_date": body["date"], "plans": views}
 
     @roles(Role.DISPATCHER, Role.ADMIN, Role.COMPLIANCE)
@@ -74,3 +126,12 @@ class MyRoute(MethodView):
         if query["format"] == "geojson":
             return Response(json.dumps(view["geojson"]), mimetype=GEOJSON)
         return view
+
+
+@blp.route("/route-plans/runs/<run_id>")
+class PlanningRuns(MethodView):
+    @roles(Role.DISPATCHER, Role.ADMIN)
+    @blp.response(200, PlanningRunSchema)
+    def get(self, run_id):
+        """A background planning run: status, routes solved of routes to solve, totals."""
+        return get_visible_run(db.session, run_id, agency_scope(current_principal()))

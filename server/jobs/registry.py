@@ -22,6 +22,7 @@ from server.followups.reminders import queue_reminders
 from server.followups.revisits import schedule_revisits
 from server.imports.background import sweep_imports
 from server.jobs.accounts import recompute_dpd
+from server.plans.background import sweep_planning
 from server.promises.monitor import run_promise_monitor
 from server.rules.retention import purge_expired_cases
 from server.sync.deferred import run_fact_effects
@@ -92,6 +93,10 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s, now, cfg: anchor_audit_chain(s, now, cfg.audit_anchor_file),
             "interval", {"minutes": 5}, 5 * 60,
             "append the audit chain's head to the anchor file outside the database"),
+    JobSpec("planning",
+            lambda s, now, cfg: sweep_planning(s, now),
+            "interval", {"minutes": 1}, 60,
+            "run background team plannings nobody started; fail interrupted ones"),
     JobSpec("retention_purge",
             lambda s, now, cfg: purge_expired_cases(s, now),
             "cron", {"hour": 3, "minute": 0}, DAY_GRACE,

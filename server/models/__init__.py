@@ -23,7 +23,7 @@ from server.models.money import Payment, PaymentPromise, PromiseStatus
 from server.models.organisation import Agency, AgencyKind, Team
 from server.models.parties import Party, PartyRelationship, RelationshipKind
 from server.models.quarantine import QuarantinedRecord, QuarantineStatus
-from server.models.routing import RoutePlan, RouteStop
+from server.models.routing import PlanningRun, RoutePlan, RouteStop
 from server.models.sync import FactEffect, PushReceipt, SyncChange, SyncCursor
 from server.models.users import AuthToken, Device, LoginThrottle, Role, User
 from server.models.visits import Visit, VisitAssignee, VisitStatus
@@ -36,7 +36,8 @@ __all__ = [
     "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "JobRun", "JobRunStatus",
     "LoginThrottle", "OptOut",
     "OutboxMessage", "OutcomeCode", "Party",
-    "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PromiseStatus", "PushReceipt",
+    "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PlanningRun", "PromiseStatus",
+    "PushReceipt",
     "QuarantineStatus", "QuarantinedRecord", "RelationshipKind", "Role", "RoutePlan",
     "RouteStop", "RuleProfile", "RuleProfileVersion", "SchedulerLease", "SyncChange",
     "SyncCursor", "Team", "User",

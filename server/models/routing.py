@@ -53,3 +53,24 @@ class RouteStop(Base):
     window_end: Mapped[datetime | None]
     leg_distance_m: Mapped[int] = mapped_column(default=0)
     leg_duration_s: Mapped[int] = mapped_column(default=0)
+
+
+class PlanningRun(Base):
+    """A team's day planned in the background: who asked, for what, and how far it got."""
+
+    __tablename__ = "planning_runs"
+
+    id: Mapped[str] = id_column()
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))  # caller's scope
+    plan_date: Mapped[date]
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"))
+    agents: Mapped[list | None]  # collector ids, when not a whole team
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # running, completed, failed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    vehicles_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    vehicles_total: Mapped[int | None]  # routes to solve, known once the crews are formed
+    report: Mapped[dict] = mapped_column(default=dict)  # totals, or the error of a failed run

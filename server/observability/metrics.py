@@ -28,10 +28,19 @@ class ApiMetrics:
         self.sync_applied = Counter(
             "doorstep_sync_rows_applied", "Rows of sync pushes applied, by table.",
             ["table"], registry=registry)
+        self.routing_fallbacks = Counter(
+            "doorstep_routing_matrix_fallback_plans",
+            "Collector plans stored with travel times estimated by straight line (OSRM failed).",
+            registry=registry)
         self.sync_rejected = Counter(
             "doorstep_sync_rows_rejected",
             "Rows of sync pushes rejected back to the device, by table.",
             ["table"], registry=registry)
+
+    def observe_fallback_plans(self, count: int) -> None:
+        """Count stored plans whose travel matrix fell back to straight lines."""
+        if count:
+            self.routing_fallbacks.inc(count)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         """One answered request; the route is the URL rule, never the raw path."""

@@ -3,7 +3,7 @@
 Flask-free (services take a Session); the pure solver lives in server/routing/.
 """
 
-from .routes import NO_BASE, NO_COORDINATES, NO_LEGAL_WINDOW, UnsafePlan
+from .routes import NO_BASE, NO_COORDINATES, NO_LEGAL_WINDOW, SHORT_CREW, UnsafePlan
 from .service import VehicleSummary, plan_routes, replan_for_visits
 from .settings import routing_settings
 
@@ -11,6 +11,7 @@ __all__ = [
     "NO_BASE",
     "NO_COORDINATES",
     "NO_LEGAL_WINDOW",
+    "SHORT_CREW",
     "UnsafePlan",
     "VehicleSummary",
     "plan_routes",

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.compliance import Profile, TimeWindow
+from server.compliance.verdicts import Rule
 from server.models import (
     Account,
     Address,
@@ -33,6 +34,7 @@ from server.rules.effective import ProfileResolver, placed_agencies
 from server.rules.inputs import DEFAULT_TZ, preferred_windows
 
 ROUTABLE = (VisitStatus.ASSIGNED, VisitStatus.IN_PROGRESS)
+TWO_PERSON = str(Rule.TWO_PERSON)  # how an override is written on an assignee row
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class DayVisit:
     location: Point | None
     tz: str | None  # the address' zone; None when never resolved
     service_s: int
+    required: int  # collectors the visit needs (1 when a dispatcher overrode TWO_PERSON)
     mandatory: bool
     appointment: tuple[datetime, datetime] | None
     prize: int
@@ -87,6 +90,8 @@ def load_day(session: Session, day: date, agent_ids: Iterable[str], prize_of) ->
 
 
 def _assignees(session: Session, day: date, ids: set[str]) -> dict[str, tuple[str, ...]]:
+    """Active assignees per routable visit of the day; a deactivated collector is nobody's
+    crew mate (the visit then lacks a collector and planning says so)."""
     on_day = (
         select(Visit.id)
         .join(VisitAssignee, VisitAssignee.visit_id == Visit.id)
@@ -95,7 +100,9 @@ def _assignees(session: Session, day: date, ids: set[str]) -> dict[str, tuple[st
     )
     rows = session.execute(
         select(VisitAssignee.visit_id, VisitAssignee.user_id)
-        .where(VisitAssignee.visit_id.in_(on_day), VisitAssignee.ended_at.is_(None))
+        .join(User, User.id == VisitAssignee.user_id)
+        .where(VisitAssignee.visit_id.in_(on_day), VisitAssignee.ended_at.is_(None),
+               User.active)
     )
     out: dict[str, set[str]] = defaultdict(set)
     for visit_id, user_id in rows:
@@ -136,6 +143,9 @@ def _visits(session: Session, assignees: dict[str, tuple[str, ...]], prize_of) -
             PaymentPromise.case_id.in_(case_ids), PaymentPromise.status == PromiseStatus.BROKEN
         ).group_by(PaymentPromise.case_id)).all())
     consented = _contact_time_consents(session, {party.id for *_, party in rows})
+    overridden = set(session.scalars(select(VisitAssignee.visit_id).where(
+        VisitAssignee.visit_id.in_(list(assignees)), VisitAssignee.ended_at.is_(None),
+        VisitAssignee.override_reason.like(f"%{TWO_PERSON}:%"))))
     placed, resolver = placed_agencies(session, case_ids), ProfileResolver(session)
     out = []
     for visit, address, case, party in rows:
@@ -146,6 +156,7 @@ def _visits(session: Session, assignees: dict[str, tuple[str, ...]], prize_of) -
             id=visit.id, assignees=assignees[visit.id],
             location=_point(address.lat, address.lng), tz=address.time_zone,
             service_s=max(visit.service_minutes, 0) * 60,
+            required=1 if visit.id in overridden else max(visit.required_collectors, 1),
             mandatory=visit.mandatory or appointment is not None, appointment=appointment,
             prize=prize_of(visit.priority, bucket.get(case.id), owed.get(case.id, Decimal(0)),
                            broken.get(case.id, 0)),

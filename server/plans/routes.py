@@ -16,6 +16,8 @@ from .timing import DayClock, Span, inside, service_windows
 NO_COORDINATES = "no coordinates"
 NO_LEGAL_WINDOW = "no legal contact window that day (quiet hours, preferences or appointment)"
 NO_BASE = "the collector has no base location and the team no office"
+SHORT_CREW = ("needs more collectors than are assigned (an assignment ended or a collector is "
+              "deactivated); assign another or override TWO_PERSON")
 
 
 class UnsafePlan(RuntimeError):
@@ -34,6 +36,7 @@ class VehicleDay:
     legal: dict[str, list[Span]] = field(default_factory=dict)
     plan: Plan | None = None
     dropped: list[tuple[str, bool, str]] = field(default_factory=list)  # visit, mandatory, why
+    two_person: str = "ride_together"  # or "meet": how this day's two-person visits were planned
 
 
 def vehicle_day(day: Day, members: tuple[str, ...], visits: Sequence[DayVisit]) -> VehicleDay:
@@ -70,24 +73,37 @@ def legal_spans(visit: DayVisit, clock: DayClock, cache: dict) -> list[Span]:
     return cache[key]
 
 
+def placeable(vd: VehicleDay, visit: DayVisit, cache: dict) -> tuple | None:
+    """The visit's service windows on the vehicle's clock, or None (and why, on vd.dropped)."""
+    reason = None
+    if len(visit.assignees) < visit.required:
+        reason = SHORT_CREW
+    elif visit.location is None:
+        reason = NO_COORDINATES
+    elif vd.start is None:
+        reason = NO_BASE
+    else:
+        vd.legal[visit.id] = legal_spans(visit, vd.clock, cache)
+        windows = service_windows(vd.legal[visit.id], visit.appointment, visit.service_s,
+                                  vd.clock)
+        if windows:
+            return windows
+        reason = NO_LEGAL_WINDOW  # never pass empty windows: to the solver they mean "any time"
+    vd.dropped.append((visit.id, visit.mandatory, reason))
+    return None
+
+
 def solve_vehicle(vd: VehicleDay, provider: MatrixProvider, budget: Budget, cache: dict) -> None:
     """Build the stops that can be placed, solve, and record the plan and the dropped visits."""
     stops = []
     for visit in vd.visits.values():
-        if visit.location is None:
-            vd.dropped.append((visit.id, visit.mandatory, NO_COORDINATES))
+        windows = placeable(vd, visit, cache)
+        if windows is None:
             continue
-        if vd.start is None:
-            vd.dropped.append((visit.id, visit.mandatory, NO_BASE))
-            continue
-        vd.legal[visit.id] = legal_spans(visit, vd.clock, cache)
-        windows = service_windows(vd.legal[visit.id], visit.appointment, visit.service_s,
-                                  vd.clock)
-        if not windows:  # never pass empty windows: to the solver they mean "any time"
-            vd.dropped.append((visit.id, visit.mandatory, NO_LEGAL_WINDOW))
-            continue
+        # Every visit here was assigned by a dispatcher: served whenever it fits the day.
         stops.append(Stop(visit.id, visit.location, visit.service_s, windows, visit.mandatory,
-                          visit.prize, required_collectors=min(len(visit.assignees), 2)))
+                          visit.prize, required_collectors=min(len(visit.assignees), 2),
+                          assigned=True))
     if not stops:
         return
     collector = Collector("+".join(vd.members), vd.start, *vd.shift, crew_size=len(vd.members))

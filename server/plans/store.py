@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from server.audit import service as audit
 from server.models import RoutePlan, RouteStop, new_id
 from server.routing import Route
 from server.sync.feed import record_deletions
@@ -16,8 +17,10 @@ from .routes import VehicleDay
 
 
 def store_plans(session: Session, day: date, vehicles: Iterable[VehicleDay],
-                created_by: str | None, now: datetime) -> list[RoutePlan]:
-    """Replace each member's plan of `day` with the vehicle's route, in this transaction."""
+                created_by: str | None, now: datetime,
+                team_id: str | None = None) -> list[RoutePlan]:
+    """Replace each member's plan of `day` with the vehicle's route, in this transaction
+    (audited as route_plan.create, whichever entrypoint planned)."""
     vehicles = list(vehicles)
     agents = [m for vd in vehicles for m in vd.members]
     existing = {p.agent_id: p for p in session.scalars(
@@ -33,6 +36,9 @@ def store_plans(session: Session, day: date, vehicles: Iterable[VehicleDay],
             session.add_all(_stops(plan, vd, member, route))
             plans.append(plan)
     session.flush()
+    audit.record(session, created_by, "route_plan.create", "route_plan", None, {
+        "date": day.isoformat(), "team_id": team_id, "agent_ids": agents,
+        "plan_ids": [p.id for p in plans]})
     return plans
 
 
@@ -62,9 +68,14 @@ def _fill(plan: RoutePlan, vd: VehicleDay, member: str, route: Route | None,
                     for v, m, why in vd.dropped if member in vd.visits[v].assignees]
     plan.solver = {
         "vehicle": "+".join(vd.members), "crew_size": len(vd.members),
+        "two_person": vd.two_person,
         "runtime_s": round(solved.runtime_s, 3) if solved else 0.0,
         "iterations": solved.iterations if solved else 0,
         "objective": solved.objective if solved else 0,
+        # Travel times partly guessed from straight lines (the road router failed): the
+        # dispatcher sees it on the plan; ETAs may be off.
+        "matrix_fallback": bool(solved and solved.fallback_pairs),
+        "matrix_fallback_pairs": solved.fallback_pairs if solved else 0,
         "feasible": True, "complete": not any(m for _, m, _ in vd.dropped),
         "shift": [vd.clock.at(s).isoformat() for s in vd.shift], "time_zone": vd.clock.tz,
     }

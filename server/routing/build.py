@@ -9,9 +9,12 @@ from pyvrp import Client, ClientGroup, Depot, Location, ProblemData, VehicleType
 from pyvrp.constants import MAX_VALUE
 
 from .matrix import MatrixProvider
-from .model import Collector, Problem, Stop
+from .model import DAY_S, Collector, Problem, Stop
 from .plan import NO_ELIGIBLE_COLLECTOR, NO_FEASIBLE_WINDOW, DroppedStop
 from .windows import usable_windows
+
+# Travel time of a forbidden edge: longer than any day, so a route using it is never feasible.
+UNREACHABLE_S = 10 * DAY_S
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Prepared:
     stops: tuple[Stop, ...]  # kept stops, stop i at location num_depots + i
     windows: tuple[tuple[tuple[int, int], ...], ...]  # usable windows per kept stop
     dropped: tuple[DroppedStop, ...]
+    fallback_pairs: int = 0  # matrix cells the provider estimated by straight line
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Built:
     data: ProblemData
     client_stop: tuple[int, ...]  # PyVRP client index -> kept stop index
     client_window: tuple[tuple[int, int], ...]
-    vehicle_collector: tuple[Collector, ...]  # vehicle type index -> collector
+    type_collectors: tuple[tuple[Collector, ...], ...]  # vehicle type index -> its collectors
 
 
 def prepare(problem: Problem, provider: MatrixProvider) -> Prepared:
@@ -47,6 +51,7 @@ def prepare(problem: Problem, provider: MatrixProvider) -> Prepared:
     locs = list(depot_of) + [s.location for s in problem.stops]
     points = np.array([[p.lat, p.lng] for p in locs], dtype=np.float64)
     dist, dur = provider.matrices(points)
+    fallback_pairs = int(getattr(provider, "fallback_pairs", 0))  # OSRM gaps and outages
 
     cols = problem.collectors
     start = np.array([depot_of[c.start] for c in cols])
@@ -83,26 +88,49 @@ def prepare(problem: Problem, provider: MatrixProvider) -> Prepared:
         stops=tuple(problem.stops[i] for i in kept),
         windows=tuple(kept_windows),
         dropped=tuple(dropped),
+        fallback_pairs=fallback_pairs,
     )
 
 
-def build(prep: Prepared, relax_mandatory: bool = False) -> Built:
-    """Build ProblemData; relax_mandatory turns mandatory stops into very valuable optional ones."""
+def tier_prizes(prep: Prepared) -> tuple[int, int]:
+    """Prizes of an assigned and of a mandatory stop, each worth more than all below it.
+
+    An assigned stop is worth more than every optional prize and any travel together, so the
+    search serves every one that fits the day; a mandatory stop is worth more than all the
+    assigned ones together. Only optional stops weigh their prize against the detour.
+    """
+    problem, n = prep.problem, len(prep.stops)
+    edge = int(prep.distance.max(initial=0)) * problem.cost_per_metre
+    edge += int(prep.duration.max(initial=0)) * problem.cost_per_second
+    shifts = sum(c.shift_end_s - c.shift_start_s for c in problem.collectors)
+    travel = edge * (n + len(problem.collectors) + 1) + shifts * problem.cost_per_second
+    assigned = sum(s.prize for s in prep.stops) + travel + 1
+    return assigned, assigned * (n + 1)
+
+
+def build(prep: Prepared) -> Built:
+    """Build ProblemData: every stop is a prize client, its tier decides how much it is worth.
+
+    Mandatory stops are not PyVRP's required clients: a day whose mandatory stops cannot all
+    fit would be infeasible and the search would need a second run; as overwhelming prizes one
+    run gives the best day plus the list of mandatory visits to reschedule.
+    """
     n_depots = len(prep.depot_of)
     locations = [Location(x=float(lng), y=float(lat)) for lat, lng in prep.points]
     depots = [Depot(location=k) for k in range(n_depots)]
-    # A relaxed mandatory stop outweighs every optional prize and any route cost together.
-    big = int(sum(s.prize for s in prep.stops) + prep.distance.max() * (len(locations) + 1)) + 1
-    big *= max(1, prep.problem.cost_per_metre) + prep.problem.cost_per_second
+    assigned_prize, mandatory_prize = tier_prizes(prep)
 
     clients, groups, client_stop, client_window = [], [], [], []
     for i, (stop, wins) in enumerate(zip(prep.stops, prep.windows, strict=True)):
-        prize = big if stop.mandatory else stop.prize
+        prize = stop.prize
+        if stop.mandatory:
+            prize += mandatory_prize
+        elif stop.assigned:
+            prize += assigned_prize
         # One client per window, same location; a mutually exclusive group picks one window.
         grouped = len(wins) > 1
-        required = stop.mandatory and not relax_mandatory
         if grouped:
-            groups.append(ClientGroup(required=required, name=stop.id))
+            groups.append(ClientGroup(required=False, name=stop.id))
         for early, late in wins:
             clients.append(
                 Client(
@@ -110,8 +138,8 @@ def build(prep: Prepared, relax_mandatory: bool = False) -> Built:
                     service_duration=stop.service_s,
                     tw_early=early,
                     tw_late=late,
-                    prize=0 if required else prize,
-                    required=required and not grouped,
+                    prize=prize,
+                    required=False,
                     group=len(groups) - 1 if grouped else None,
                     name=stop.id,
                 )
@@ -122,7 +150,7 @@ def build(prep: Prepared, relax_mandatory: bool = False) -> Built:
         if group_idx is not None:
             groups[group_idx].add_client(c)
 
-    profiles, vehicle_types = _profiles(prep)
+    profiles, vehicle_types, type_collectors = _profiles(prep)
     data = ProblemData(
         locations=locations,
         clients=clients,
@@ -132,16 +160,20 @@ def build(prep: Prepared, relax_mandatory: bool = False) -> Built:
         duration_matrices=[t for _, t in profiles],
         groups=groups,
     )
-    return Built(data, tuple(client_stop), tuple(client_window), prep.problem.collectors)
+    return Built(data, tuple(client_stop), tuple(client_window), type_collectors)
 
 
-def _profiles(prep: Prepared) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[VehicleType]]:
-    """One routing profile per set of stops a collector may not serve, and one type each."""
+def _profiles(
+    prep: Prepared,
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[VehicleType], tuple[tuple, ...]]:
+    """One routing profile per set of stops a collector may not serve, and one vehicle type
+    per group of interchangeable collectors (with the collectors of each type)."""
     n_depots, problem = len(prep.depot_of), prep.problem
     # PyVRP 0.14 has no per-client vehicle list, so a stop a collector may not serve is made
     # unreachable in that collector's profile; collectors with the same exclusions share one.
     profile_of: dict[frozenset[int], int] = {}
-    profiles, vehicle_types = [], []
+    profiles: list[tuple[np.ndarray, np.ndarray]] = []
+    types: dict[tuple, list[Collector]] = {}
     for c in problem.collectors:
         banned = frozenset(
             n_depots + i for i, s in enumerate(prep.stops) if not s.can_be_served_by(c)
@@ -149,21 +181,27 @@ def _profiles(prep: Prepared) -> tuple[list[tuple[np.ndarray, np.ndarray]], list
         if banned not in profile_of:
             profile_of[banned] = len(profiles)
             profiles.append(_banned_matrices(prep, banned))
-        vehicle_types.append(
-            VehicleType(
-                num_available=1,
-                start_depot=prep.depot_of[c.start],
-                end_depot=prep.depot_of[c.end_point],
-                tw_early=c.shift_start_s,
-                tw_late=c.shift_end_s,
-                shift_duration=c.max_duration_s if c.max_duration_s is not None else MAX_VALUE,
-                unit_distance_cost=problem.cost_per_metre,
-                unit_duration_cost=problem.cost_per_second,
-                profile=profile_of[banned],
-                name=c.id,
-            )
+        # Collectors alike in everything PyVRP sees share one type of several vehicles: one
+        # type per collector made each iteration ~1.5x slower on a 25-collector day.
+        key = (prep.depot_of[c.start], prep.depot_of[c.end_point], c.shift_start_s,
+               c.shift_end_s, c.max_duration_s, profile_of[banned])
+        types.setdefault(key, []).append(c)
+    vehicle_types = [
+        VehicleType(
+            num_available=len(members),
+            start_depot=start,
+            end_depot=end,
+            tw_early=early,
+            tw_late=late,
+            shift_duration=cap if cap is not None else MAX_VALUE,
+            unit_distance_cost=problem.cost_per_metre,
+            unit_duration_cost=problem.cost_per_second,
+            profile=profile,
+            name=",".join(m.id for m in members),
         )
-    return profiles, vehicle_types
+        for (start, end, early, late, cap, profile), members in types.items()
+    ]
+    return profiles, vehicle_types, tuple(tuple(members) for members in types.values())
 
 
 def _banned_matrices(prep: Prepared, banned: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -172,8 +210,11 @@ def _banned_matrices(prep: Prepared, banned: frozenset[int]) -> tuple[np.ndarray
         return prep.distance, prep.duration
     rows = np.fromiter(banned, dtype=int)
     dist, dur = prep.distance.copy(), prep.duration.copy()
-    for m in (dist, dur):
-        m[rows, :] = MAX_VALUE
-        m[:, rows] = MAX_VALUE
+    # Large but finite: PyVRP's MAX_VALUE times a grown penalty overflows int64 cost sums, and
+    # the search then cycles far past its runtime budget (a 5 s cap ran > 12 minutes).
+    far_m = int(prep.distance.max(initial=0)) * (len(prep.distance) + 1) + 1
+    for m, far in ((dist, far_m), (dur, UNREACHABLE_S)):
+        m[rows, :] = far
+        m[:, rows] = far
         m[rows, rows] = 0
     return dist, dur

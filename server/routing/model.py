@@ -55,6 +55,9 @@ class Stop:
     prize: int = 0  # worth of an optional visit, in cost units (metres by default)
     required_collectors: int = 1  # 2 for rules such as TWO_PERSON
     allowed_collector_ids: frozenset[str] | None = None  # None: anyone
+    # A dispatcher's assignment: served whenever it fits the day, whatever the detour; only
+    # stops neither mandatory nor assigned are weighed by their prize against travel.
+    assigned: bool = False
 
     def __post_init__(self) -> None:
         if self.service_s < 0 or self.prize < 0:
@@ -97,7 +100,11 @@ class Budget:
     max_iterations: int | None = None
     max_runtime_s: float | None = None
     seed: int = 0
+    # Stop once this many iterations in a row found nothing better (converged); None: never.
+    stall_iterations: int | None = None
 
     def __post_init__(self) -> None:
         if self.max_iterations is None and self.max_runtime_s is None:
             raise ValueError("a budget needs max_iterations, max_runtime_s or both")
+        if self.stall_iterations is not None and self.stall_iterations < 1:
+            raise ValueError("stall_iterations must be >= 1")

@@ -38,11 +38,13 @@ class OsrmProvider:
         # Created lazily by callers or here; never a network call at construction time.
         self.session = session or requests.Session()
         self.profile = profile
-        # osrm-routed rejects tables with more coordinates than --max-table-size (default 100).
+        # osrm-routed refuses a table with more than --max-table-size² sources x destinations
+        # (default 100): blocks of up to that many sources by that many destinations.
         self.max_table_size = max_table_size
         self.fallback = fallback or HaversineProvider()
         self.raise_on_error = raise_on_error
         self.fallback_pairs = 0  # pairs estimated by haversine in the last matrices() call
+        self.requests = 0  # table requests of the last matrices() call
 
     def matrices(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (distance_m, duration_s), both int64 NxN, for an (N, 2) array of [lat, lng]."""
@@ -50,11 +52,13 @@ class OsrmProvider:
         n = len(pts)
         dist = np.zeros((n, n), dtype=np.int64)
         dur = np.zeros((n, n), dtype=np.int64)
-        self.fallback_pairs = 0
+        self.fallback_pairs = self.requests = 0
         if n == 0:
             return dist, dur
-        # Half the limit per block so an off-diagonal request (sources + destinations) fits.
-        block = max(1, self.max_table_size // 2) if n > self.max_table_size else n
+        # The limit bounds sources and destinations, not the coordinates sent: a block of L
+        # sources by L destinations is one request, so n points take ceil(n / L)² of them
+        # (half-size blocks took four times as many).
+        block = min(n, self.max_table_size)
         starts = range(0, n, block)
         for i in starts:
             for j in starts:
@@ -83,6 +87,7 @@ class OsrmProvider:
             f"&sources={';'.join(map(str, src))}&destinations={';'.join(map(str, dst))}"
         )
         est_d, est_t = self.fallback.estimate(pts[rows], pts[cols])
+        self.requests += 1
         try:
             body = self._get(url)
             d = _as_float(body.get("distances"), est_d.shape)

@@ -11,6 +11,7 @@ NO_ELIGIBLE_COLLECTOR = "no eligible collector (crew size or allowed collectors)
 NO_FEASIBLE_WINDOW = "no feasible window (cannot be reached in a window and back by shift end)"
 NOT_PROFITABLE = "not profitable or over the capacity of the day"
 MANDATORY_CONFLICT = "mandatory but does not fit together with the other mandatory visits"
+DOES_NOT_FIT = "assigned but does not fit the day together with the mandatory and assigned visits"
 
 
 class RoutingFailed(DomainError):
@@ -71,6 +72,7 @@ class Plan:
     objective: int  # solver cost: travel cost minus prizes collected (cost units)
     runtime_s: float
     iterations: int
+    fallback_pairs: int = 0  # travel-matrix cells estimated by straight line (OSRM failed)
 
     @property
     def complete(self) -> bool:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
 import pyvrp
 from pyvrp import ActivityType, Result
-from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
+from pyvrp.stop import (
+    MaxIterations,
+    MaxRuntime,
+    MultipleCriteria,
+    NoImprovement,
+    StoppingCriterion,
+)
 
 from .build import Built, Prepared, build, prepare
 from .matrix import HaversineProvider, MatrixProvider
 from .model import Budget, Problem
 from .plan import (
+    DOES_NOT_FIT,
     MANDATORY_CONFLICT,
     NOT_PROFITABLE,
     DroppedStop,
@@ -30,6 +40,8 @@ def stopping_criterion(budget: Budget) -> StoppingCriterion:
         parts.append(MaxIterations(budget.max_iterations))
     if budget.max_runtime_s is not None:
         parts.append(MaxRuntime(budget.max_runtime_s))
+    if budget.stall_iterations is not None:
+        parts.append(NoImprovement(budget.stall_iterations))
     return parts[0] if len(parts) == 1 else MultipleCriteria(parts)
 
 
@@ -43,21 +55,25 @@ def solve(
     matrix_provider: MatrixProvider | None = None,
     budget: Budget | None = None,
 ) -> Plan:
-    """Plan the day: every mandatory stop if at all possible, optional ones when worth it."""
+    """Plan the day: every mandatory stop, then every assigned one that fits, then optional
+    ones worth their detour; the whole call keeps to the budget's runtime."""
     budget = budget or DEFAULT_BUDGET
+    began = time.perf_counter()
     prep = prepare(problem, matrix_provider or HaversineProvider())
     if not prep.stops:
-        return Plan((), prep.dropped, 0, 0.0, 0)
+        return Plan((), prep.dropped, 0, 0.0, 0, prep.fallback_pairs)
     built = build(prep)
-    result = run(built.data, budget)
-    if not result.best.is_feasible():
-        # Mandatory stops that cannot all fit: retry with them as overwhelming prizes so the
-        # dispatcher gets the best partial day plus the list of what needs rescheduling.
-        built = build(prep, relax_mandatory=True)
-        result = run(built.data, budget)
+    result = run(built.data, _remaining(budget, time.perf_counter() - began))
     if not result.best.is_feasible():
         raise RoutingFailed("no feasible plan found within the budget")
     return _plan(prep, built, result)
+
+
+def _remaining(budget: Budget, spent_s: float) -> Budget:
+    """The budget left for the search once the matrices are built (never below 10 ms)."""
+    if budget.max_runtime_s is None:
+        return budget
+    return replace(budget, max_runtime_s=max(budget.max_runtime_s - spent_s, 0.01))
 
 
 def _plan(prep: Prepared, built: Built, result: Result) -> Plan:
@@ -66,8 +82,11 @@ def _plan(prep: Prepared, built: Built, result: Result) -> Plan:
     dist, dur = prep.distance, prep.duration
     visited: set[int] = set()
     routes = []
+    used = [0] * len(built.type_collectors)  # routes of a shared type go to its collectors in turn
     for route in sol.routes():
-        collector = built.vehicle_collector[route.vehicle_type()]
+        vtype = route.vehicle_type()
+        collector = built.type_collectors[vtype][used[vtype]]
+        used[vtype] += 1
         schedule = route.schedule()
         prev = schedule[0]
         prev_loc = built.data.depot(prev.idx).location
@@ -105,12 +124,21 @@ def _plan(prep: Prepared, built: Built, result: Result) -> Plan:
     dropped = list(prep.dropped)
     for i, stop in enumerate(prep.stops):
         if i not in visited:
-            reason = MANDATORY_CONFLICT if stop.mandatory else NOT_PROFITABLE
-            dropped.append(DroppedStop(stop.id, stop.mandatory, reason))
+            dropped.append(DroppedStop(stop.id, stop.mandatory, _reason(stop)))
+    optional = sum(s.prize for i, s in enumerate(prep.stops)
+                   if i in visited and not (s.mandatory or s.assigned))
     return Plan(
         routes=tuple(routes),
         dropped=tuple(dropped),
-        objective=int(result.cost()),
+        objective=int(sol.distance_cost() + sol.duration_cost()) - optional,
         runtime_s=float(result.runtime),
         iterations=int(result.num_iterations),
+        fallback_pairs=prep.fallback_pairs,
     )
+
+
+def _reason(stop) -> str:
+    """Why a modelled stop is on no route, by its tier."""
+    if stop.mandatory:
+        return MANDATORY_CONFLICT
+    return DOES_NOT_FIT if stop.assigned else NOT_PROFITABLE

@@ -68,6 +68,7 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("POST", "/addresses/{address_id}/verify"): PLANNERS,
     ("GET", "/route-plans"): STAFF,
     ("POST", "/route-plans"): PLANNERS,
+    ("GET", "/route-plans/runs/{run_id}"): PLANNERS,
     ("GET", "/me/route"): frozenset({AGENT}),
 }
 

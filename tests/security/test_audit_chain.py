@@ -124,7 +124,7 @@ def test_user_creation_route_plans_and_follow_up_actions_are_audited(app, client
         s.commit()
         names = (admin.username, dispatcher.username, agent.username)
         admin_id, dispatcher_id, agent_id = admin.id, dispatcher.id, agent.id
-        up_ids, team_code, team_id = [u.id for u in ups], team.code, team.id
+        up_ids, team_code = [u.id for u in ups], team.code
     headers = {n: bearer(login(client, n)) for n in names}
     created = client.post("/api/v1/users", headers=headers[names[0]], json={
         "username": f.unique("new"), "password": "x" * 12, "role": "agent",
@@ -133,7 +133,7 @@ def test_user_creation_route_plans_and_follow_up_actions_are_audited(app, client
     [event] = [e for e in _events(app, "user.create") if e.object_id == created.get_json()["id"]]
     assert event.actor_id == admin_id and event.detail["role"] == "agent"
     plan = client.post("/api/v1/route-plans", headers=headers[names[1]], json={
-        "date": (date.today() + timedelta(days=1)).isoformat(), "team": team_id})
+        "date": (date.today() + timedelta(days=1)).isoformat(), "agents": [names[2]]})
     assert plan.status_code == 201, plan.get_json()
     [event] = _events(app, "route_plan.create")
     assert event.actor_id == dispatcher_id and agent_id in event.detail["agent_ids"]

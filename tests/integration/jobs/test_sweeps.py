@@ -92,7 +92,7 @@ def test_the_retention_purge_anonymises_old_closed_cases_keeps_money_and_audits(
 
 def test_run_once_records_each_run_and_every_job_runs_twice_cleanly(runner, session):
     names = ["promise_monitor", "reminders", "revisits", "stale_visits", "dpd_recompute",
-             "retention_purge", "imports"]
+             "retention_purge", "imports", "planning"]
     session.commit()
     for name in names * 2:
         result = runner.invoke(args=["jobs", "run-once", name])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server.plans import NO_COORDINATES, NO_LEGAL_WINDOW, plan_routes
-from server.routing.plan import NOT_PROFITABLE
+from server.routing.plan import DOES_NOT_FIT
 from tests.integration.routing.day import (
     BUDGET,
     DAY,
@@ -98,7 +98,7 @@ def test_an_over_full_day_drops_the_least_valuable_visits_with_reasons(session):
     kept = {s.visit_id for s in stops_of(session, t.agents[0])}
     assert kept == {v.id for v in visits[3:]}
     assert sorted(d["visit_id"] for d in p.dropped) == sorted(v.id for v in visits[:3])
-    assert {d["reason"] for d in p.dropped} == {NOT_PROFITABLE}
+    assert {d["reason"] for d in p.dropped} == {DOES_NOT_FIT}
     assert assert_every_stop_is_legal_and_in_shift(session) == 3
 
 

@@ -41,10 +41,11 @@ def plan_team(client, t):
                        headers=as_(client, t.dispatcher))
 
 
-def test_a_dispatcher_plans_the_team_day_and_gets_the_plans_back(client, session, day):
+def test_a_dispatcher_plans_some_collectors_and_gets_the_plans_back(client, session, day):
     t, visits, _, _ = day
 
-    response = plan_team(client, t)
+    response = client.post("/api/v1/route-plans", headers=as_(client, t.dispatcher),
+                           json={"date": DAY.isoformat(), "agents": [a.id for a in t.agents]})
 
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -57,6 +58,30 @@ def test_a_dispatcher_plans_the_team_day_and_gets_the_plans_back(client, session
     assert first["eta"].endswith("+00:00") and first["window_start"] and first["leg_distance_m"]
     assert li["dropped"] == [] and li["geojson"]["type"] == "FeatureCollection"
     assert li["created_by"] == t.dispatcher.id
+    assert assert_every_stop_is_legal_and_in_shift(session) == 3
+
+
+def test_a_team_day_is_answered_at_once_with_a_run_that_tells_how_far_it_got(client, session,
+                                                                            day):
+    t, visits, stranger, _ = day
+    headers = as_(client, t.dispatcher)
+
+    response = plan_team(client, t)
+
+    assert response.status_code == 202, response.get_json()
+    queued = response.get_json()
+    assert queued["status"] == "queued" and queued["vehicles_done"] == 0
+    assert queued["team_id"] == t.team.id and queued["plan_date"] == DAY.isoformat()
+    location = response.headers["Location"]
+    assert location.endswith(f"/api/v1/route-plans/runs/{queued['id']}")
+    run = client.get(location, headers=headers).get_json()  # planned after the answer
+    assert run["status"] == "completed" and run["vehicles_done"] == run["vehicles_total"] == 2
+    assert run["report"] == {"plans": 2, "routes": 2, "dropped": 0, "mandatory_dropped": 0,
+                             "fallback_plans": 0,
+                             "options": {"two_person": "meet", "tolerance_s": 600}}
+    plans = client.get(f"/api/v1/route-plans?date={DAY}", headers=headers).get_json()
+    assert {s["visit_id"] for p in plans for s in p["stops"]} == {v.id for v in visits}
+    assert client.get(location, headers=as_(client, stranger)).status_code == 404
     assert assert_every_stop_is_legal_and_in_shift(session) == 3
 
 
@@ -159,7 +184,7 @@ def test_reassigning_a_visit_over_http_replans_both_collectors(client, session, 
     wang.certification_expires_on = DAY + timedelta(days=365)
     wang.training_completed_on = DAY - timedelta(days=30)
     session.commit()
-    assert plan_team(client, t).status_code == 201
+    assert plan_team(client, t).status_code == 202
     headers = as_(client, t.dispatcher)
     moving = client.get(f"/api/v1/visits/{visits[0].id}", headers=headers).get_json()
 
@@ -173,3 +198,25 @@ def test_reassigning_a_visit_over_http_replans_both_collectors(client, session, 
     stops = {p["agent_id"]: {s["visit_id"] for s in p["stops"]} for p in plans}
     assert visits[0].id in stops[wang.id] and visits[0].id not in stops[li.id]
     assert assert_every_stop_is_legal_and_in_shift(session) == 3
+
+
+@pytest.mark.parametrize(("choice", "partnered"), [(None, False), ("ride_together", True)])
+def test_two_person_visits_are_met_by_default_and_riding_together_is_a_choice(
+        client, session, day, choice, partnered):
+    t, _, _, _ = day
+    li, wang = t.agents
+    shared = visit(session, t, [li, wang], at=near(300, 300))
+    session.commit()
+    body = {"date": DAY.isoformat(), "agents": [li.id]} | (
+        {"two_person": choice} if choice else {})
+
+    response = client.post("/api/v1/route-plans", json=body, headers=as_(client, t.dispatcher))
+
+    assert response.status_code == 201, response.get_json()
+    plans = {p["agent_id"]: p for p in response.get_json()["plans"]}
+    starts = [next(s["service_start"] for s in plans[a.id]["stops"] if s["visit_id"] == shared.id)
+              for a in (li, wang)]
+    assert (plans[li.id]["partner_id"] == wang.id) is partnered
+    assert plans[li.id]["solver"]["two_person"] == (choice or "meet")
+    assert all(starts)
+    assert assert_every_stop_is_legal_and_in_shift(session) == 5

@@ -97,8 +97,11 @@ def test_large_tables_are_split_into_requests_within_the_size_limit(osrm_url, se
     FakeOsrm.requests_seen = []
     chunked, _ = OsrmProvider(osrm_url, session=session, max_table_size=4).matrices(points)
     assert (chunked == whole).all()
-    assert len(FakeOsrm.requests_seen) == 36  # 6 blocks of <= 2 points, every pair of blocks
-    assert all(len(u.path.split("/")[-1].split(";")) <= 4 for u in FakeOsrm.requests_seen)
+    assert len(FakeOsrm.requests_seen) == 9  # 3 blocks of <= 4 points, every pair of blocks
+    for u in FakeOsrm.requests_seen:
+        query = parse_qs(u.query)
+        assert len(query["sources"][0].split(";")) <= 4
+        assert len(query["destinations"][0].split(";")) <= 4
 
 
 def test_http_errors_fall_back_to_haversine_by_default(osrm_url, session):

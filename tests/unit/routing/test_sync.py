@@ -1,0 +1,62 @@
+"""Synchronised two-person visits: own routes, both at the shared visit within the tolerance."""
+
+import random
+
+from server.routing import Budget, Collector, Point, Problem, Stop
+from server.routing.sync import NO_MEETING, solve_synchronised
+
+from .days import PEOPLES_SQUARE, H
+
+FAST = Budget(max_iterations=600, seed=0, stall_iterations=150)
+
+
+def _team_day(seed: int, solo: int = 8, shared: int = 2, window=(8 * H, 21 * H)) -> Problem:
+    rng = random.Random(seed)
+    crew = (Collector("a", PEOPLES_SQUARE, 9 * H, 18 * H),
+            Collector("b", Point(31.24, 121.49), 9 * H, 18 * H))
+
+    def spot():
+        return Point(PEOPLES_SQUARE.lat + rng.uniform(-0.04, 0.04),
+                     PEOPLES_SQUARE.lng + rng.uniform(-0.04, 0.04))
+
+    stops = [Stop(f"{c.id}{i}", spot(), 1800, (window,), assigned=True,
+                  allowed_collector_ids=frozenset({c.id})) for c in crew for i in range(solo)]
+    stops += [Stop(f"x{i}", spot(), 1800, (window,), assigned=True, required_collectors=2,
+                   allowed_collector_ids=frozenset({"a", "b"})) for i in range(shared)]
+    return Problem(crew, tuple(stops))
+
+
+def _starts(plan, stop_id):
+    return {r.collector_id: v.start_s for r in plan.routes for v in r.visits
+            if v.stop_id == stop_id}
+
+
+def test_both_collectors_meet_at_each_shared_visit_within_the_tolerance():
+    for seed in range(3):
+        problem = _team_day(seed)
+        plan = solve_synchronised(problem, budget=FAST, tolerance_s=600)
+        served = {v.stop_id for r in plan.routes for v in r.visits}
+        assert served == {s.id for s in problem.stops}  # a pair ride-along served ~2/3
+        for sid in ("x0", "x1"):
+            starts = _starts(plan, sid)
+            assert set(starts) == {"a", "b"}
+            assert max(starts.values()) - min(starts.values()) <= 600
+        for r in plan.routes:  # solo visits stay with their own collector
+            assert all(v.stop_id.startswith(("x", r.collector_id)) for v in r.visits)
+
+
+def test_a_shared_visit_the_two_cannot_meet_at_is_dropped_on_both_routes():
+    problem = _team_day(4, solo=2, shared=0)
+    crew = (problem.collectors[0], Collector("b", Point(31.24, 121.49), 13 * H, 18 * H))
+    # a must be there before noon, b only starts at 13:00: they can never meet.
+    morning = Stop("x", Point(31.235, 121.48), 1200, ((9 * H, 11 * H),), assigned=True,
+                   required_collectors=2, allowed_collector_ids=frozenset({"a", "b"}))
+    plan = solve_synchronised(replace_stops(problem, crew, morning), budget=FAST)
+    assert _starts(plan, "x") == {}
+    assert [(d.stop_id, d.reason) for d in plan.dropped if d.stop_id == "x"] == [
+        ("x", NO_MEETING)]
+    assert {v.stop_id for r in plan.routes for v in r.visits} == {"a0", "a1", "b0", "b1"}
+
+
+def replace_stops(problem, crew, extra):
+    return Problem(crew, (*problem.stops, extra))
