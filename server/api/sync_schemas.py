@@ -78,6 +78,8 @@ class PushResponseSchema(Schema):
     experimentalRejectedIds = fields.Dict(keys=fields.String(),
                                           values=fields.List(fields.String()))
     applied = fields.Dict(keys=fields.String(), values=fields.Integer())
+    warnings = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "request headers that were ignored and why (a bad X-Device-Time)"})
 
 
 def read_json_body(data: bytes, content_encoding: str | None, max_bytes: int):

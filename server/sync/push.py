@@ -24,6 +24,7 @@ class PushContext:
     who: Who
     device_id: str | None
     clock_offset_ms: int | None  # server minus device, estimated for this request
+    warnings: dict | None = None  # request headers ignored, e.g. {"X-Device-Time": [why]}
 
 
 @dataclass

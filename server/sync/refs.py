@@ -129,4 +129,7 @@ def check_refs(row: Checked, reach: Reach, at: datetime) -> dict:
 
 def corrected(recorded_at: datetime, offset_ms: int | None) -> datetime:
     """Device time corrected by the estimated clock offset (server minus device)."""
-    return recorded_at + timedelta(milliseconds=offset_ms or 0)
+    try:
+        return recorded_at + timedelta(milliseconds=offset_ms or 0)
+    except OverflowError:  # a time at the very end of the calendar: as late as can be
+        return datetime.max.replace(tzinfo=recorded_at.tzinfo)

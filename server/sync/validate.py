@@ -78,7 +78,7 @@ def check_shape(changes) -> int:
 
 
 def valid_id(value) -> bool:
-    return isinstance(value, str) and bool(_ID.match(value))
+    return isinstance(value, str) and bool(_ID.fullmatch(value))
 
 
 def _default(column):
