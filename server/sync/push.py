@@ -11,6 +11,7 @@ from server.errors import InvalidInput, StaleVersion
 from server.models import SyncChange
 from server.sync import apply, cursor, quarantine
 from server.sync.effects import after_facts_applied
+from server.sync.plausible import field_errors, promise_limits
 from server.sync.refs import check_refs, corrected, load_reach
 from server.sync.rows import Masker, encode
 from server.sync.scope import Who, current_visits, debt_related_parties, in_scope
@@ -118,10 +119,16 @@ def _apply_facts(session, ctx, facts: dict, rejected: list) -> dict:
     reach = load_reach(session, ctx.who.agent_id, everything)
     refused: dict[str, list[tuple[Checked, dict]]] = {}
     applied: dict = {}
+    limits = promise_limits(session, facts.get("payment_promises", ()))
     for name, rows in facts.items():
         spec, ok, seen = SYNC_TABLES[name], [], {}
         for row in rows:
             _stamp(ctx, row, spec)
+            bad = field_errors(ctx, row, reach, limits)
+            if bad:
+                rejected.append(Rejection(name, row.row_id, row.operation, "bad_value", bad,
+                                          row.raw))
+                continue
             errors = check_refs(row, reach, corrected(row.values["recorded_at"],
                                                       ctx.clock_offset_ms))
             if errors:

@@ -142,7 +142,7 @@ async function createFacts({ visit_id: visitId, tag = 'wm' }) {
     check_ins: { visit_id: visitId, kind: 'in', lat: 31.2304, lng: 121.4737, accuracy_m: 7.5 },
     visit_outcomes: { visit_id: visitId, code: 'PROMISED', discussed_debt: true, recording_made: true, note: tag },
     visit_notes: { visit_id: visitId, body: `note ${tag}: 债务人答应月中还款` },
-    payment_promises: { case_id: caseId, account_id: account.id, visit_id: visitId, amount: '500.00', currency: 'CNY', due_on: '2030-01-15' },
+    payment_promises: { case_id: caseId, account_id: account.id, visit_id: visitId, amount: '500.00', currency: 'CNY', due_on: new Date(Date.now() + 30 * 864e5).toISOString().slice(0, 10) },
     payments: { case_id: caseId, account_id: account.id, visit_id: visitId, amount: '120.50', currency: 'CNY', method: 'cash', receipt_no: `R-${tag}-${now}`, paid_at: now },
     consents: { party_id: theCase._raw.debtor_id, case_id: caseId, visit_id: visitId, consent_text_id: text.id, kind: text.kind, method: 'verbal_recorded', granted_at: now },
     address_reports: { address_id: visit._raw.address_id, visit_id: visitId, kind: 'coordinates', lat: 31.2311, lng: 121.4744, accuracy_m: 5, note: tag },
