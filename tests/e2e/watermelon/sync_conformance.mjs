@@ -7,7 +7,8 @@
 //   -> {"cmd": "conflict", "contact_point_id": "…"}
 //        <- {"hook": "before_push"}   (the harness changes that row on the server)
 //   -> {"cmd": "continue"}                    <- {"reply": "conflict", ...}
-// Commands: sync, create_facts, conflict, lost_response, local, diagnose, summary, quit.
+// Commands: sync, create_facts, conflict, lost_response, noop_update, create_row, local,
+// diagnose, summary, quit.
 // Environment: DOORSTEP_URL, DOORSTEP_TOKEN, DOORSTEP_DEVICE_ID.
 // Everything WatermelonDB logs goes to stderr and is counted in the summary.
 import 'fake-indexeddb/auto' // so `useIncrementalIndexedDB: true` runs the real IDB adapter code
@@ -201,6 +202,24 @@ const commands = {
     const first = await trySync()
     const second = await trySync()
     return { ok: second.ok, first, second, ids, unsynced: await hasUnsyncedChanges({ database }) }
+  },
+  // (g) a local update that changes no value (the app still stamps updated_at), then sync
+  async noop_update({ table, id }) {
+    const record = await find(table, id)
+    await database.write(() => record.update((r) => r._setRaw('updated_at', Date.now())))
+    const result = await trySync()
+    return { ...result, local: { ...(await find(table, id))._raw } }
+  },
+  // (i) one row of any table, as the app would create it (e.g. a value the server refuses)
+  async create_row({ table, values }) {
+    let id
+    await database.write(async () => {
+      const record = await database.get(table).create((r) => {
+        for (const [column, value] of Object.entries({ recorded_at: Date.now(), ...values })) r._setRaw(column, value)
+      })
+      id = record.id
+    })
+    return { ok: true, id }
   },
   async local({ table }) {
     return { ok: true, rows: await raws(table) }
