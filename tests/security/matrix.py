@@ -50,6 +50,7 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/promises"): ALL,
     ("GET", "/promises/stats"): STAFF,
     ("GET", "/review-flags"): STAFF,
+    ("GET", "/fact-effects/failed"): STAFF,
     ("POST", "/review-flags/{table}/{row_id}/clear"): STAFF,
     ("GET", "/follow-ups"): ALL,
     ("POST", "/follow-ups/{follow_up_id}/complete"): ALL,
