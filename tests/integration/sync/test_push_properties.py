@@ -39,8 +39,8 @@ json_values = st.recursive(scalars, lambda inner: st.one_of(
                     inner, max_size=4)), max_leaves=12)
 
 
-def _send(client, headers, changes):
-    body = json.dumps({"changes": changes}, allow_nan=True)
+def _send(client, headers, changes, cursor=None):
+    body = json.dumps({"changes": changes, "lastPulledAt": cursor}, allow_nan=True)
     return client.post("/api/v1/sync/push", data=body, content_type="application/json",
                        headers=headers)
 
@@ -149,3 +149,40 @@ def test_fuzz_bodies_of_any_shape_are_answered_below_500(app, client, world, cha
                            headers=world.tokens["ann"])
     assert response.status_code < 500, response.get_data(as_text=True)[:800]
     assert "code" in response.get_json() or "experimentalRejectedIds" in response.get_json()
+
+
+@pytest.mark.parametrize("cursor", ["9" * 30, str(2**63), str(2**53), "-1", "1e5", "١"])
+def test_a_cursor_no_server_issued_is_a_422_on_push_and_pull(app, client, world, cursor):
+    from tests.integration.sync.conftest import pull
+
+    point = pull(client, world.tokens["ann"])["changes"]["contact_points"]["updated"][0]
+    changes = {"contact_points": {"updated": [point]}}
+    as_number = int(cursor) if cursor.lstrip("-").isascii() and cursor.lstrip("-").isdigit() \
+        else cursor
+    for url, body in ((f"/api/v1/sync/push?last_pulled_at={cursor}", {"changes": changes}),
+                      ("/api/v1/sync/push", {"changes": changes, "lastPulledAt": as_number})):
+        response = client.post(url, data=json.dumps(body), content_type="application/json",
+                               headers=world.tokens["ann"])
+        assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    response = client.get("/api/v1/sync/pull", headers=world.tokens["ann"],
+                          query_string={"last_pulled_at": cursor, "schema_version": 1})
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+
+
+server_cells = st.sampled_from(["contact_points", "visits", "addresses", "cases"]).flatmap(
+    lambda t: st.tuples(st.just(t), st.sampled_from(["id", *SYNC_TABLES[t].columns]),
+                        json_values))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(cell=server_cells)
+def test_any_json_value_in_an_updated_server_row_is_applied_or_quarantined(app, client, world,
+                                                                         cell):
+    from tests.integration.sync.conftest import pull
+
+    table, column, value = cell
+    first = pull(client, world.tokens["ann"])
+    row = {**first["changes"][table]["updated"][0], column: value, "_status": "updated"}
+    response = _send(client, world.tokens["ann"], {table: {"updated": [row]}}, first["timestamp"])
+    assert response.status_code in (200, 409), response.get_data(as_text=True)[:800]
