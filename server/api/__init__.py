@@ -16,6 +16,8 @@ def register(app: Flask, api: Api) -> None:
     from server.api.auth import blp as auth_blp
     from server.api.compliance import blp as compliance_blp
     from server.api.devices import blp as devices_blp
+    from server.api.fact_flags import blp as review_flags_blp
+    from server.api.failed_effects import blp as fact_effects_blp
     from server.api.followups import blp as followups_blp
     from server.api.health import blp as health_blp
     from server.api.imports import blp as imports_blp
@@ -28,7 +30,8 @@ def register(app: Flask, api: Api) -> None:
 
     for blp in (health_blp, auth_blp, users_blp, audit_blp, imports_blp,
                 sync_blp, attachments_blp, quarantine_blp, devices_blp,
-                compliance_blp, promises_blp, followups_blp,
+                compliance_blp, promises_blp, review_flags_blp, fact_effects_blp,
+                followups_blp,
                 visits_blp, addresses_blp, route_plans_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

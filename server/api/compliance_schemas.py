@@ -80,7 +80,7 @@ class ViolationSchema(Schema):
 
 class ViolationQuerySchema(Schema):
     rule = fields.String()
-    status = fields.String(validate=validate.OneOf(("open", *REVIEW_STATUSES)))
+    status = fields.String(validate=validate.OneOf(("open", "resolved", *REVIEW_STATUSES)))
     agent_id = fields.String()
     case_id = fields.String()
     from_ = fields.DateTime(data_key="from", attribute="from")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
@@ -26,6 +25,7 @@ from server.errors_http import error_response
 from server.models import Role, utcnow
 from server.observability.http import count_push
 from server.sync.deferred import EFFECT_TABLES
+from server.sync.devices import clock_offset_from_header
 from server.sync.errors import SchemaTooOld
 from server.sync.push import PushContext
 from server.sync.scope import Who
@@ -41,14 +41,6 @@ def _who() -> Who:
     tz = current_app.config.get("SCHEDULER_TIMEZONE", "UTC")
     now = utcnow()
     return Who(current_principal().user_id, now, now.astimezone(ZoneInfo(tz)).date(), tz)
-
-
-def clock_offset_ms(now: datetime) -> int | None:
-    """Server minus device time, from the X-Device-Time header (epoch ms) if sent."""
-    raw = request.headers.get("X-Device-Time", "")
-    if not raw.strip().lstrip("-").isdigit():
-        return None
-    return int(now.timestamp() * 1000) - int(raw)
 
 
 @blp.route("/pull")
@@ -77,7 +69,9 @@ class Push(MethodView):
         changes, body_cursor = push_body_changes(
             read_json_body(raw, request.headers.get("Content-Encoding"), MAX_PUSH_BYTES))
         who = _who()
-        ctx = PushContext(who, request.headers.get("X-Device-Id"), clock_offset_ms(who.now))
+        offset, problem = clock_offset_from_header(request.headers.get("X-Device-Time"), who.now)
+        ctx = PushContext(who, request.headers.get("X-Device-Id"), offset,
+                          {"X-Device-Time": [problem]} if problem else None)
         with flask_uow() as uow:
             answer = push(uow.session, ctx, changes, query["last_pulled_at"] or body_cursor,
                           current_principal().device_id, request.headers.get("Idempotency-Key"),

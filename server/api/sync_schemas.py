@@ -17,8 +17,11 @@ def parse_last_pulled_at(raw) -> int | None:
     """WatermelonDB sends null (as 'null' in a URL) on the first sync."""
     if raw is None or str(raw).strip() in _FIRST_SYNC:
         return None
+    text = str(raw).strip()
+    if not text.lstrip("-").isascii():  # int() would read other scripts' digits too
+        raise ValidationError("an integer timestamp from a previous pull, or empty")
     try:
-        value = int(str(raw).strip())
+        value = int(text)
     except ValueError as exc:
         raise ValidationError("an integer timestamp from a previous pull, or empty") from exc
     if value < 0:
@@ -78,6 +81,8 @@ class PushResponseSchema(Schema):
     experimentalRejectedIds = fields.Dict(keys=fields.String(),
                                           values=fields.List(fields.String()))
     applied = fields.Dict(keys=fields.String(), values=fields.Integer())
+    warnings = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "request headers that were ignored and why (a bad X-Device-Time)"})
 
 
 def read_json_body(data: bytes, content_encoding: str | None, max_bytes: int):

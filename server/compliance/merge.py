@@ -84,6 +84,7 @@ _COMBINERS: dict[str, Combiner] = {
     # Larger grace and tolerance are stricter on the collector: a promise is called broken later.
     "promise_amount_tolerance": _max,
     "promise_grace_days": _max,
+    "promise_max_days": _min_present,  # a shorter horizon is stricter
 }
 for _f in fields(Profile):
     if _f.name not in _COMBINERS and _f.name != "sources":

@@ -61,6 +61,8 @@ class Profile:
     retention_years: int = 0
     promise_amount_tolerance: Decimal = Decimal("0")
     promise_grace_days: int = 0
+    # A promise (made on a device) is due at most this many days after the day it was made.
+    promise_max_days: int = 366
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -84,6 +86,8 @@ class Profile:
         errors = {key: "unknown parameter" for key in data if key not in names | {"sources"}}
         values: dict[str, Any] = {}
         for name in sorted(names):
+            if name not in data and name in ADDED_LATER:
+                continue  # stored before the parameter existed: its default
             if name not in data:
                 errors[name] = "missing"
                 continue
@@ -99,6 +103,10 @@ class Profile:
         if errors:
             raise ProfileInvalid(f"profile {data.get('code')!r} is invalid", errors)
         return cls(**values, sources=_read_sources(data.get("sources") or {}))
+
+
+# Parameters added after profiles were first stored: a stored profile without them has the default.
+ADDED_LATER = frozenset({"promise_max_days"})
 
 
 def _read_sources(value: Any) -> dict[str, tuple[str, ...]]:
@@ -183,6 +191,7 @@ _CHECKS: dict[str, Callable[[Profile], str | None]] = {
     "training_max_age_days": _at_least("training_max_age_days", 1, True),
     "retention_years": _at_least("retention_years", 0),
     "promise_grace_days": _at_least("promise_grace_days", 0),
+    "promise_max_days": _at_least("promise_max_days", 1),
     "promise_amount_tolerance": lambda p: (
         None
         if isinstance(p.promise_amount_tolerance, Decimal) and 0 <= p.promise_amount_tolerance < 1

@@ -37,6 +37,9 @@ class PaymentPromise(Fact, Base):
     status_changed_at: Mapped[datetime | None]
     superseded_by: Mapped[str | None] = mapped_column(String(64))
     paid_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    # Set when the promise is implausible (e.g. above the balance): kept out of supersession,
+    # the monitor and keep rates until a person clears it (audited). Never sent to devices.
+    review_flag: Mapped[str | None] = mapped_column(String(200))
 
 
 class Payment(Fact, Base):
@@ -55,3 +58,6 @@ class Payment(Fact, Base):
     voided_at: Mapped[datetime | None]
     void_reason: Mapped[str | None] = mapped_column(String(200))
     reissue_of: Mapped[str | None] = mapped_column(String(64))
+    # Set when the payment is implausible (e.g. above the balance): it keeps no promise until a
+    # person clears it (audited). Never sent to devices.
+    review_flag: Mapped[str | None] = mapped_column(String(200))

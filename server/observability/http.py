@@ -38,8 +38,11 @@ def _queued_fact_effects() -> dict[str, int]:
     from server.models import FactEffect
     from server.sync.deferred import MAX_ATTEMPTS
 
-    state = case((FactEffect.attempts >= MAX_ATTEMPTS, "failed"), else_="waiting")
-    counts = {"waiting": 0, "failed": 0}
+    # retrying: a fact whose effects failed (queued alone with its error), tried again by the
+    # sweep; failed: given up after MAX_ATTEMPTS, for an operator.
+    state = case((FactEffect.attempts >= MAX_ATTEMPTS, "failed"),
+                 (FactEffect.attempts > 0, "retrying"), else_="waiting")
+    counts = {"waiting": 0, "retrying": 0, "failed": 0}
     with db.engine.connect() as conn:
         counts.update(conn.execute(select(state, func.count()).group_by(state)).all())
     return counts

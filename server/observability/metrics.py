@@ -103,7 +103,8 @@ def fact_effects_collector(count: Callable[[], dict[str, int]], ttl_s: float = 5
     """Pushes whose ledger, address evidence and compliance flags are still to be worked out."""
     return CountCollector("doorstep_sync_effects_queued_pushes",
                           "Pushes whose after-effects (ledger, address evidence, compliance "
-                          "flags) are waiting; state=failed needs an operator.", "state",
+                          "flags) are waiting; state=retrying: single facts whose effects "
+                          "failed; state=failed needs an operator.", "state",
                           count, ttl_s, clock)
 
 

@@ -18,7 +18,8 @@ def _latest_active(account_id):
     newer = aliased(PaymentPromise)
     return (
         select(newer.id)
-        .where(newer.account_id == account_id, newer.status == PromiseStatus.ACTIVE)
+        .where(newer.account_id == account_id, newer.status == PromiseStatus.ACTIVE,
+               newer.review_flag.is_(None))
         .order_by(newer.recorded_at.desc(), newer.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -38,8 +39,10 @@ def supersede_previous_promises(
     p = PaymentPromise
     for batch in chunks(new_promise_ids):
         accounts = select(p.account_id).where(p.id.in_(batch)).scalar_subquery()
+        # A flagged promise (implausible, waiting for a person) neither supersedes nor is
+        # superseded until it is cleared.
         stale = and_(p.account_id.in_(accounts), p.status == PromiseStatus.ACTIVE,
-                     p.id != _latest_active(p.account_id))
+                     p.review_flag.is_(None), p.id != _latest_active(p.account_id))
         ids = list(session.scalars(select(p.id).where(stale)))
         if not ids:
             continue

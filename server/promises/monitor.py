@@ -71,7 +71,8 @@ judged = Table("tmp_ptp_judged", _meta, Column("promise_id", String(64), primary
                **_TEMP)
 
 P = PaymentPromise.__table__
-_ACTIVE = P.c.status == PromiseStatus.ACTIVE
+# Flagged promises (implausible, waiting for a person) are not decided until cleared.
+_ACTIVE = and_(P.c.status == PromiseStatus.ACTIVE, P.c.review_flag.is_(None))
 
 
 def run_promise_monitor(
@@ -164,7 +165,7 @@ def _fill_judged(session: Session) -> None:
                              calendar.c.due_on == P.c.due_on))
         .outerjoin(pay, and_(pay.c.account_id == P.c.account_id,
                              pay.c.currency == P.c.currency,
-                             pay.c.voided_at.is_(None),
+                             pay.c.voided_at.is_(None), pay.c.review_flag.is_(None),
                              pay.c.paid_at >= P.c.recorded_at,
                              pay.c.paid_at < calendar.c.deadline_at))
         .where(_ACTIVE)

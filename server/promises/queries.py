@@ -43,7 +43,9 @@ def promise_stats(session: Session, filters: dict, principal: Principal) -> dict
     p = PaymentPromise
     counts = [func.sum(case((p.status == s, 1), else_=0)).label(s)
               for s in (PromiseStatus.KEPT, PromiseStatus.BROKEN, PromiseStatus.ACTIVE)]
-    base = select(*counts).select_from(p).join(User, User.id == p.user_id)
+    # A flagged (implausible) promise counts nowhere until a person has cleared it.
+    base = (select(*counts).select_from(p).join(User, User.id == p.user_id)
+            .where(p.review_flag.is_(None)))
     if filters.get("team"):
         base = base.where(User.team_id == filters["team"])
     if filters.get("agent"):

@@ -25,12 +25,20 @@ from server.models import Address, Attachment, Case, Visit, VisitOutcome, utcnow
 from server.models import CheckIn as CheckInRow
 from server.rules.effective import ProfileResolver
 from server.rules.inputs import DEFAULT_TZ, address_facts, consents_for, debtor_facts_for
-from server.rules.violations import ViolationContext, store_violations, violation_row
+from server.rules.violations import (
+    ViolationContext,
+    resolve_violations,
+    store_violations,
+    violation_row,
+)
 from server.rules.windows_util import local_iso
 from server.sync.bulk import in_values
 
 _VISIT_OF = {"check_ins": CheckInRow, "visit_outcomes": VisitOutcome, "attachments": Attachment}
 _WHOLE_VISIT = {Rule.TWO_PERSON, Rule.RECORDING, Rule.THIRD_PARTY}
+# Whole-visit findings that later facts can disprove: the partner's check-in synced after the
+# first phone's outcome shows the visit had two collectors after all.
+_SELF_CLOSING = (str(Rule.TWO_PERSON),)
 
 
 @dataclass
@@ -61,7 +69,7 @@ def check_synced_facts(
     debtors = debtor_facts_for(session, cases)
     consents = consents_for(session, {c.debtor_id for c in cases})
     facts = _visit_facts(session, visit_ids)
-    now, rows = utcnow(), []
+    now, rows, shown = utcnow(), [], set()
     for visit in sorted(visits, key=lambda v: v.id):
         address = address_facts(_AddressRow(visit) if visit.address_id else None, default_tz)
         profile = profiles[visit.case_id]
@@ -69,11 +77,14 @@ def check_synced_facts(
             profile, _engine_facts(visit, facts[visit.id]), debtors[visit.case_id], address,
             consents.get(visit.debtor_id, []))
         base = {"case_id": visit.case_id, "visit_id": visit.id, "profile": profile.code}
+        shown |= {(visit.id, str(f.rule)) for f in verdict.findings}
         for finding in verdict.findings:
             for fact_table, fact_id, user_id in _facts_showing(finding, facts[visit.id],
                                                                address.tz):
                 context = ViolationContext(fact_table, fact_id, user_id=user_id, **base)
                 rows.append(violation_row(finding, context, now))
+    judged = [v.id for v in visits if facts[v.id].outcome is not None]
+    resolve_violations(session, judged, _SELF_CLOSING, shown, now)
     return store_violations(session, rows)
 
 

@@ -6,16 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.compliance import Finding
 from server.errors import Conflict, NotFound
 from server.models import Violation, new_id, utcnow
-from server.sync.bulk import insert_rows
+from server.sync.bulk import in_values, insert_rows
 
 REVIEW_STATUSES = ("reviewed", "dismissed")
+RESOLVED = "resolved"  # closed by the system: later facts no longer show the finding
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,33 @@ def store_violations(session: Session, rows: Sequence[dict]) -> int:
     rows = sorted(rows, key=lambda row: row["dedupe_key"])  # stable: a key's first row wins
     return len(insert_rows(session, Violation.__table__, rows, ignore_conflicts=True,
                            returning_ids=True, conflict=("dedupe_key",)))
+
+
+def resolve_violations(session: Session, visit_ids: Sequence[str], rules: Sequence[str],
+                       shown: set[tuple[str, str]], now: datetime) -> list[str]:
+    """Close open violations of `rules` found on judged visits' outcomes that their facts no
+    longer show (an override's violation, stored against no outcome, stays).
+
+    Set-based: one SELECT, one UPDATE; each closure is audited (no actor: the system).
+    """
+    if not visit_ids:
+        return []
+    rows = session.execute(select(Violation.id, Violation.visit_id, Violation.rule).where(
+        in_values(session, Violation.visit_id, visit_ids), Violation.status == "open",
+        Violation.rule.in_(rules), Violation.fact_table == "visit_outcomes")).all()
+    ids = [r.id for r in rows if (r.visit_id, r.rule) not in shown]
+    if not ids:
+        return []
+    note = "no longer shown by the visit's facts (a later sync brought what was missing)"
+    session.execute(update(Violation).where(Violation.id.in_(ids), Violation.status == "open")
+                    .values(status=RESOLVED, reviewed_at=now, review_note=note)
+                    .execution_options(synchronize_session=False))
+    closed = set(ids)
+    for r in rows:
+        if r.id in closed:
+            audit.record(session, None, "compliance.violation_resolved", "violation", r.id,
+                         {"rule": r.rule, "visit_id": r.visit_id}, now)
+    return ids
 
 
 def violations_query(filters: dict) -> Select:

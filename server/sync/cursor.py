@@ -74,7 +74,8 @@ def save(session: Session, snap: Snapshot, now: datetime, user_id: str | None = 
 
 def load(session: Session, number: int) -> SyncCursor:
     """The cursor a device sent back, or UnknownCursor."""
-    row = session.get(SyncCursor, number)
+    # Issued cursors are row ids below 2^53; a larger number can't be one (nor fit a column).
+    row = session.get(SyncCursor, number) if 0 <= number <= JS_SAFE_MAX else None
     if row is None:
         raise UnknownCursor(
             "last_pulled_at is not a timestamp this server issued; reset the local database "

@@ -14,7 +14,9 @@ The device never waits for the judgement, and a failing check can never make a p
 facts are already safe). Workers take queue rows with SKIP LOCKED on PostgreSQL, so several
 drain side by side; both steps are idempotent (violations carry dedupe keys, address states
 only move forward), so a row processed twice after a crash does no harm. A row whose effects
-keep failing is retried `MAX_ATTEMPTS` times, then left with its error for an operator.
+keep failing is retried `MAX_ATTEMPTS` times, then left with its error for an operator. Each
+effect runs on its own and a failing one is retried fact by fact, so one bad fact is flagged
+alone (queued with its error) while its visit's other effects are stored.
 """
 
 from __future__ import annotations
@@ -47,14 +49,31 @@ def enqueue(session: Session, applied_ids: Mapping[str, Sequence[str]]) -> None:
         session.execute(insert(QUEUE).values(facts=facts, created_at=utcnow(), attempts=0))
 
 
-def apply_effects(session: Session, facts: Mapping[str, Sequence[str]]) -> int:
-    """Ledger, field evidence and compliance flags of these facts; returns new violations."""
+def _ledger(session: Session, facts: Mapping[str, Sequence[str]]) -> int:
     ledger_outcomes(session, facts.get("visit_outcomes", ()))  # the checks count attempts
+    return 0
+
+
+def _field(session: Session, facts: Mapping[str, Sequence[str]]) -> int:
     if facts.keys() & {"check_ins", "visit_outcomes", "address_reports"}:
         apply_field_evidence(session, check_in_ids=facts.get("check_ins", ()),
                              outcome_ids=facts.get("visit_outcomes", ()),
                              report_ids=facts.get("address_reports", ()))
+    return 0
+
+
+def _compliance(session: Session, facts: Mapping[str, Sequence[str]]) -> int:
     return check_synced_facts(session, facts)
+
+
+# Each effect runs on its own: a fact whose compliance check fails still gets its ledger entry
+# and address evidence, and the other facts of its visit and push all their effects.
+STEPS = (("ledger", _ledger), ("field_evidence", _field), ("compliance", _compliance))
+
+
+def apply_effects(session: Session, facts: Mapping[str, Sequence[str]]) -> int:
+    """Ledger, field evidence and compliance flags of these facts; returns new violations."""
+    return sum(step(session, facts) for _, step in STEPS)
 
 
 def run_fact_effects(session: Session, now: datetime | None = None,
@@ -103,28 +122,47 @@ def _merged(batch: Sequence[FactEffect]) -> dict[str, list[str]]:
 
 
 def _round(session: Session, batch: list[FactEffect], counts: dict[str, int]) -> set[int]:
-    """One merged pass; returns the ids of queue rows that failed."""
-    try:
-        with session.begin_nested():
-            counts["violations"] += apply_effects(session, _merged(batch))
-        done = batch
-    except Exception:
-        log.exception("fact effects of %d pushes failed together; retrying one by one",
-                      len(batch))
-        done = []
-        for item in batch:
-            try:
-                with session.begin_nested():
-                    counts["violations"] += apply_effects(session, item.facts)
-                done.append(item)
-            except Exception as exc:  # kept with its error; retried by the next run
-                log.exception("fact effects of queue row %s failed", item.id)
-                item.attempts += 1
-                item.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                counts["failed"] += 1
-        session.flush()
-    if done:
-        session.execute(delete(QUEUE).where(QUEUE.c.id.in_([item.id for item in done])))
-        counts["pushes"] += len(done)
-        counts["facts"] += sum(len(ids) for item in done for ids in item.facts.values())
-    return {item.id for item in batch} - {item.id for item in done}
+    """One merged pass per effect; an effect that fails is retried fact by fact, and each fact
+    whose effect still fails is queued alone with its error (flagged, retried by later runs).
+    Returns the ids of those new queue rows."""
+    merged = _merged(batch)
+    failures: dict[tuple[str, str], str] = {}
+    for name, step in STEPS:
+        try:
+            with session.begin_nested():
+                counts["violations"] += step(session, merged)
+            continue
+        except Exception:
+            log.exception("%s of %d pushes failed together; retrying fact by fact", name,
+                          len(batch))
+        for table, ids in merged.items():
+            for fact_id in ids:
+                try:
+                    with session.begin_nested():
+                        counts["violations"] += step(session, {table: [fact_id]})
+                except Exception as exc:  # flagged with its error; retried by the next run
+                    log.exception("%s of %s %s failed", name, table, fact_id)
+                    failures.setdefault((table, fact_id), f"{name}: {type(exc).__name__}: "
+                                                          f"{exc}"[:500])
+    session.execute(delete(QUEUE).where(QUEUE.c.id.in_([item.id for item in batch])))
+    failed_rows = {item.id for item in batch if any(
+        (table, i) in failures for table, ids in item.facts.items() for i in ids)}
+    counts["pushes"] += len(batch) - len(failed_rows)
+    counts["facts"] += sum(len(ids) for ids in merged.values()) - len(failures)
+    counts["failed"] += len(failures)
+    return _requeue(session, batch, failures)
+
+
+def _requeue(session: Session, batch: list[FactEffect], failures: dict) -> set[int]:
+    """One queue row per failed fact, its attempts counted on from the row it came from."""
+    if not failures:
+        return set()
+    tried = {}
+    for item in batch:
+        for table, ids in item.facts.items():
+            for fact_id in ids:
+                tried[table, fact_id] = max(tried.get((table, fact_id), 0), item.attempts)
+    rows = [{"facts": {table: [fact_id]}, "created_at": utcnow(),
+             "attempts": tried[table, fact_id] + 1, "last_error": error}
+            for (table, fact_id), error in sorted(failures.items())]
+    return set(session.scalars(insert(QUEUE).returning(QUEUE.c.id), rows))

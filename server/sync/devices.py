@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from server.audit import service as audit
 from server.errors import Forbidden, InvalidInput, NotFound
 from server.models import AuthToken, Device, Role, User
+from server.sync.settings import MAX_CLOCK_OFFSET_MS
 
 
 def resolve_device(session: Session, user_id: str, device_id: str | None, token_device: str |
@@ -32,6 +33,26 @@ def resolve_device(session: Session, user_id: str, device_id: str | None, token_
     if schema_version is not None:
         device.schema_version = schema_version
     return device
+
+
+def clock_offset_from_header(raw: str | None, now: datetime) -> tuple[int | None, str | None]:
+    """(server minus device ms, problem) from an X-Device-Time header; a bad one is ignored."""
+    if raw is None or not raw.strip():
+        return None, None
+    value = raw.strip()
+    digits = value[1:] if value[:1] == "-" else value
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 16:
+        return None, "expected epoch milliseconds (an integer); ignored"
+    offset = int(now.timestamp() * 1000) - int(value)
+    if not sane_offset(offset):
+        return None, (f"more than {MAX_CLOCK_OFFSET_MS // 86_400_000} days from the server's "
+                      "clock; ignored (set the phone's clock)")
+    return offset, None
+
+
+def sane_offset(offset: int | None) -> bool:
+    """An offset the server believes (a stored one from before this check may be absurd)."""
+    return offset is not None and abs(offset) <= MAX_CLOCK_OFFSET_MS
 
 
 def visible_devices(role: str, team_id: str | None, user_id: str | None = None) -> Select:

@@ -174,6 +174,11 @@ def _stale(name, gone, changed, now_visits, who, since):
         anchor = scope.anchored(name, gone, who)
         if anchor is not None:
             clauses.append(anchor)
+    spec = SYNC_TABLES[name]
+    if spec.fact:
+        # Facts this agent pushed after their visit moved on (work done offline before the
+        # reassignment): stored, but no longer the device's to hold.
+        clauses.append(and_(changed, spec.table.c.user_id == who.agent_id))
     if name in scope.FILTERED_TABLES:
         clauses.append(and_(changed, scope.anchored(name, now_visits, who)))
         if name.startswith("route_"):

@@ -12,6 +12,8 @@ from server.models import SyncChange
 from server.sync import apply, cursor, quarantine
 from server.sync.attachments import misplaced
 from server.sync.effects import after_facts_applied
+from server.sync.feed import record_changes
+from server.sync.plausible import field_errors, promise_limits
 from server.sync.refs import check_refs, corrected, load_reach
 from server.sync.rows import Masker, encode
 from server.sync.scope import Who, current_visits, debt_related_parties, in_scope
@@ -25,6 +27,7 @@ class PushContext:
     who: Who
     device_id: str | None
     clock_offset_ms: int | None  # server minus device, estimated for this request
+    warnings: dict | None = None  # request headers ignored, e.g. {"X-Device-Time": [why]}
 
 
 @dataclass
@@ -39,10 +42,10 @@ def push_changes(session: Session, ctx: PushContext, changes: dict,
     check_shape(changes)
     _refuse_conflicts(session, changes, last_pulled_at)
     outcome = apply_rows(session, ctx, changes)
-    quarantine.keep(session, ctx, outcome.rejected)
+    done = quarantine.keep(session, ctx, outcome.rejected)
     rejected: dict[str, list[str]] = {}
     for r in outcome.rejected:
-        if r.row_id is not None:
+        if r.row_id is not None and (r.table, r.row_id) not in done:
             rejected.setdefault(r.table, []).append(r.row_id)
     return {"experimentalRejectedIds": {t: sorted(set(ids)) for t, ids in rejected.items()},
             "applied": {t: len(rows) for t, rows in outcome.applied.items() if rows}}
@@ -120,10 +123,16 @@ def _apply_facts(session, ctx, facts: dict, rejected: list) -> dict:
     reach = load_reach(session, ctx.who.agent_id, everything)
     refused: dict[str, list[tuple[Checked, dict]]] = {}
     applied: dict = {}
+    limits = promise_limits(session, facts.get("payment_promises", ()))
     for name, rows in facts.items():
         spec, ok, seen = SYNC_TABLES[name], [], {}
         for row in rows:
             _stamp(ctx, row, spec)
+            bad = field_errors(ctx, row, reach, limits)
+            if bad:
+                rejected.append(Rejection(name, row.row_id, row.operation, "bad_value", bad,
+                                          row.raw))
+                continue
             errors = check_refs(row, reach, corrected(row.values["recorded_at"],
                                                       ctx.clock_offset_ms))
             if errors:
@@ -176,7 +185,7 @@ def _apply_server_rows(session, ctx, name, rows: list[Checked], rejected: list) 
         select(table).where(table.c.id.in_([r.row_id for r in rows]),
                             in_scope(name, visits, ctx.who))).mappings()}
     writable = DEVICE_WRITABLE.get(name, frozenset())
-    ok = []
+    ok, unchanged = [], []
     for row in rows:
         current = stored.get(row.row_id)
         if current is None:
@@ -193,5 +202,11 @@ def _apply_server_rows(session, ctx, name, rows: list[Checked], rejected: list) 
         elif changed:
             row.extra["columns"] = changed
             ok.append(row)
+        else:
+            unchanged.append(row.row_id)
     apply.update_server_rows(session, name, ok, ctx.who.now)
+    # An update that changes nothing (a retried push, two collectors marking the same number
+    # dead) still comes back in the next pull, so the device's local copy (WatermelonDB stamps
+    # `updated_at` on every local change) converges on the server's.
+    record_changes(session, name, unchanged)
     return ok

@@ -35,6 +35,8 @@ class Reach:
     addresses: dict = field(default_factory=dict)  # address_id -> party_id
     consent_texts: set = field(default_factory=set)
     debtors: dict = field(default_factory=dict)  # case_id -> debtor party id
+    visit_created: dict = field(default_factory=dict)  # visit_id -> created_at
+    balances: dict = field(default_factory=dict)  # account_id -> outstanding
 
 
 def _wanted(rows: list[Checked], column: str) -> set:
@@ -55,18 +57,23 @@ def load_reach(session: Session, agent_id: str, rows: list[Checked]) -> Reach:
             parts.append(VisitAssignee.ended_at.is_(None))
         wanted = or_(*parts)
         # Core, not ORM, execution: plain tuples for a few hundred rows.
-        for visit_id, case_id, debtor_id, ended_at in session.connection().execute(
-                select(Visit.id, Visit.case_id, Case.debtor_id, VisitAssignee.ended_at)
+        for visit_id, case_id, debtor_id, ended_at, created in session.connection().execute(
+                select(Visit.id, Visit.case_id, Case.debtor_id, VisitAssignee.ended_at,
+                       Visit.created_at)
                 .join(VisitAssignee, VisitAssignee.visit_id == Visit.id)
                 .join(Case, Case.id == Visit.case_id)
                 .where(VisitAssignee.user_id == agent_id, wanted)):
             reach.visits.setdefault(visit_id, (case_id, []))[1].append(ended_at)
             reach.cases.setdefault(case_id, []).append(ended_at)
             reach.debtors[case_id] = debtor_id
+            reach.visit_created[visit_id] = created
     account_ids = _wanted(rows, "account_id")
     if account_ids:
-        reach.accounts = dict(session.execute(select(Account.id, Account.case_id).where(
-            in_values(session, Account.id, account_ids))).all())
+        for account_id, case_id, outstanding in session.execute(
+                select(Account.id, Account.case_id, Account.outstanding).where(
+                    in_values(session, Account.id, account_ids))):
+            reach.accounts[account_id] = case_id
+            reach.balances[account_id] = outstanding
     needs_parties = any(r.values.get(c) for r in rows
                         for c in ("party_id", "party_met_id", "address_id"))
     if reach.cases and needs_parties:
@@ -129,4 +136,7 @@ def check_refs(row: Checked, reach: Reach, at: datetime) -> dict:
 
 def corrected(recorded_at: datetime, offset_ms: int | None) -> datetime:
     """Device time corrected by the estimated clock offset (server minus device)."""
-    return recorded_at + timedelta(milliseconds=offset_ms or 0)
+    try:
+        return recorded_at + timedelta(milliseconds=offset_ms or 0)
+    except OverflowError:  # a time at the very end of the calendar: as late as can be
+        return datetime.max.replace(tzinfo=recorded_at.tzinfo)

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from server.audit.reads import record_pull
 from server.errors import InvalidInput
 from server.models import PushReceipt
-from server.sync.devices import resolve_device
+from server.sync.devices import resolve_device, sane_offset
 from server.sync.pull import PullRequest, check_schema_version, pull_changes
 from server.sync.push import PushContext, push_changes
 from server.sync.scope import Who
+from server.sync.settings import MAX_IDEMPOTENCY_KEY
 from server.sync.tables import SYNC_TABLES
+from server.sync.wire import storable
 
 
 def pull(session: Session, who: Who, query: dict, device_id: str | None,
@@ -59,9 +61,10 @@ def push(session: Session, ctx: PushContext, changes: dict, last_pulled_at: int 
     serialises writers anyway): a retry that overtakes its own first attempt waits for it and
     then finds its facts stored, instead of judging them against what changed meanwhile.
     """
+    _check_idempotency_key(idempotency_key)
     lock_agent(session, "push", ctx.who.agent_id)
     if idempotency_key:
-        done = session.get(PushReceipt, (ctx.who.agent_id, idempotency_key[:128]))
+        done = session.get(PushReceipt, (ctx.who.agent_id, idempotency_key))
         if done is not None:
             if done.body_sha256 != body_sha256:
                 raise InvalidInput("this Idempotency-Key was used for a different body",
@@ -70,17 +73,27 @@ def push(session: Session, ctx: PushContext, changes: dict, last_pulled_at: int 
     device = resolve_device(session, ctx.who.agent_id, ctx.device_id, token_device,
                             ctx.who.now)
     if ctx.clock_offset_ms is None:
-        ctx = replace(ctx, clock_offset_ms=device.clock_offset_ms)
+        known = device.clock_offset_ms
+        ctx = replace(ctx, clock_offset_ms=known if sane_offset(known) else None)
     else:
         device.clock_offset_ms = ctx.clock_offset_ms
     ctx = replace(ctx, device_id=device.id)
     answer = push_changes(session, ctx, changes, last_pulled_at)
+    if ctx.warnings:
+        answer["warnings"] = ctx.warnings
     if idempotency_key:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(insert(PushReceipt).values(
-            user_id=ctx.who.agent_id, key=idempotency_key[:128], body_sha256=body_sha256,
-            response=answer, created_at=ctx.who.now).on_conflict_do_nothing())
+            user_id=ctx.who.agent_id, key=idempotency_key, body_sha256=body_sha256,
+            response=storable(answer), created_at=ctx.who.now).on_conflict_do_nothing())
     return answer
 
 
-
+def _check_idempotency_key(key: str | None) -> None:
+    """1..128 printable ASCII characters: a longer key is refused, never cut."""
+    if key is None:
+        return
+    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY or not all(" " <= ch <= "~" for ch in key):
+        raise InvalidInput(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII "
+                           "characters", {"Idempotency-Key": [
+                               f"{len(key)} characters; at most {MAX_IDEMPOTENCY_KEY}"]})

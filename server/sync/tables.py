@@ -40,15 +40,15 @@ FACT_SERVER_COLUMNS = frozenset({"user_id", "device_id", "received_at", "clock_o
                                  "digest"})
 EXTRA_SERVER_COLUMNS = {
     "payment_promises": frozenset({"status", "status_changed_at", "superseded_by",
-                                   "paid_amount"}),
-    "payments": frozenset({"voided_at", "void_reason"}),
+                                   "paid_amount", "review_flag"}),
+    "payments": frozenset({"voided_at", "void_reason", "review_flag"}),
 }
 # Server-owned columns a device may change with an `updated` row. Everything else about
 # master data reaches the server as a fact (an address_report, a visit_outcome …).
 DEVICE_WRITABLE = {
     "contact_points": frozenset({"valid"}),  # the collector found the number dead
 }
-HIDDEN_COLUMNS = frozenset({"digest"})  # never sent to devices
+HIDDEN_COLUMNS = frozenset({"digest", "review_flag"})  # never sent to devices
 # Values the server computes into pulled rows; a device echoing them back is ignored.
 COMPUTED_COLUMNS = {"visits": frozenset({"allowed_windows"})}
 # Timestamps the server keeps on its own rows; WatermelonDB apps commonly stamp `updated_at`

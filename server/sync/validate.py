@@ -9,6 +9,7 @@ from server.errors import InvalidInput, TooLarge
 from server.models.base import ID_PATTERN
 from server.sync.settings import MAX_PUSH_ROWS
 from server.sync.tables import COMPUTED_COLUMNS, SYNC_TABLES, SyncTable
+from server.sync.values import value_errors
 from server.sync.wire import BadValue, decoder_for
 
 _ID = re.compile(ID_PATTERN)
@@ -78,7 +79,7 @@ def check_shape(changes) -> int:
 
 
 def valid_id(value) -> bool:
-    return isinstance(value, str) and bool(_ID.match(value))
+    return isinstance(value, str) and bool(_ID.fullmatch(value))
 
 
 def _default(column):
@@ -119,6 +120,8 @@ def check_row(spec: SyncTable, operation: str, raw) -> Checked | Rejection:
             values[name] = _decoder(spec, name)(value)
         except BadValue as exc:
             errors[name] = [str(exc)]
+    if spec.fact and not errors:
+        errors = value_errors(spec.name, values)
     if errors:
         return Rejection(spec.name, row_id, operation, "bad_value", errors, raw)
     changed = raw.get("_changed")

@@ -26,6 +26,43 @@ class BadValue(ValueError):
     """A device sent a value a column can't hold."""
 
 
+MAX_JSON_DEPTH = 16  # nesting allowed inside a JSON column (and kept of a quarantined payload)
+
+
+def text_problem(value: str) -> str | None:
+    """Why a string can't be stored as text (NUL bytes, lone surrogates), or None."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate (not valid Unicode)"
+    return None
+
+
+def storable(value, depth: int = 0):
+    """A JSON value both databases can store: text made valid, non-finite numbers as strings.
+
+    Used for what is kept as sent (a quarantined payload, a stored answer): NUL and lone
+    surrogates become visible escapes, NaN/Infinity strings, nesting below MAX_JSON_DEPTH a
+    placeholder, so keeping a bad row can never fail the way applying it would.
+    """
+    if isinstance(value, str):
+        if text_problem(value) is None:
+            return value
+        return value.encode("utf-8", "backslashreplace").decode("utf-8").replace(
+            "\x00", "\\u0000")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict | list) and depth >= MAX_JSON_DEPTH:
+        return f"<nested deeper than {MAX_JSON_DEPTH} levels>"
+    if isinstance(value, dict):
+        return {storable(str(k)): storable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v, depth + 1) for v in value]
+    return value
+
+
 def to_ms(value: datetime) -> int:
     """A UTC datetime as epoch milliseconds (sub-millisecond digits dropped)."""
     return (value - _EPOCH) // _MS
@@ -105,7 +142,7 @@ def mask_contact(value: str | None) -> str | None:
 def _decode_datetime(raw) -> datetime:
     if isinstance(raw, bool):
         raise BadValue("expected epoch milliseconds")
-    if isinstance(raw, int | float) and math.isfinite(raw):
+    if isinstance(raw, int) or (isinstance(raw, float) and math.isfinite(raw)):
         ms = int(raw)
         if not _MIN_MS <= ms <= _MAX_MS:
             raise BadValue("epoch milliseconds out of range")
@@ -113,11 +150,16 @@ def _decode_datetime(raw) -> datetime:
     if isinstance(raw, str):
         try:
             parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError as exc:
+            if parsed.tzinfo is not None:
+                parsed.astimezone(UTC)  # year 1 or 9999 with an offset overflows here
+        except (ValueError, OverflowError) as exc:
             raise BadValue("expected epoch milliseconds or ISO 8601 with offset") from exc
         if parsed.tzinfo is None:
             raise BadValue("an ISO 8601 time needs an offset")
-        return parsed.astimezone(UTC)
+        parsed = parsed.astimezone(UTC)
+        if parsed < _EPOCH:
+            raise BadValue("before 1970")
+        return parsed
     raise BadValue("expected epoch milliseconds")
 
 
@@ -133,15 +175,22 @@ def _decode_date(raw) -> date:
 def _decode_decimal(raw, column) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise BadValue("expected a decimal number (string or number)")
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise BadValue("expected a finite number")
     try:
-        value = Decimal(str(raw))
+        value = Decimal(str(raw).strip())
     except InvalidOperation as exc:
         raise BadValue("expected a decimal number") from exc
     if not value.is_finite():
         raise BadValue("expected a finite number")
-    scale = column.type.scale or 0
-    value = value.quantize(Decimal(1).scaleb(-scale))
-    if len(value.as_tuple().digits) > (column.type.precision or 38):
+    scale, precision = column.type.scale or 0, column.type.precision or 38
+    if value and value.adjusted() >= precision - scale:  # "1e30", "1e400", 401 digits
+        raise BadValue(f"too large (at most {precision - scale} digits before the point)")
+    try:
+        value = value.quantize(Decimal(1).scaleb(-scale))
+    except InvalidOperation as exc:
+        raise BadValue("too many digits") from exc
+    if len(value.as_tuple().digits) > precision:
         raise BadValue("too many digits")
     return value
 
@@ -150,11 +199,30 @@ def _decode_json(raw):
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise BadValue("expected JSON") from exc
     if not isinstance(raw, dict | list):
         raise BadValue("expected a JSON object or array")
+    _check_json(raw, 0)
     return raw
+
+
+def _check_json(value, depth: int) -> None:
+    """Values inside a JSON column: storable text, finite numbers, bounded nesting."""
+    if isinstance(value, dict | list):
+        if depth >= MAX_JSON_DEPTH:
+            raise BadValue(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str) and text_problem(key):
+                raise BadValue(f"a key {text_problem(key)}")
+            _check_json(item, depth + 1)
+    elif isinstance(value, str) and text_problem(value):
+        raise BadValue(f"a string {text_problem(value)}")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise BadValue("NaN and Infinity are not JSON numbers")
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > JS_SAFE_MAX:
+        raise BadValue("integer out of range")
 
 
 def _decode_bool(raw) -> bool:
@@ -166,7 +234,8 @@ def _decode_bool(raw) -> bool:
 
 
 def _decode_int(raw) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or (
+            isinstance(raw, float) and (not math.isfinite(raw) or raw != int(raw))):
         raise BadValue("expected an integer")
     if abs(raw) > JS_SAFE_MAX:
         raise BadValue("integer out of range")
@@ -174,8 +243,12 @@ def _decode_int(raw) -> int:
 
 
 def _decode_float(raw) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise BadValue("expected a number")
+    if isinstance(raw, int) and abs(raw) > JS_SAFE_MAX:  # float() would round or overflow
+        raise BadValue("number out of range")
+    if not math.isfinite(raw):
+        raise BadValue("expected a finite number (not NaN or Infinity)")
     return float(raw)
 
 
@@ -185,6 +258,9 @@ def _string_decoder(length: int | None):
             raise BadValue("expected a string")
         if length and len(raw) > length:
             raise BadValue(f"longer than {length} characters")
+        problem = text_problem(raw)
+        if problem:
+            raise BadValue(problem)
         return raw
     return decode
 
@@ -232,6 +308,6 @@ def digest(values: dict, columns, encoders=None) -> str:
 
 def payload_digest(payload) -> str:
     """sha256 of a raw payload (for keeping one quarantine record per identical row)."""
-    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str)
+    blob = json.dumps(storable(payload), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -24,6 +25,9 @@ from server.models import (
 )
 from tests.e2e.conftest import count, ids_of, seed
 from tests.support.factories import PASSWORD
+
+# A month ahead whatever the zone: a promise is due within a year of the day it was made.
+DUE = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
 
 FACT_MODELS = {"check_ins": CheckIn, "visit_outcomes": VisitOutcome, "visit_notes": VisitNote,
                "payment_promises": PaymentPromise, "payments": Payment, "consents": Consent,
@@ -76,7 +80,7 @@ def test_login_record_offline_sync_every_fact_once(app, client, live_server, tmp
     steps = [["check-in", "--visit", visit, "--accuracy", "6.5"],
              ["outcome", "--visit", visit, "--code", "PROMISED", "--discussed-debt"],
              ["note", "--visit", visit, "--body", "debtor will pay on the 15th"],
-             ["promise", "--visit", visit, "--amount", "500", "--due", "2030-01-15"],
+             ["promise", "--visit", visit, "--amount", "500", "--due", DUE],
              ["consent", "--visit", visit],
              ["payment", "--visit", visit, "--amount", "100", "--receipt", "R-0001"],
              ["check-in", "--visit", other, "--lat", "31.2", "--lng", "121.4"],
@@ -122,7 +126,7 @@ def test_lost_answer_is_retried_with_the_same_key_and_stored_once(app, client, l
         for visit in world.visits["ann"]:
             stub.check_in(visit)
             stub.outcome(visit, "MET_DEBTOR")
-            stub.promise(visit, "750.5", "2030-02-01")
+            stub.promise(visit, "750.5", DUE)
         result = stub.sync()
         assert flaky.lost == 1 and len(flaky.pushes) == 2
         assert flaky.pushes[0] == flaky.pushes[1]  # same Idempotency-Key, same body, same ids

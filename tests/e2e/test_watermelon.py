@@ -200,6 +200,58 @@ def test_watermelondb_synchronize_conforms(app, client, live_server, tmp_path):
         assert count(app, QuarantinedRecord) == 0
         assert count(app, ContactAttempt) == 2  # one per outcome, never twice
 
+        # (g) a no-op update (the number is already marked dead; the app stamps updated_at):
+        # it comes back in the next pull, so the local copy converges on the server's
+        point = device.ask("local", table="contact_points")["rows"][0]["id"]
+        noop = device.ask("noop_update", table="contact_points", id=point)
+        assert noop["ok"], noop
+        with app.app_context():
+            server_updated = db.session.get(ContactPoint, point).updated_at
+        again = device.ask("sync", phase="after_noop_update")
+        assert again["ok"] and not again["unsynced"], again
+        local = next(r for r in device.ask("local", table="contact_points")["rows"]
+                     if r["id"] == point)
+        assert local["updated_at"] == int(server_updated.timestamp() * 1000)
+
+        # (h) offline work on a visit that then moves: the facts are stored (done before the
+        # move) and leave this phone on the next pull
+        # (no outcome: one would change the visit itself, which tombstoned its subtree anyway)
+        before = int(utcnow().timestamp() * 1000) - 60_000  # a minute before the move
+        offline = {table: device.ask("create_row", table=table, values={
+            "visit_id": last, "recorded_at": before, **values})["id"]
+                   for table, values in (("check_ins", {"kind": "in", "lat": 31.23,
+                                                        "lng": 121.47}),
+                                         ("visit_notes", {"body": "gate"}))}
+        with app.app_context():
+            row = db.session.scalar(select(VisitAssignee).where(
+                VisitAssignee.visit_id == last, VisitAssignee.ended_at.is_(None)))
+            row.ended_at = utcnow()
+            db.session.add(VisitAssignee(visit_id=last, user_id=world.agents["bob"]))
+            db.session.commit()
+        moved_sync = device.ask("sync", phase="move_with_offline_work")
+        assert moved_sync["ok"] and not moved_sync["unsynced"], moved_sync
+        assert all(ids_of(app, FACT_MODELS[t], id=i) for t, i in offline.items())
+        device.ask("sync", phase="after_move")
+        for table, fact_id in offline.items():
+            assert fact_id not in {r["id"] for r in device.ask("local", table=table)["rows"]}
+
+        # (i) a row the server refuses, dismissed by a dispatcher: answered as done, dropped
+        # from the phone on the next pull, never a second quarantine record
+        bad = device.ask("create_row", table="check_ins", values={
+            "visit_id": kept, "kind": "in", "lat": 391, "lng": 121.47})["id"]
+        refused = device.ask("sync", phase="refused_row")
+        assert refused["ok"] and refused["unsynced"], refused
+        with app.app_context():
+            record = db.session.scalar(select(QuarantinedRecord).where(
+                QuarantinedRecord.row_id == bad))
+            record.status, record.resolution_note = "dismissed", "GPS glitch"
+            db.session.commit()
+        for phase in ("after_dismissal", "dismissal_told"):
+            done = device.ask("sync", phase=phase)
+            assert done["ok"] and not done["unsynced"], done
+        assert bad not in {r["id"] for r in device.ask("local", table="check_ins")["rows"]}
+        assert count(app, QuarantinedRecord) == 1
+
         # (f) WatermelonDB's consistency check: local database == a fresh full pull
         diagnosis = device.ask("diagnose", timeout=60)
         assert diagnosis["issueCount"] == 0, diagnosis["log"]
@@ -207,7 +259,7 @@ def test_watermelondb_synchronize_conforms(app, client, live_server, tmp_path):
 
         summary = device.ask("summary")
         print(json.dumps({k: summary[k] for k in ("phases", "stats", "counts")}, indent=1))
-        assert summary["stats"]["rejected"] == {}
+        assert summary["stats"]["rejected"] == {"check_ins": [bad]}  # once, before dismissal
         assert 409 in summary["stats"]["pushStatuses"]
         unexpected = [e for e in summary["logged"]["error"]
                       if CREATED_WITH_SEND_CREATED_AS_UPDATED not in e]
@@ -227,3 +279,4 @@ def test_first_pull_uses_updated_as_send_created_as_updated_expects(app, client)
                                                          "schema_version": 1},
                       headers=world.tokens["ann"]).get_json()
     assert all(not part["created"] for part in body["changes"].values())
+

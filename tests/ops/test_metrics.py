@@ -85,7 +85,7 @@ def test_the_fact_effects_queue_is_a_gauge_of_waiting_and_failed_pushes(metrics_
         db.session.commit()
     try:
         assert samples(scrape(metrics_client), "doorstep_sync_effects_queued_pushes") == {
-            (("state", "waiting"),): 2, (("state", "failed"),): 1}
+            (("state", "waiting"),): 1, (("state", "retrying"),): 1, (("state", "failed"),): 1}
     finally:
         with metrics_app.app_context():
             db.session.execute(delete(FactEffect))

@@ -7,7 +7,8 @@
 //   -> {"cmd": "conflict", "contact_point_id": "…"}
 //        <- {"hook": "before_push"}   (the harness changes that row on the server)
 //   -> {"cmd": "continue"}                    <- {"reply": "conflict", ...}
-// Commands: sync, create_facts, conflict, lost_response, local, diagnose, summary, quit.
+// Commands: sync, create_facts, conflict, lost_response, noop_update, create_row, local,
+// diagnose, summary, quit.
 // Environment: DOORSTEP_URL, DOORSTEP_TOKEN, DOORSTEP_DEVICE_ID.
 // Everything WatermelonDB logs goes to stderr and is counted in the summary.
 import 'fake-indexeddb/auto' // so `useIncrementalIndexedDB: true` runs the real IDB adapter code
@@ -142,7 +143,7 @@ async function createFacts({ visit_id: visitId, tag = 'wm' }) {
     check_ins: { visit_id: visitId, kind: 'in', lat: 31.2304, lng: 121.4737, accuracy_m: 7.5 },
     visit_outcomes: { visit_id: visitId, code: 'PROMISED', discussed_debt: true, recording_made: true, note: tag },
     visit_notes: { visit_id: visitId, body: `note ${tag}: 债务人答应月中还款` },
-    payment_promises: { case_id: caseId, account_id: account.id, visit_id: visitId, amount: '500.00', currency: 'CNY', due_on: '2030-01-15' },
+    payment_promises: { case_id: caseId, account_id: account.id, visit_id: visitId, amount: '500.00', currency: 'CNY', due_on: new Date(Date.now() + 30 * 864e5).toISOString().slice(0, 10) },
     payments: { case_id: caseId, account_id: account.id, visit_id: visitId, amount: '120.50', currency: 'CNY', method: 'cash', receipt_no: `R-${tag}-${now}`, paid_at: now },
     consents: { party_id: theCase._raw.debtor_id, case_id: caseId, visit_id: visitId, consent_text_id: text.id, kind: text.kind, method: 'verbal_recorded', granted_at: now },
     address_reports: { address_id: visit._raw.address_id, visit_id: visitId, kind: 'coordinates', lat: 31.2311, lng: 121.4744, accuracy_m: 5, note: tag },
@@ -201,6 +202,24 @@ const commands = {
     const first = await trySync()
     const second = await trySync()
     return { ok: second.ok, first, second, ids, unsynced: await hasUnsyncedChanges({ database }) }
+  },
+  // (g) a local update that changes no value (the app still stamps updated_at), then sync
+  async noop_update({ table, id }) {
+    const record = await find(table, id)
+    await database.write(() => record.update((r) => r._setRaw('updated_at', Date.now())))
+    const result = await trySync()
+    return { ...result, local: { ...(await find(table, id))._raw } }
+  },
+  // (i) one row of any table, as the app would create it (e.g. a value the server refuses)
+  async create_row({ table, values }) {
+    let id
+    await database.write(async () => {
+      const record = await database.get(table).create((r) => {
+        for (const [column, value] of Object.entries({ recorded_at: Date.now(), ...values })) r._setRaw(column, value)
+      })
+      id = record.id
+    })
+    return { ok: true, id }
   },
   async local({ table }) {
     return { ok: true, rows: await raws(table) }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 
 from server.extensions import db
-from server.models import ContactPoint, Party, PartyRelationship
+from server.models import ContactPoint, Party, PartyRelationship, utcnow
 from tests.support import factories
 from tests.support.api import bearer, login
 
@@ -37,6 +38,8 @@ def build_world(app, client, per_agent=2) -> World:
             for _ in range(per_agent):
                 case, visit = factories.case_with_visit(s, lender=lender, agents=[user],
                                                         team_row=team)
+                # Planned weeks ago: facts dated in the past few weeks were recorded after it.
+                visit.created_at = utcnow() - timedelta(days=60)
                 world.visits[name].append(visit.id)
                 world.cases[visit.id] = case.id
                 guarantor = Party(lender_id=lender.id, full_name="李四",

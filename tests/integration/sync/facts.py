@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import itertools
 import time
+from datetime import UTC, datetime, timedelta
 
 _n = itertools.count(1)
+# A month ahead whatever the zone: a promise is due within a year of the day it was made.
+DUE = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
 
 
 def now_ms() -> int:
@@ -33,4 +36,4 @@ def note(visit_id: str, body="door closed", **kw) -> dict:
 def promise(visit_id: str, case_id: str, account_id: str, amount="500.00", **kw) -> dict:
     return {"id": kw.pop("id", f"pp-{next(_n)}"), "visit_id": visit_id, "case_id": case_id,
             "account_id": account_id, "amount": amount, "currency": "CNY",
-            "due_on": "2030-01-15", "recorded_at": kw.pop("recorded_at", now_ms()), **kw}
+            "due_on": DUE, "recorded_at": kw.pop("recorded_at", now_ms()), **kw}

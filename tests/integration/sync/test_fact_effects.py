@@ -11,11 +11,13 @@ from sqlalchemy import delete, func, select
 
 from server.extensions import db
 from server.jobs.registry import JOBS, JobSettings
-from server.models import Address, FactEffect, Violation, Visit
+from server.models import Address, ContactAttempt, FactEffect, Team, Violation, Visit
 from server.sync import deferred
 from server.sync.deferred import MAX_ATTEMPTS, run_fact_effects
 from tests.integration.sync import facts
 from tests.integration.sync.conftest import push
+from tests.support import factories
+from tests.support.api import bearer, login
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -152,3 +154,45 @@ def test_address_evidence_waits_for_the_sweep_when_no_worker_drains(app, client,
     with app.app_context():
         assert db.session.get(Address, address_id).verification_state == "field_verified"
         assert db.session.scalar(select(func.count()).select_from(FactEffect)) == 0
+
+
+def test_a_fact_whose_effect_fails_is_flagged_alone_and_the_visits_other_effects_run(
+        app, client, world, monkeypatch):
+    visit_id = world.visits["ann"][0]
+    poisoned = _late_check_in(visit_id)
+    outcome = facts.outcome(visit_id, code="MET_DEBTOR", recorded_at=poisoned["recorded_at"] + 1)
+    real = deferred.check_synced_facts
+
+    def flaky(session, ids, *args):
+        if poisoned["id"] in ids.get("check_ins", ()):
+            raise RuntimeError("rule engine bug")
+        return real(session, ids, *args)
+
+    monkeypatch.setattr(deferred, "check_synced_facts", flaky)
+    with effects_left_to_the_job(app):
+        push(client, world.tokens["ann"], {**_changes(poisoned),
+                                           "visit_outcomes": {"created": [outcome]}})
+    counts = _sweep(app)
+    assert counts["failed"] == 1 and counts["facts"] == 1
+    [(_, left, attempts, error)] = _queue(app)
+    assert left == {"check_ins": [poisoned["id"]]} and attempts == 1
+    assert error.startswith("compliance: RuntimeError: rule engine bug")
+    with app.app_context():  # the outcome's own effects all ran: ledger and its judgement
+        assert db.session.scalar(select(ContactAttempt.id).where(
+            ContactAttempt.source_id == outcome["id"])) is not None
+        assert "TWO_PERSON" in set(db.session.scalars(select(Violation.rule).where(
+            Violation.visit_id == visit_id)))
+        team = db.session.get(Team, world.team_id)
+        mine = factories.user(db.session, role="dispatcher", team_row=team)
+        other = factories.user(db.session, role="dispatcher", team_row=factories.team(db.session))
+        db.session.commit()
+        names = mine.username, other.username
+    listed = client.get("/api/v1/fact-effects/failed",
+                        headers=bearer(login(client, names[0]))).get_json()
+    assert [(r["table"], r["fact_id"], r["visit_id"], r["state"]) for r in listed] == [
+        ("check_ins", poisoned["id"], visit_id, "retrying")]
+    assert client.get("/api/v1/fact-effects/failed",
+                      headers=bearer(login(client, names[1]))).get_json() == []
+    monkeypatch.setattr(deferred, "check_synced_facts", real)  # the bug is fixed
+    assert _sweep(app)["facts"] == 1  # the existing sweep retries it
+    assert _queue(app) == [] and "QUIET" in _rules(app, poisoned["id"])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from server.extensions import db
 from server.models import RoutePlan, RouteStop, utcnow
@@ -10,8 +11,9 @@ from server.plans import store
 from tests.integration.sync.conftest import ids, pull
 
 
-def _plan(session, agent_id: str, visit_ids: list[str]) -> tuple[str, list[str]]:
-    plan = RoutePlan(agent_id=agent_id, plan_date=date.today())
+def _plan(session, agent_id: str, visit_ids: list[str], tz: str) -> tuple[str, list[str]]:
+    # Today as the pull's scope sees it: the operation's local day (not the machine's).
+    plan = RoutePlan(agent_id=agent_id, plan_date=datetime.now(ZoneInfo(tz)).date())
     session.add(plan)
     session.flush()
     stops = [RouteStop(plan_id=plan.id, visit_id=visit_id, agent_id=agent_id, position=n,
@@ -24,9 +26,10 @@ def _plan(session, agent_id: str, visit_ids: list[str]) -> tuple[str, list[str]]
 
 def test_replanned_stops_are_deleted_on_their_agents_phone_and_nobody_elses(app, client,
                                                                              world):
+    tz = app.config.get("SCHEDULER_TIMEZONE", "UTC")
     with app.app_context():
-        ann_plan, ann_stops = _plan(db.session, world.agents["ann"], world.visits["ann"])
-        _, bob_stops = _plan(db.session, world.agents["bob"], world.visits["bob"])
+        ann_plan, ann_stops = _plan(db.session, world.agents["ann"], world.visits["ann"], tz)
+        _, bob_stops = _plan(db.session, world.agents["bob"], world.visits["bob"], tz)
         db.session.commit()
     ann, bob = (pull(client, world.tokens[name]) for name in ("ann", "bob"))
     assert ids(ann, "route_stops") == set(ann_stops)
