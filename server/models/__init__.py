@@ -3,7 +3,14 @@
 from server.models.addresses import Address, AddressKind, ContactPoint, OptOut, Verification
 from server.models.audit import AuditEvent
 from server.models.base import Base, new_id, utcnow
-from server.models.cases import Account, Case, CaseStatus, Placement
+from server.models.cases import (
+    Account,
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    Placement,
+)
 from server.models.compliance import RuleProfile, RuleProfileVersion, Violation
 from server.models.consents import Consent, ConsentKind, ConsentText
 from server.models.facts import (
@@ -29,7 +36,8 @@ from server.models.visits import Visit, VisitAssignee, VisitStatus
 
 __all__ = [
     "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "Attachment",
-    "AuditEvent", "AuthToken", "Base", "Blob", "Case", "CaseStatus", "CheckIn", "Consent",
+    "AuditEvent", "AuthToken", "Base", "Blob", "Case", "CaseEvent", "CaseEventKind", "CaseStatus",
+    "CheckIn", "Consent",
     "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect",
     "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "JobRun", "JobRunStatus", "OptOut",
     "OutboxMessage", "OutcomeCode", "Party",

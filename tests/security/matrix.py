@@ -66,6 +66,8 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/route-plans"): STAFF,
     ("POST", "/route-plans"): PLANNERS,
     ("GET", "/me/route"): frozenset({AGENT}),
+    ("GET", "/cases"): ALL,
+    ("GET", "/cases/{case_id}"): ALL,
 }
 
 TODAY = date.today().isoformat()

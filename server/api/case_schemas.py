@@ -1,0 +1,230 @@
+"""Schemas of the cases endpoints."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from server.api.address_schemas import AddressSchema
+from server.api.common_schemas import MONEY
+from server.api.followup_schemas import FollowUpSchema
+from server.api.promise_schemas import PromiseSchema
+from server.cases.search import SORTS
+from server.imports import values
+from server.models import CaseStatus
+
+SORT_CHOICES = [*SORTS, *(f"-{s}" for s in SORTS)]
+
+
+def _parsed(parse):
+    """A marshmallow deserializer from one of the import's cell parsers (same normalisation)."""
+
+    class Parsed(fields.String):
+        def _deserialize(self, value, attr, data, **kwargs):
+            try:
+                return parse(super()._deserialize(value, attr, data, **kwargs))
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from exc
+
+    return Parsed
+
+
+class CaseQuerySchema(Schema):
+    case_ref = fields.String(validate=validate.Length(1, 64),
+                             metadata={"description": "the lender's case id (exact)"})
+    account_ref = fields.String(validate=validate.Length(1, 64),
+                                metadata={"description": "the lender's account id (exact)"})
+    name = fields.String(validate=validate.Length(1, 120),
+                         metadata={"description": "debtor's name, or its beginning"})
+    phone = _parsed(values.phone)(metadata={
+        "description": "a phone of the debtor or a related party, in any usual format "
+                       "(+86 138-0013-8000): normalised as the import does"})
+    national_id_last4 = fields.String(validate=validate.Regexp(r"^[0-9Xx]{4}$"),
+                                      metadata={"description": "last 4 of the national id"})
+    status = fields.String(validate=validate.OneOf(CaseStatus.ALL))
+    bucket = _parsed(values.bucket)(metadata={"description": "an account in this bucket"})
+    dpd_min = fields.Integer(validate=validate.Range(0, 100000))
+    dpd_max = fields.Integer(validate=validate.Range(0, 100000))
+    agency = fields.String(validate=validate.Length(1, 32),
+                           metadata={"description": "agency code: placed with it now"})
+    team = fields.String(validate=validate.Length(1, 32),
+                         metadata={"description": "team code: an open visit of that team"})
+    collector_id = fields.String(validate=validate.Length(1, 64),
+                                 metadata={"description": "assigned to an open visit"})
+    dispute = fields.Boolean(metadata={"description": "a dispute is open (or not)"})
+    hold = fields.Boolean(metadata={"description": "the debtor is on hold today"})
+    cease = fields.Boolean(metadata={"description": "the debtor asked to stop all contact"})
+    next_action_before = fields.AwareDateTime(metadata={
+        "description": "an open follow-up is due by then (ISO 8601 with offset)"})
+    sort = fields.String(validate=validate.OneOf(SORT_CHOICES), metadata={
+        "description": "a key, `-` first for descending; default -opened_at"})
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        if data.get("dpd_min") is not None and data.get("dpd_max") is not None \
+                and data["dpd_min"] > data["dpd_max"]:
+            raise ValidationError("dpd_min is above dpd_max", "dpd_max")
+
+
+class DebtorBriefSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    national_id = fields.String(allow_none=True, metadata={"description": "masked per role"})
+
+
+class AccountBriefSchema(Schema):
+    id = fields.String()
+    account_ref = fields.String()
+    currency = fields.String()
+    outstanding = fields.Decimal(as_string=True, metadata=MONEY)
+    dpd = fields.Integer()
+    bucket = fields.String()
+
+
+class CaseFlagsSchema(Schema):
+    dispute = fields.Boolean()
+    hardship = fields.Boolean()
+    vulnerable = fields.Boolean()
+    attorney = fields.Boolean()
+    hold = fields.Boolean()
+    cease = fields.List(fields.String(), metadata={"description": "channels stopped"})
+
+
+class CaseRowSchema(Schema):
+    id = fields.String()
+    case_ref = fields.String(metadata={"description": "the lender's case id"})
+    lender_id = fields.String()
+    status = fields.String()
+    jurisdiction = fields.String()
+    priority = fields.Integer()
+    opened_at = fields.DateTime()
+    last_activity_at = fields.DateTime(allow_none=True)
+    debtor = fields.Nested(DebtorBriefSchema)
+    accounts = fields.List(fields.Nested(AccountBriefSchema))
+    max_dpd = fields.Integer(allow_none=True)
+    agencies = fields.List(fields.String(), metadata={"description": "placed with (codes)"})
+    collector_ids = fields.List(fields.String())
+    next_action_at = fields.DateTime(allow_none=True)
+    flags = fields.Nested(CaseFlagsSchema)
+
+
+class DebtorSchema(Schema):
+    id = fields.String()
+    party_ref = fields.String(allow_none=True)
+    name = fields.String()
+    national_id = fields.String(allow_none=True, metadata={"description": "masked per role"})
+    gender = fields.String(allow_none=True)
+    birth_date = fields.Date(allow_none=True)
+    language = fields.String()
+
+
+class RelatedPartySchema(DebtorSchema):
+    relationship = fields.String()
+    debt_related = fields.Boolean(metadata={"description": "liable (guarantor …)"})
+
+
+class AccountSchema(Schema):
+    id = fields.String()
+    account_ref = fields.String(attribute="external_id")
+    product = fields.String()
+    currency = fields.String()
+    principal = fields.Decimal(as_string=True, metadata=MONEY)
+    outstanding = fields.Decimal(as_string=True, metadata=MONEY)
+    overdue_amount = fields.Decimal(as_string=True, metadata=MONEY)
+    due_since = fields.Date(allow_none=True)
+    dpd = fields.Integer()
+    bucket = fields.String()
+    last_payment_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class OptOutSchema(Schema):
+    id = fields.String()
+    channel = fields.String()
+    reason = fields.String()
+    scope = fields.String(metadata={"description": "party (every number) or contact_point"})
+    recorded_at = fields.DateTime()
+    lifted_at = fields.DateTime(allow_none=True)
+
+
+class ContactPointSchema(Schema):
+    id = fields.String()
+    party_id = fields.String()
+    channel = fields.String()
+    value = fields.String(metadata={"description": "masked for collectors unless liable"})
+    label = fields.String(allow_none=True)
+    valid = fields.Boolean()
+    opt_outs = fields.List(fields.Nested(OptOutSchema))
+
+
+class PlacementSchema(Schema):
+    id = fields.String()
+    agency_id = fields.String()
+    agency = fields.String()
+    agency_name = fields.String()
+    placed_at = fields.DateTime()
+    ends_on = fields.Date(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
+    current = fields.Boolean()
+
+
+class CaseStateSchema(Schema):
+    dispute_open = fields.Boolean()
+    hardship = fields.Boolean()
+    cease_channels = fields.List(fields.String())
+    attorney_represented = fields.Boolean()
+    vulnerable = fields.Boolean()
+    vulnerability_note = fields.String(allow_none=True,
+                                       metadata={"description": "compliance and admins only"})
+    hold_until = fields.Date(allow_none=True)
+    hold_reason = fields.String(allow_none=True)
+    preferred_windows = fields.List(fields.Dict())
+
+
+class ContactWindowSchema(Schema):
+    start = fields.DateTime()
+    end = fields.DateTime()
+
+
+class CaseRulesSchema(Schema):
+    profiles = fields.List(fields.Dict(), metadata={"description": "merged, strictest wins"})
+    params = fields.Dict()
+    local_date = fields.Date(metadata={"description": "today in the debtor's zone"})
+    time_zone = fields.String()
+    contact_windows = fields.List(fields.Nested(ContactWindowSchema), metadata={
+        "description": "today's legal contact windows (UTC), quiet hours and preferences "
+                       "applied"})
+
+
+class OpenVisitSchema(Schema):
+    id = fields.String()
+    status = fields.String()
+    scheduled_on = fields.Date()
+    address_id = fields.String()
+    team_id = fields.String(allow_none=True)
+    purpose = fields.String()
+    window_start = fields.DateTime(allow_none=True)
+    window_end = fields.DateTime(allow_none=True)
+    assignee_ids = fields.List(fields.String())
+
+
+class CaseDetailSchema(Schema):
+    id = fields.String()
+    case_ref = fields.String()
+    lender_id = fields.String()
+    status = fields.String()
+    jurisdiction = fields.String()
+    priority = fields.Integer()
+    opened_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    last_activity_at = fields.DateTime(allow_none=True)
+    time_zone = fields.String(metadata={"description": "the debtor's (home address)"})
+    debtor = fields.Nested(DebtorSchema)
+    related_parties = fields.List(fields.Nested(RelatedPartySchema))
+    accounts = fields.List(fields.Nested(AccountSchema))
+    addresses = fields.List(fields.Nested(AddressSchema))
+    contact_points = fields.List(fields.Nested(ContactPointSchema))
+    placements = fields.List(fields.Nested(PlacementSchema))
+    open_promises = fields.List(fields.Nested(PromiseSchema))
+    state = fields.Nested(CaseStateSchema)
+    rules = fields.Nested(CaseRulesSchema)
+    open_follow_ups = fields.List(fields.Nested(FollowUpSchema))
+    open_visits = fields.List(fields.Nested(OpenVisitSchema))
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
