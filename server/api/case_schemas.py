@@ -7,6 +7,7 @@ from server.api.common_schemas import MONEY
 from server.api.followup_schemas import FollowUpSchema
 from server.api.promise_schemas import PromiseSchema
 from server.cases.search import SORTS
+from server.cases.timeline import KINDS
 from server.imports import values
 from server.models import CaseStatus
 
@@ -228,3 +229,41 @@ class CaseDetailSchema(Schema):
     open_follow_ups = fields.List(fields.Nested(FollowUpSchema))
     open_visits = fields.List(fields.Nested(OpenVisitSchema))
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class TimelineQuerySchema(Schema):
+    kind = fields.List(fields.String(validate=validate.OneOf(KINDS)), metadata={
+        "description": "only these kinds (repeat the parameter); default every kind"})
+    after = fields.String(validate=validate.Length(1, 400),
+                          metadata={"description": "the `next` cursor of the page before"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+
+
+class WhoSchema(Schema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+
+
+class PlaceSchema(Schema):
+    lat = fields.Float()
+    lng = fields.Float()
+
+
+class TimelineEntrySchema(Schema):
+    id = fields.String(metadata={"description": "kind:event:record id, unique in the feed"})
+    kind = fields.String()
+    event = fields.String()
+    at = fields.DateTime(metadata={"description": "UTC"})
+    local_at = fields.String(metadata={"description": "the debtor's local wall time"})
+    who = fields.Nested(WhoSchema, allow_none=True)
+    visit_id = fields.String(allow_none=True)
+    where = fields.Nested(PlaceSchema, allow_none=True)
+    info = fields.String(allow_none=True, metadata={
+        "description": "outcome code, amount, status, rule, reason … by kind"})
+
+
+class TimelineSchema(Schema):
+    case_id = fields.String()
+    time_zone = fields.String()
+    entries = fields.List(fields.Nested(TimelineEntrySchema))
+    next = fields.String(allow_none=True, metadata={"description": "cursor of the next page"})

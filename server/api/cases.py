@@ -4,10 +4,17 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.api.audited import audited_page
-from server.api.case_schemas import CaseDetailSchema, CaseQuerySchema, CaseRowSchema
+from server.api.case_schemas import (
+    CaseDetailSchema,
+    CaseQuerySchema,
+    CaseRowSchema,
+    TimelineQuerySchema,
+    TimelineSchema,
+)
 from server.api.security import current_principal, roles
 from server.cases.search import search_cases
 from server.cases.summaries import case_rows
+from server.cases.timeline import case_timeline
 from server.cases.view import read_case
 from server.models import Role, utcnow
 from server.unit_of_work import flask_uow
@@ -42,3 +49,17 @@ class CaseById(MethodView):
             view = read_case(uow.session, current_principal(), case_id, utcnow())
             uow.commit()
             return view
+
+
+@blp.route("/<case_id>/timeline")
+class CaseTimeline(MethodView):
+    @roles(*Role.ALL)
+    @blp.arguments(TimelineQuerySchema, location="query")
+    @blp.response(200, TimelineSchema)
+    def get(self, query, case_id):
+        """Everything that happened on the case, oldest first, in keyset pages (audited)."""
+        with flask_uow() as uow:
+            page = case_timeline(uow.session, current_principal(), case_id, query.get("kind", ()),
+                                 query.get("after"), query["limit"])
+            uow.commit()
+            return page

@@ -68,6 +68,7 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/me/route"): frozenset({AGENT}),
     ("GET", "/cases"): ALL,
     ("GET", "/cases/{case_id}"): ALL,
+    ("GET", "/cases/{case_id}/timeline"): ALL,
 }
 
 TODAY = date.today().isoformat()
