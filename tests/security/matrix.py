@@ -26,6 +26,9 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/users"): STAFF,
     ("POST", "/users"): frozenset({ADMIN}),
     ("GET", "/users/me"): ALL,
+    ("GET", "/users/{user_id}"): STAFF,
+    ("PATCH", "/users/{user_id}"): frozenset({ADMIN}),
+    ("PUT", "/users/{user_id}/password"): frozenset({ADMIN}),
     ("GET", "/audit-events"): OFFICERS,
     ("GET", "/imports"): STAFF,
     ("POST", "/imports"): PLANNERS,
@@ -77,6 +80,8 @@ TODAY = date.today().isoformat()
 BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/users"): {"username": "intruder", "password": "x" * 12, "role": "agent",
                          "team": "{team}"},
+    ("PATCH", "/users/{user_id}"): {"display_name": "renamed"},
+    ("PUT", "/users/{user_id}/password"): {"password": "y" * 12},
     ("POST", "/quarantine/{record_id}/replay"): {"payload": {"body": "fixed"}},
     ("POST", "/quarantine/{record_id}/dismiss"): {"reason": "looked at it"},
     ("POST", "/devices/{device_id}/revoke"): {"reason": "lost"},
