@@ -9,7 +9,7 @@ from server.api.promise_schemas import PromiseSchema
 from server.cases.search import SORTS
 from server.cases.timeline import KINDS
 from server.imports import values
-from server.models import CaseStatus
+from server.models import CaseEventKind, CaseStatus
 
 SORT_CHOICES = [*SORTS, *(f"-{s}" for s in SORTS)]
 
@@ -267,3 +267,66 @@ class TimelineSchema(Schema):
     time_zone = fields.String()
     entries = fields.List(fields.Nested(TimelineEntrySchema))
     next = fields.String(allow_none=True, metadata={"description": "cursor of the next page"})
+
+
+K = CaseEventKind
+STOP_CHANNELS = ("all", "call", "sms", "email", "visit")
+HOLD_REASONS = ("bereavement", "illness", "disaster", "wedding", "hospital", "other")
+# The fields each kind of request needs.
+REQUIRED = {K.STOP_CONTACT: ("channel",), K.HOLD: ("until", "reason"),
+            K.PREFERRED_TIMES: ("windows",), K.VULNERABILITY: ("category",)}
+
+
+class WindowInSchema(Schema):
+    from_ = fields.String(data_key="from", attribute="from", required=True,
+                          validate=validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))
+    to = fields.String(required=True, validate=validate.Regexp(
+        r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"))
+
+
+class CaseRequestSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(K.ALL))
+    via = fields.String(load_default="staff", validate=validate.OneOf(
+        ("staff", "phone", "door", "letter", "email", "self_service")),
+                        metadata={"description": "how the debtor told us"})
+    channel = fields.String(validate=validate.OneOf(STOP_CHANNELS), metadata={
+        "description": "stop_contact(_lifted): all, one channel, or visit (visits only)"})
+    contact_point_id = fields.String(validate=validate.Length(1, 64),
+                                     metadata={"description": "stop one number only"})
+    opt_out_id = fields.String(validate=validate.Length(1, 64),
+                               metadata={"description": "stop_contact_lifted: which one"})
+    until = fields.Date(metadata={"description": "hold: last day (debtor's local date)"})
+    reason = fields.String(validate=validate.OneOf(HOLD_REASONS))
+    category = fields.String(validate=validate.OneOf(
+        ("health", "mental_health", "bereavement", "age", "disability", "financial_shock",
+         "other")), metadata={"description": "vulnerability category"})
+    windows = fields.List(fields.Nested(WindowInSchema), validate=validate.Length(0, 6),
+                          metadata={"description": "preferred_times: local windows"})
+    note = fields.String(validate=validate.Length(1, 500), metadata={
+        "description": "vulnerability: a restricted note (compliance and admins read it)"})
+
+    @validates_schema
+    def _needs(self, data, **kwargs):
+        missing = {name: ["required for this kind"] for name in REQUIRED.get(data["kind"], ())
+                   if data.get(name) is None}
+        if data["kind"] == K.STOP_CONTACT_LIFTED and not (data.get("channel")
+                                                          or data.get("opt_out_id")):
+            missing["channel"] = ["give channel or opt_out_id"]
+        if missing:
+            raise ValidationError(missing)
+
+
+class CaseEventSchema(Schema):
+    id = fields.String()
+    case_id = fields.String()
+    kind = fields.String()
+    occurred_at = fields.DateTime()
+    channel = fields.String(metadata={"description": "how the debtor told us"})
+    recorded_by = fields.String(allow_none=True)
+    detail = fields.Dict()
+
+
+class CaseRequestResultSchema(Schema):
+    event = fields.Nested(CaseEventSchema)
+    cancelled_visit_ids = fields.List(fields.String(), metadata={
+        "description": "open visits the request forbids, cancelled with the rule's reason"})

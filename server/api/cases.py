@@ -1,5 +1,6 @@
 """/api/v1/cases: find cases, read one case whole, and its timeline; every read audited."""
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -7,19 +8,32 @@ from server.api.audited import audited_page
 from server.api.case_schemas import (
     CaseDetailSchema,
     CaseQuerySchema,
+    CaseRequestResultSchema,
+    CaseRequestSchema,
     CaseRowSchema,
     TimelineQuerySchema,
     TimelineSchema,
 )
 from server.api.security import current_principal, roles
+from server.cases.requests import record_request
 from server.cases.search import search_cases
 from server.cases.summaries import case_rows
 from server.cases.timeline import case_timeline
 from server.cases.view import read_case
 from server.models import Role, utcnow
+from server.plans.service import replan_for_visits
+from server.plans.settings import routing_settings
 from server.unit_of_work import flask_uow
 
 blp = Blueprint("cases", __name__, url_prefix="/cases", description="Cases")
+STAFF = (Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
+
+
+def _replanner(user_id: str):
+    """Re-plan the routes of cancelled visits with the configured matrices and budget."""
+    provider, budget = routing_settings(current_app.config)
+    return lambda session, visit_ids: replan_for_visits(
+        session, visit_ids, matrix_provider=provider, budget=budget, created_by=user_id)
 
 
 @blp.route("")
@@ -63,3 +77,20 @@ class CaseTimeline(MethodView):
                                  query.get("after"), query["limit"])
             uow.commit()
             return page
+
+
+@blp.route("/<case_id>/requests")
+class CaseRequests(MethodView):
+    @roles(*STAFF)
+    @blp.arguments(CaseRequestSchema)
+    @blp.response(201, CaseRequestResultSchema)
+    def post(self, body, case_id):
+        """Record a debtor's request (dispute, stop contact, attorney, vulnerability, hold,
+        hardship, preferred times, or its end); effective at once, forbidden visits
+        cancelled (audited)."""
+        caller = current_principal()
+        with flask_uow() as uow:
+            event, cancelled = record_request(uow.session, caller, case_id, body, utcnow(),
+                                              _replanner(caller.user_id))
+            uow.commit()
+            return {"event": event, "cancelled_visit_ids": cancelled}

@@ -72,6 +72,7 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/cases"): ALL,
     ("GET", "/cases/{case_id}"): ALL,
     ("GET", "/cases/{case_id}/timeline"): ALL,
+    ("POST", "/cases/{case_id}/requests"): STAFF,
 }
 
 TODAY = date.today().isoformat()
@@ -81,6 +82,7 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/users"): {"username": "intruder", "password": "x" * 12, "role": "agent",
                          "team": "{team}"},
     ("PATCH", "/users/{user_id}"): {"display_name": "renamed"},
+    ("POST", "/cases/{case_id}/requests"): {"kind": "hardship"},
     ("PUT", "/users/{user_id}/password"): {"password": "y" * 12},
     ("POST", "/quarantine/{record_id}/replay"): {"payload": {"body": "fixed"}},
     ("POST", "/quarantine/{record_id}/dismiss"): {"reason": "looked at it"},
