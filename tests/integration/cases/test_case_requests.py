@@ -167,3 +167,30 @@ def test_bad_requests_are_4xx_naming_the_field_and_scoped(client, session):
     agent = login(client, c.w.agents[0].username)
     assert _request(client, agent, case, kind="hardship").status_code == 403
     assert session.scalar(select(CaseEvent.id)) is None
+
+
+def test_auto_assign_leaves_out_a_visit_the_debtors_request_forbids(client, session):
+    from tests.integration.dispatch.world import planned_visit
+
+    c = cases_world(session)
+    disputed = planned_visit(session, c.w, on=date.today() + timedelta(days=2))
+    free = planned_visit(session, c.w, on=date.today() + timedelta(days=2))
+    for visit in (disputed, free):
+        visit.team_id = c.w.team.id
+    session.commit()
+    dispatcher = login(client, c.w.dispatcher.username)
+    # planned before the request, then cancelled by it; a new one planned after it
+    _request(client, dispatcher, disputed.case_id, kind="dispute_opened")
+    again = _new_visit(session, c, session.get(Case, disputed.case_id),
+                       date.today() + timedelta(days=2))
+    again.team_id = c.w.team.id
+    session.commit()
+
+    body = client.post("/api/v1/visits/auto-assign", headers=bearer(dispatcher), json={
+        "team": c.w.team.code, "date": (date.today() + timedelta(days=2)).isoformat()}
+    ).get_json()
+
+    assert [a["visit_id"] for a in body["assigned"]] == [free.id]
+    reasons = {u["visit_id"]: u["reason"] for u in body["unassigned"]}
+    assert "VULNERABLE" in reasons[again.id]
+    assert session.get(Visit, disputed.id).status == "cancelled"
