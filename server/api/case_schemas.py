@@ -236,7 +236,7 @@ class TimelineQuerySchema(Schema):
         "description": "only these kinds (repeat the parameter); default every kind"})
     after = fields.String(validate=validate.Length(1, 400),
                           metadata={"description": "the `next` cursor of the page before"})
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
 
 
 class WhoSchema(Schema):

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from server.cases.scope import case_readable
@@ -63,9 +63,10 @@ def _code_id(session: Session, model, code: str, field: str) -> str:
 
 
 def _debtor_is(parties: Select) -> ColumnElement[bool]:
-    """The case's debtor is one of `parties`, or is related to one of them."""
+    """The case's debtor is one of `parties`, or is related to one of them (one IN over a
+    UNION: an OR of two semi-joins made PostgreSQL scan every case)."""
     related = select(PartyRelationship.debtor_id).where(PartyRelationship.party_id.in_(parties))
-    return or_(Case.debtor_id.in_(parties), Case.debtor_id.in_(related))
+    return Case.debtor_id.in_(union(parties, related))
 
 
 def _searches(q: Mapping[str, Any]) -> list[ColumnElement[bool]]:

@@ -7,13 +7,27 @@ one UNION ALL orders them by (at, key), so a page costs the same whatever the ca
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, String, and_, cast, literal, null, or_, select, union_all
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from server.audit.reads import record_read
@@ -62,7 +76,8 @@ def _row(kind, event, at, ref, who=None, visit=None, lat=None, lng=None, info=No
                   .label("info"))
 
 
-def _sources(case_id: str) -> dict[str, list]:
+def _sources() -> dict[str, list]:
+    case_id = bindparam("case_id", type_=String)
     visits = select(Visit.id).where(Visit.case_id == case_id)
     of_visit = lambda model: model.visit_id.in_(visits)  # noqa: E731
     c, p, v, a = Case, Placement, Visit, VisitAssignee
@@ -130,7 +145,7 @@ def _sources(case_id: str) -> dict[str, list]:
     }
 
 
-def _promises(case_id: str) -> list:
+def _promises(case_id) -> list:
     pp = PaymentPromise
     return [_row("promise", "made", pp.recorded_at, pp.id, pp.user_id, pp.visit_id,
                  info=pp.amount).where(pp.case_id == case_id),
@@ -139,13 +154,27 @@ def _promises(case_id: str) -> list:
             .where(pp.case_id == case_id, pp.status_changed_at.is_not(None))]
 
 
-def _follow_ups(case_id: str) -> list:
+def _follow_ups(case_id) -> list:
     fu = FollowUp
     return [_row("follow_up", "created", fu.created_at, fu.id, fu.created_by, fu.visit_id,
                  info=fu.reason).where(fu.case_id == case_id),
             _row("follow_up", fu.status, fu.completed_at, fu.id, fu.assigned_to, fu.visit_id,
                  info=fu.resolution)
             .where(fu.case_id == case_id, fu.completed_at.is_not(None))]
+
+
+@functools.cache
+def _feed(kinds: tuple[str, ...], paged: bool) -> Select:
+    """The feed's statement for these kinds, built once (parameters: case_id, after_at,
+    after_key, limit), so a request neither rebuilds nor recompiles 25 selects."""
+    sources = _sources()
+    feed = union_all(*(q for kind in kinds for q in sources[kind])).subquery("feed")
+    stmt = select(feed)
+    if paged:
+        after_at = bindparam("after_at", type_=feed.c.at.type)
+        stmt = stmt.where(or_(feed.c.at > after_at, and_(feed.c.at == after_at,
+                                                         feed.c.key > bindparam("after_key"))))
+    return stmt.order_by(feed.c.at, feed.c.key).limit(bindparam("limit", type_=Integer))
 
 
 def _cursor(raw: str | None) -> tuple[datetime, str] | None:
@@ -171,28 +200,38 @@ def case_timeline(session: Session, caller: Caller, case_id: str, kinds: Iterabl
     default); each entry with who, when (UTC and the debtor's local time) and where."""
     case = readable_case(session, caller, case_id)
     record_read(session, caller.user_id, "case_timeline", case.id)
-    sources = _sources(case.id)
-    wanted = [q for kind in (list(kinds) or KINDS) for q in sources[kind]]
-    feed = union_all(*wanted).subquery("feed")
-    stmt = select(feed)
-    cursor = _cursor(after)
-    if cursor is not None:
-        stmt = stmt.where(or_(feed.c.at > cursor[0],
-                              and_(feed.c.at == cursor[0], feed.c.key > cursor[1])))
-    rows = session.execute(stmt.order_by(feed.c.at, feed.c.key).limit(limit + 1)).all()
+    stmt = _feed(tuple(sorted(set(kinds))) or KINDS, _cursor(after) is not None)
+    cursor = _cursor(after) or (None, None)
+    rows = session.execute(stmt, {"case_id": case.id, "after_at": cursor[0],
+                                  "after_key": cursor[1], "limit": limit + 1}).all()
     more, rows = len(rows) > limit, rows[:limit]
     names = dict(session.execute(select(User.id, User.display_name).where(
         User.id.in_({r.who for r in rows if r.who}))).all()) if rows else {}
     tz = ZoneInfo(debtor_zone(session, case.debtor_id))
+    local = _LocalTime(tz)
     entries = [{
-        "id": r.key, "kind": r.kind, "event": r.event, "at": r.at,
-        "local_at": r.at.astimezone(tz).replace(tzinfo=None).isoformat(timespec="seconds"),
-        "who": {"id": r.who, "name": names.get(r.who)} if r.who else None,
-        "visit_id": r.visit_id,
-        "where": {"lat": r.lat, "lng": r.lng} if r.lat is not None else None,
-        "info": _info(r.kind, r.event, r.info)} for r in rows]
+        "id": key, "kind": kind, "event": event, "at": at, "local_at": local(at),
+        "who": {"id": who, "name": names.get(who)} if who else None, "visit_id": visit_id,
+        "where": {"lat": lat, "lng": lng} if lat is not None else None,
+        "info": _info(kind, event, info)}
+        for at, key, kind, event, who, visit_id, lat, lng, info in rows]
     return {"case_id": case.id, "time_zone": str(tz), "entries": entries,
             "next": _next(rows[-1].at, rows[-1].key) if more else None}
+
+
+class _LocalTime:
+    """Wall times in one zone; offsets change at most every quarter hour, so they are cached
+    per quarter (a zone conversion per entry was a fifth of a 1,000-entry feed's time)."""
+
+    def __init__(self, tz: ZoneInfo):
+        self.tz, self.offsets = tz, {}
+
+    def __call__(self, at: datetime) -> str:
+        quarter = at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)
+        offset = self.offsets.get(quarter)
+        if offset is None:
+            offset = self.offsets[quarter] = quarter.astimezone(self.tz).utcoffset()
+        return (at + offset).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def _info(kind: str, event: str, info: str | None) -> str | None:
