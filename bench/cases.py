@@ -179,7 +179,7 @@ def run(server_url: str, n: int, runs: int) -> tuple[list[dict], dict]:
                          "ours_p95": _p95(ours), "raw_p50": statistics.median(raw) * 1000,
                          "raw_p95": _p95(raw)})
         _timeline(engine, caller)
-        samples = [_timeline(engine, caller) for _ in range(20)]
+        samples = [_timeline(engine, caller) for _ in range(60)]
         timeline = {"events": samples[0][2],
                     "ours_p50": statistics.median(s[0] for s in samples) * 1000,
                     "ours_p95": _p95([s[0] for s in samples]),

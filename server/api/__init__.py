@@ -15,6 +15,8 @@ def register(app: Flask, api: Api) -> None:
     from server.api.audit import blp as audit_blp
     from server.api.auth import blp as auth_blp
     from server.api.cases import blp as cases_blp
+    from server.api.complaints import blp as complaints_blp
+    from server.api.complaints import cases_blp as case_complaints_blp
     from server.api.compliance import blp as compliance_blp
     from server.api.devices import blp as devices_blp
     from server.api.followups import blp as followups_blp
@@ -30,6 +32,7 @@ def register(app: Flask, api: Api) -> None:
     for blp in (health_blp, auth_blp, users_blp, audit_blp, imports_blp,
                 sync_blp, attachments_blp, quarantine_blp, devices_blp,
                 compliance_blp, promises_blp, followups_blp,
-                visits_blp, addresses_blp, route_plans_blp, cases_blp):
+                visits_blp, addresses_blp, route_plans_blp, cases_blp, complaints_blp,
+                case_complaints_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

@@ -52,6 +52,7 @@ class CaseQuerySchema(Schema):
     dispute = fields.Boolean(metadata={"description": "a dispute is open (or not)"})
     hold = fields.Boolean(metadata={"description": "the debtor is on hold today"})
     cease = fields.Boolean(metadata={"description": "the debtor asked to stop all contact"})
+    complaint = fields.Boolean(metadata={"description": "a complaint is open (or not)"})
     next_action_before = fields.AwareDateTime(metadata={
         "description": "an open follow-up is due by then (ISO 8601 with offset)"})
     sort = fields.String(validate=validate.OneOf(SORT_CHOICES), metadata={

@@ -9,6 +9,7 @@ from server.models import (
     Attachment,
     CaseEvent,
     CheckIn,
+    Complaint,
     Consent,
     ContactAttempt,
     FollowUp,
@@ -22,7 +23,7 @@ from server.models import (
 
 _BY_CASE = {"visits": Visit, "promises": PaymentPromise, "payments": Payment,
             "consents": Consent, "contact_attempts": ContactAttempt, "follow_ups": FollowUp,
-            "violations": Violation, "requests": CaseEvent}
+            "violations": Violation, "requests": CaseEvent, "complaints": Complaint}
 _BY_VISIT = {"check_ins": CheckIn, "outcomes": VisitOutcome, "notes": VisitNote,
              "attachments": Attachment}
 

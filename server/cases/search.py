@@ -16,6 +16,8 @@ from server.models import (
     Account,
     Agency,
     Case,
+    Complaint,
+    ComplaintStatus,
     ContactPoint,
     FollowUp,
     OptOut,
@@ -135,6 +137,10 @@ def _flags(q: Mapping[str, Any], now: datetime) -> list[ColumnElement[bool]]:
             OptOut.contact_point_id.is_(None), OptOut.lifted_at.is_(None),
             or_(OptOut.reason == "cease", OptOut.channel == "all")))
         where.append(ceased if q["cease"] else ~ceased)
+    if q.get("complaint") is not None:
+        open_ = exists().where(Complaint.case_id == Case.id,
+                               Complaint.status.in_(ComplaintStatus.OPEN))
+        where.append(open_ if q["complaint"] else ~open_)
     if q.get("next_action_before") is not None:
         where.append(exists().where(FollowUp.case_id == Case.id,
                                     FollowUp.status.in_(OPEN_FOLLOW_UPS),

@@ -40,6 +40,7 @@ from server.models import (
     Case,
     CaseEvent,
     CheckIn,
+    Complaint,
     Consent,
     ContactAttempt,
     FollowUp,
@@ -57,7 +58,7 @@ from server.models import (
 
 KINDS = ("case", "placement", "visit", "assignment", "check_in", "outcome", "note",
          "attachment", "promise", "payment", "consent", "contact", "follow_up", "message",
-         "violation", "request")
+         "violation", "request", "complaint")
 
 
 def _row(kind, event, at, ref, who=None, visit=None, lat=None, lng=None, info=None):
@@ -142,6 +143,7 @@ def _sources() -> dict[str, list]:
         "request": [_row("request", CaseEvent.kind, CaseEvent.occurred_at, CaseEvent.id,
                          CaseEvent.recorded_by, info=CaseEvent.note)
                     .where(CaseEvent.case_id == case_id)],
+        "complaint": _complaints(case_id),
     }
 
 
@@ -152,6 +154,18 @@ def _promises(case_id) -> list:
             _row("promise", pp.status, pp.status_changed_at, pp.id, visit=pp.visit_id,
                  info=pp.paid_amount)
             .where(pp.case_id == case_id, pp.status_changed_at.is_not(None))]
+
+
+def _complaints(case_id) -> list:
+    c = Complaint
+    return [_row("complaint", "received", c.received_at, c.id, c.recorded_by, c.visit_id,
+                 info=c.category).where(c.case_id == case_id),
+            _row("complaint", "acknowledged", c.acknowledged_at, c.id, c.handler_id, c.visit_id,
+                 info=c.status).where(c.case_id == case_id, c.acknowledged_at.is_not(None)),
+            _row("complaint", "escalated", c.escalated_at, c.id, c.handler_id, c.visit_id,
+                 info=c.category).where(c.case_id == case_id, c.escalated_at.is_not(None)),
+            _row("complaint", "resolved", c.resolved_at, c.id, c.handler_id, c.visit_id,
+                 info=c.status).where(c.case_id == case_id, c.resolved_at.is_not(None))]
 
 
 def _follow_ups(case_id) -> list:

@@ -21,6 +21,9 @@ from .params import (
 )
 
 ENFORCEMENTS = ("off", "warn", "block")
+# Parameters added after profiles were stored: a stored profile without them reads as "none".
+ADDED_LATER = frozenset({"complaint_decide_days", "complaint_complex_days",
+                         "complaint_extension_days"})
 SEVERITIES = ("warn", "block")
 
 
@@ -61,6 +64,10 @@ class Profile:
     retention_years: int = 0
     promise_amount_tolerance: Decimal = Decimal("0")
     promise_grace_days: int = 0
+    # COMPLAINT clocks (days from receipt): decide, decide when complex, one approved extension.
+    complaint_decide_days: int | None = None
+    complaint_complex_days: int | None = None
+    complaint_extension_days: int | None = None
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -85,7 +92,8 @@ class Profile:
         values: dict[str, Any] = {}
         for name in sorted(names):
             if name not in data:
-                errors[name] = "missing"
+                if name not in ADDED_LATER:
+                    errors[name] = "missing"
                 continue
             try:
                 values[name] = _CODECS[name][0](data[name])
@@ -136,6 +144,9 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "call_unanswered_per_number_per_day": (read_opt_int, _SAME),
     "call_connected_per_debtor_per_day": (read_opt_int, _SAME),
     "training_max_age_days": (read_opt_int, _SAME),
+    "complaint_decide_days": (read_opt_int, _SAME),
+    "complaint_complex_days": (read_opt_int, _SAME),
+    "complaint_extension_days": (read_opt_int, _SAME),
     "promise_amount_tolerance": (read_decimal, str),
 }
 for _f in fields(Profile):
@@ -183,6 +194,9 @@ _CHECKS: dict[str, Callable[[Profile], str | None]] = {
     "training_max_age_days": _at_least("training_max_age_days", 1, True),
     "retention_years": _at_least("retention_years", 0),
     "promise_grace_days": _at_least("promise_grace_days", 0),
+    "complaint_decide_days": _at_least("complaint_decide_days", 1, True),
+    "complaint_complex_days": _at_least("complaint_complex_days", 1, True),
+    "complaint_extension_days": _at_least("complaint_extension_days", 0, True),
     "promise_amount_tolerance": lambda p: (
         None
         if isinstance(p.promise_amount_tolerance, Decimal) and 0 <= p.promise_amount_tolerance < 1

@@ -9,6 +9,8 @@ from server.models.cases import (
     CaseEvent,
     CaseEventKind,
     CaseStatus,
+    Complaint,
+    ComplaintStatus,
     Placement,
 )
 from server.models.compliance import RuleProfile, RuleProfileVersion, Violation
@@ -37,7 +39,7 @@ from server.models.visits import Visit, VisitAssignee, VisitStatus
 __all__ = [
     "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "Attachment",
     "AuditEvent", "AuthToken", "Base", "Blob", "Case", "CaseEvent", "CaseEventKind", "CaseStatus",
-    "CheckIn", "Consent",
+    "CheckIn", "Complaint", "ComplaintStatus", "Consent",
     "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect",
     "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "JobRun", "JobRunStatus", "OptOut",
     "OutboxMessage", "OutcomeCode", "Party",

@@ -113,3 +113,41 @@ class CaseEvent(Base):
     device_id: Mapped[str | None] = mapped_column(String(ID_LEN))
     detail: Mapped[dict] = mapped_column(default=dict)
     note: Mapped[str | None] = mapped_column(String(1000))
+
+
+class ComplaintStatus:
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+    ALL = (RECEIVED, ACKNOWLEDGED, INVESTIGATING, RESOLVED, WITHDRAWN)
+    OPEN = (RECEIVED, ACKNOWLEDGED, INVESTIGATING)
+
+
+class Complaint(Timestamped, Base):
+    """A grievance (投诉) about the lender, an agency or collectors, with its regulatory clock:
+    decide by `due_at` (longer when complex, once more with approval), a handler who is not
+    a person complained about, and the final response."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_status_due", "status", "due_at"),)
+
+    id: Mapped[str] = id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    visit_id: Mapped[str | None] = mapped_column(ForeignKey("visits.id"))
+    category: Mapped[str] = mapped_column(String(24))  # conduct, harassment, privacy …
+    channel: Mapped[str] = mapped_column(String(16), default="staff")  # staff, field, phone …
+    description: Mapped[str] = mapped_column(String(2000))
+    subject_user_ids: Mapped[list] = mapped_column(default=list)  # collectors complained about
+    status: Mapped[str] = mapped_column(String(16), default=ComplaintStatus.RECEIVED)
+    handler_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]  # None: no clock in the case's profile
+    complex: Mapped[bool] = mapped_column(default=False)
+    extended_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))  # who approved
+    escalated_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    final_response: Mapped[str | None] = mapped_column(String(4000))

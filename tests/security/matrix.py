@@ -73,6 +73,11 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/cases/{case_id}"): ALL,
     ("GET", "/cases/{case_id}/timeline"): ALL,
     ("POST", "/cases/{case_id}/requests"): STAFF,
+    ("POST", "/cases/{case_id}/complaints"): STAFF,
+    ("GET", "/complaints"): STAFF,
+    ("GET", "/complaints/stats"): STAFF,
+    ("GET", "/complaints/{complaint_id}"): STAFF,
+    ("PATCH", "/complaints/{complaint_id}"): STAFF,
 }
 
 TODAY = date.today().isoformat()
@@ -83,6 +88,8 @@ BODIES: dict[tuple[str, str], dict] = {
                          "team": "{team}"},
     ("PATCH", "/users/{user_id}"): {"display_name": "renamed"},
     ("POST", "/cases/{case_id}/requests"): {"kind": "hardship"},
+    ("POST", "/cases/{case_id}/complaints"): {"category": "service", "description": "slow"},
+    ("PATCH", "/complaints/{complaint_id}"): {"complex": True},
     ("PUT", "/users/{user_id}/password"): {"password": "y" * 12},
     ("POST", "/quarantine/{record_id}/replay"): {"payload": {"body": "fixed"}},
     ("POST", "/quarantine/{record_id}/dismiss"): {"reason": "looked at it"},
