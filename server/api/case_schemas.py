@@ -331,3 +331,24 @@ class CaseRequestResultSchema(Schema):
     event = fields.Nested(CaseEventSchema)
     cancelled_visit_ids = fields.List(fields.String(), metadata={
         "description": "open visits the request forbids, cancelled with the rule's reason"})
+
+
+class CallLogSchema(Schema):
+    contact_point_id = fields.String(required=True, validate=validate.Length(1, 64))
+    occurred_at = fields.AwareDateTime(metadata={"description": "when (default: now)"})
+    connected = fields.Boolean(required=True, metadata={"description": "someone answered"})
+    outcome = fields.String(validate=validate.OneOf(
+        ("NO_ANSWER", "BUSY", "WRONG_NUMBER", "MET_DEBTOR", "THIRD_PARTY_MET", "PROMISED",
+         "REFUSED", "DISPUTED", "VOICEMAIL")))
+
+
+class CallLoggedSchema(Schema):
+    id = fields.String()
+    case_id = fields.String()
+    party_id = fields.String(allow_none=True)
+    contact_point_id = fields.String(allow_none=True)
+    occurred_at = fields.DateTime()
+    connected = fields.Boolean()
+    outcome = fields.String(allow_none=True)
+    findings = fields.List(fields.Dict(), metadata={
+        "description": "rules the call broke (QUIET, CALL_CAP, CEASE): logged, and shown"})

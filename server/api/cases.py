@@ -6,6 +6,8 @@ from flask_smorest import Blueprint
 
 from server.api.audited import audited_page
 from server.api.case_schemas import (
+    CallLoggedSchema,
+    CallLogSchema,
     CaseDetailSchema,
     CaseQuerySchema,
     CaseRequestResultSchema,
@@ -15,6 +17,7 @@ from server.api.case_schemas import (
     TimelineSchema,
 )
 from server.api.security import current_principal, roles
+from server.cases.calls import log_call
 from server.cases.requests import record_request
 from server.cases.search import search_cases
 from server.cases.summaries import case_rows
@@ -94,3 +97,20 @@ class CaseRequests(MethodView):
                                               _replanner(caller.user_id))
             uow.commit()
             return {"event": event, "cancelled_visit_ids": cancelled}
+
+
+@blp.route("/<case_id>/calls")
+class CaseCalls(MethodView):
+    @roles(*Role.ALL)
+    @blp.arguments(CallLogSchema)
+    @blp.response(201, CallLoggedSchema)
+    def post(self, body, case_id):
+        """Log a call to one of the case's numbers into the contact ledger the caps count;
+        the answer lists the rules it broke (audited)."""
+        with flask_uow() as uow:
+            row, findings = log_call(uow.session, current_principal(), case_id, body, utcnow())
+            uow.commit()
+            return {**{k: getattr(row, k) for k in ("id", "case_id", "party_id",
+                                                     "contact_point_id", "occurred_at",
+                                                     "connected", "outcome")},
+                    "findings": findings}
