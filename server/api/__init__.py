@@ -26,9 +26,12 @@ def register(app: Flask, api: Api) -> None:
     from server.api.quarantine import blp as quarantine_blp
     from server.api.route_plans import blp as route_plans_blp
     from server.api.sync import blp as sync_blp
+    from server.api.users import UserIdConverter, user_id_schema
     from server.api.users import blp as users_blp
     from server.api.visits import blp as visits_blp
 
+    app.url_map.converters["user_id"] = UserIdConverter
+    api.register_converter(UserIdConverter, user_id_schema)
     for blp in (health_blp, auth_blp, users_blp, audit_blp, imports_blp,
                 sync_blp, attachments_blp, quarantine_blp, devices_blp,
                 compliance_blp, promises_blp, followups_blp,

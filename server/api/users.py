@@ -2,6 +2,7 @@
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.routing import BaseConverter
 
 from server.api.pagination import paginate_select
 from server.api.security import current_principal, roles
@@ -20,6 +21,16 @@ from server.people.queries import get_self, get_visible_user, visible_users
 from server.unit_of_work import flask_uow
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="Users")
+
+
+class UserIdConverter(BaseConverter):
+    """A user id, never `me`: /users/me keeps answering 405 to methods it does not have."""
+
+    regex = r"(?!me(?:/|$))[^/]+"
+
+
+def user_id_schema(converter) -> dict:
+    return {"type": "string"}
 
 
 @blp.route("")
@@ -55,7 +66,7 @@ class Me(MethodView):
         return get_self(db.session, current_principal())
 
 
-@blp.route("/<user_id>")
+@blp.route("/<user_id:user_id>")
 class UserById(MethodView):
     @roles(Role.ADMIN, Role.DISPATCHER, Role.COMPLIANCE)
     @blp.response(200, UserSchema)
@@ -76,7 +87,7 @@ class UserById(MethodView):
             return user
 
 
-@blp.route("/<user_id>/password")
+@blp.route("/<user_id:user_id>/password")
 class UserPassword(MethodView):
     @roles(Role.ADMIN)
     @blp.arguments(PasswordResetSchema)

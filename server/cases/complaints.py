@@ -15,6 +15,7 @@ from server.audit import service as audit
 from server.cases.scope import case_readable, readable_case
 from server.dispatch.scope import Caller
 from server.errors import InvalidInput, NotFound
+from server.jobs.sql import insert_ignore
 from server.models import (
     Case,
     Complaint,
@@ -25,6 +26,7 @@ from server.models import (
     User,
     Visit,
     VisitAssignee,
+    new_id,
 )
 from server.rules.effective import ProfileResolver
 from server.sync.bulk import in_values
@@ -173,14 +175,18 @@ def escalate_complaints(session: Session, now: datetime, warn_days: int = 3) -> 
     due = list(session.scalars(select(Complaint).where(
         Complaint.status.in_(ComplaintStatus.OPEN), Complaint.escalated_at.is_(None),
         Complaint.due_at.is_not(None), Complaint.due_at <= now + timedelta(days=warn_days))))
+    rows = []
     for c in due:
         c.escalated_at = now
-        session.add(FollowUp(case_id=c.case_id, kind="review", due_at=min(c.due_at, now),
-                             reason=f"complaint due {c.due_at:%Y-%m-%d %H:%M} UTC: decide, or "
-                                    "mark complex / extend with approval",
-                             assigned_to=c.handler_id,
-                             dedupe_key=f"complaint:{c.id}:{c.due_at:%Y%m%d%H%M}"))
+        rows.append({"id": new_id(), "case_id": c.case_id, "kind": "review", "status": "open",
+                     "due_at": min(c.due_at, now), "assigned_to": c.handler_id,
+                     "reason": f"complaint due {c.due_at:%Y-%m-%d %H:%M} UTC: decide, or mark "
+                               "complex / extend with approval",
+                     "dedupe_key": f"complaint:{c.id}:{c.due_at:%Y%m%d%H%M}",
+                     "created_at": now, "updated_at": now})
     session.flush()
+    # Keyed by complaint and deadline: a second run (or a second process) adds nothing.
+    insert_ignore(session, FollowUp.__table__, rows)
     return {"escalated": len(due)}
 
 

@@ -118,7 +118,7 @@ def test_stop_contact_and_its_lifting_are_recorded_with_their_opt_out(client, se
     kinds = [e.kind for e in session.scalars(select(CaseEvent).order_by(CaseEvent.occurred_at))]
     assert kinds == ["stop_contact", "stop_contact_lifted"]
     audited = session.scalars(select(AuditEvent.detail).where(
-        AuditEvent.action == "case.request")).all()
+        AuditEvent.action == "case.request").order_by(AuditEvent.id)).all()
     assert [d["kind"] for d in audited] == kinds
 
 
