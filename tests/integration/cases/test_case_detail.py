@@ -119,3 +119,24 @@ def test_every_read_is_audited(client, session):
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "case.read"))
     assert (event.actor_id, event.object_type, event.object_id) == (
         c.w.agents[0].id, "case", c.cases[0].id)
+
+
+def test_the_whole_case_costs_the_same_statements_however_much_it_holds(app, client, session):
+    from tests.integration.cases.world import Statements
+
+    c = cases_world(session)
+    small, big = c.cases[1], c.cases[2]
+    for n in range(5):
+        relate(session, big, name=f"亲属{n}", phone=f"1390013900{n}", debt_related=n % 2 == 0)
+        session.add(OptOut(party_id=big.debtor_id, channel="sms"))
+        session.add(FollowUp(case_id=big.id, kind="call", reason=f"call {n}",
+                             due_at=datetime(2026, 12, 2, n, tzinfo=UTC)))
+    session.commit()
+    token = login(client, c.w.dispatcher.username)
+
+    def statements(case):
+        with Statements(app) as counter:
+            assert _read(client, token, case.id).status_code == 200
+        return counter.count
+
+    assert statements(small) == statements(big)
