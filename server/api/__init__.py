@@ -14,6 +14,9 @@ def register(app: Flask, api: Api) -> None:
     from server.api.attachments import blp as attachments_blp
     from server.api.audit import blp as audit_blp
     from server.api.auth import blp as auth_blp
+    from server.api.cases import blp as cases_blp
+    from server.api.complaints import blp as complaints_blp
+    from server.api.complaints import cases_blp as case_complaints_blp
     from server.api.compliance import blp as compliance_blp
     from server.api.devices import blp as devices_blp
     from server.api.fact_flags import blp as review_flags_blp
@@ -25,13 +28,17 @@ def register(app: Flask, api: Api) -> None:
     from server.api.quarantine import blp as quarantine_blp
     from server.api.route_plans import blp as route_plans_blp
     from server.api.sync import blp as sync_blp
+    from server.api.users import UserIdConverter, user_id_schema
     from server.api.users import blp as users_blp
     from server.api.visits import blp as visits_blp
 
+    app.url_map.converters["user_id"] = UserIdConverter
+    api.register_converter(UserIdConverter, user_id_schema)
     for blp in (health_blp, auth_blp, users_blp, audit_blp, imports_blp,
                 sync_blp, attachments_blp, quarantine_blp, devices_blp,
                 compliance_blp, promises_blp, review_flags_blp, fact_effects_blp,
                 followups_blp,
-                visits_blp, addresses_blp, route_plans_blp):
+                visits_blp, addresses_blp, route_plans_blp, cases_blp, complaints_blp,
+                case_complaints_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

@@ -75,5 +75,9 @@ class ImportRunSchema(ImportRunSummarySchema):
                                 attribute="report.rejected_rows")
     rejected_rows_omitted = fields.Integer(attribute="report.rejected_rows_omitted")
     ignored_columns = fields.List(fields.String(), attribute="report.ignored_columns")
+    case_ids = fields.Dict(attribute="report.case_ids", metadata={
+        "description": "ids of the cases this import created and updated (for GET "
+                       "/cases/{id}), at most 10,000 each, with how many were left out; "
+                       "empty for a dry run"})
     error = fields.Dict(attribute="report.error",
                         metadata={"description": "why the file was rejected as a whole"})

@@ -79,6 +79,9 @@ _COMBINERS: dict[str, Combiner] = {
     "call_unanswered_per_number_per_day": _min_present,
     "call_connected_per_debtor_per_day": _min_present,
     "training_max_age_days": _min_present,
+    "complaint_decide_days": _min_present,
+    "complaint_complex_days": _min_present,
+    "complaint_extension_days": _min_present,
     "workplace_visits": _strongest,
     "sensitive_holds": _strongest,
     # Larger grace and tolerance are stricter on the collector: a promise is called broken later.

@@ -21,6 +21,10 @@ from .params import (
 )
 
 ENFORCEMENTS = ("off", "warn", "block")
+# Parameters added after profiles were first stored: a stored profile without them has the
+# default ("none" for the complaint clocks).
+ADDED_LATER = frozenset({"complaint_decide_days", "complaint_complex_days",
+                         "complaint_extension_days", "promise_max_days"})
 SEVERITIES = ("warn", "block")
 
 
@@ -63,6 +67,10 @@ class Profile:
     promise_grace_days: int = 0
     # A promise (made on a device) is due at most this many days after the day it was made.
     promise_max_days: int = 366
+    # COMPLAINT clocks (days from receipt): decide, decide when complex, one approved extension.
+    complaint_decide_days: int | None = None
+    complaint_complex_days: int | None = None
+    complaint_extension_days: int | None = None
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -105,10 +113,6 @@ class Profile:
         return cls(**values, sources=_read_sources(data.get("sources") or {}))
 
 
-# Parameters added after profiles were first stored: a stored profile without them has the default.
-ADDED_LATER = frozenset({"promise_max_days"})
-
-
 def _read_sources(value: Any) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, Mapping) or not all(
         isinstance(v, list | tuple) for v in value.values()
@@ -144,6 +148,9 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "call_unanswered_per_number_per_day": (read_opt_int, _SAME),
     "call_connected_per_debtor_per_day": (read_opt_int, _SAME),
     "training_max_age_days": (read_opt_int, _SAME),
+    "complaint_decide_days": (read_opt_int, _SAME),
+    "complaint_complex_days": (read_opt_int, _SAME),
+    "complaint_extension_days": (read_opt_int, _SAME),
     "promise_amount_tolerance": (read_decimal, str),
 }
 for _f in fields(Profile):
@@ -192,6 +199,9 @@ _CHECKS: dict[str, Callable[[Profile], str | None]] = {
     "retention_years": _at_least("retention_years", 0),
     "promise_grace_days": _at_least("promise_grace_days", 0),
     "promise_max_days": _at_least("promise_max_days", 1),
+    "complaint_decide_days": _at_least("complaint_decide_days", 1, True),
+    "complaint_complex_days": _at_least("complaint_complex_days", 1, True),
+    "complaint_extension_days": _at_least("complaint_extension_days", 0, True),
     "promise_amount_tolerance": lambda p: (
         None
         if isinstance(p.promise_amount_tolerance, Decimal) and 0 <= p.promise_amount_tolerance < 1

@@ -56,6 +56,10 @@ CN = replace(
     recording_consent_required=True,
     # Credit-card records >= 2 y, PIPL records >= 3 y: the longer floor.
     retention_years=3,
+    # 银行业保险业消费投诉处理管理办法 (2020): 15 days, 30 when complex, 30 more with approval.
+    complaint_decide_days=15,
+    complaint_complex_days=30,
+    complaint_extension_days=30,
 )
 
 US = replace(
@@ -96,6 +100,8 @@ IN = replace(
     recording_consent_required=True,
     # RBI record-keeping directions keep records five years (chosen).
     retention_years=5,
+    # RBI Integrated Ombudsman Scheme: the customer may escalate after 30 days.
+    complaint_decide_days=30,
 )
 
 UK = replace(
@@ -109,6 +115,8 @@ UK = replace(
     notice_hours=24,
     # Six years matches the Limitation Act 1980 period for debt claims (chosen).
     retention_years=6,
+    # FCA DISP 1.6.2: a final response within eight weeks.
+    complaint_decide_days=56,
 )
 
 SEEDED: MappingProxyType[str, Profile] = MappingProxyType(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
+from server.cases.complaints import conduct_subjects
 from server.compliance import Severity, Verdict
 from server.dispatch.checks import assignment_verdict
 from server.dispatch.scope import Caller, sees_everything
@@ -31,6 +32,7 @@ def load_collectors(session: Session, caller: Caller, case: Case, user_ids: Sequ
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
     placed = set(session.scalars(select(Placement.agency_id).where(
         Placement.case_id == case.id, Placement.returned_at.is_(None))))
+    recused = conduct_subjects(session, [case.id]).get(case.id, set())
     problems = []
     for uid in ids:
         user = users.get(uid)
@@ -39,6 +41,8 @@ def load_collectors(session: Session, caller: Caller, case: Case, user_ids: Sequ
             problems.append(f"{uid}: no active collector with this id in your agency")
         elif user.agency_id not in placed:
             problems.append(f"{uid}: the collector's agency has no placement of this case")
+        elif uid in recused:
+            problems.append(f"{uid}: an open conduct complaint on this case names the collector")
     if problems:
         raise InvalidInput("some collectors cannot be assigned", {field: problems})
     return [users[uid] for uid in ids]

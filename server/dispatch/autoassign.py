@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
+from server.cases.complaints import conduct_subjects
 from server.compliance import Rule, merge_strictest
 from server.compliance.rules import credential_findings
 from server.dispatch.checks import case_facts_for, credentials, verdict_for
@@ -110,10 +111,14 @@ def auto_assign(session: Session, caller: Caller, req: AutoAssignRequest, now: d
     result = plan(jobs, crew, req.balance, balance_km, office)
     by_user = {u.id: u for u in users}
     placed = []
+    recused = conduct_subjects(session, [case.id for _, case, _ in rows])
     for p in result.placed:
         blocks = verdict_for(facts[p.visit_id], [by_user[m] for m in p.collector_ids],
                              now).unresolved_blocks({})
-        if blocks:
+        case_id = facts[p.visit_id].case.id
+        if recused.get(case_id, set()) & set(p.collector_ids):
+            left.append(Left(p.visit_id, case_id, "an open conduct complaint names a collector"))
+        elif blocks:
             left.append(_compliance_left(p.visit_id, facts[p.visit_id].case.id, blocks))
         else:
             placed.append(p)

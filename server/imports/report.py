@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 MAX_REJECTED_ROWS = 1000  # kept in the report; the count is always exact
+MAX_CASE_IDS = 10000  # ids of created/changed cases kept in the report; the count is exact
 ID_COLUMNS = ("case_id", "account_id", "debtor_id")
 
 
@@ -16,6 +17,7 @@ class Report:
         self.tables: dict[str, Counter[str]] = {}
         self.rejected_rows: list[dict] = []
         self.ignored_columns: tuple[str, ...] = ()
+        self.cases: dict[str, dict[str, None]] = {"created": {}, "updated": {}}
 
     @property
     def total(self) -> int:
@@ -37,6 +39,20 @@ class Report:
         if count:
             self.tables.setdefault(name, Counter())[outcome] += count
 
+    def case(self, case_id: str, outcome: str) -> None:
+        """Note a case the import created or changed (a created one is never also updated)."""
+        if outcome == "updated" and case_id in self.cases["created"]:
+            return
+        self.cases[outcome][case_id] = None
+
+    def case_ids(self) -> dict:
+        """The ids of the cases created and updated, each list cut at MAX_CASE_IDS."""
+        out: dict = {}
+        for outcome, ids in self.cases.items():
+            out[outcome] = list(ids)[:MAX_CASE_IDS]
+            out[f"{outcome}_omitted"] = max(len(ids) - MAX_CASE_IDS, 0)
+        return out
+
     def counts(self) -> dict[str, int]:
         keys = ("created", "updated", "unchanged", "rejected")
         return {"total": self.total} | {key: self.rows[key] for key in keys}
@@ -49,4 +65,5 @@ class Report:
             "rejected_rows": self.rejected_rows,
             "rejected_rows_omitted": self.rows["rejected"] - len(self.rejected_rows),
             "ignored_columns": list(self.ignored_columns),
+            "case_ids": self.case_ids(),
         }

@@ -74,6 +74,7 @@ def import_cases(uow: UnitOfWork, request: ImportRequest) -> ImportRun:
         raise
     if request.dry_run:
         uow.rollback()  # everything was written and checked; keep only the report
+        report.cases = {"created": {}, "updated": {}}  # their ids were rolled back too
     _finish(run, report, "completed", details)
     run = _record(session, run, request)
     _audit(session, run, request)

@@ -309,6 +309,10 @@ def plan_chunk(ctx: Context, rows: list[ImportRow], read: Read) -> tuple[list[Jo
     for row in admitted:
         ctx.report.row("created" if row.account_id not in read.accounts
                        else "updated" if row.line in touched else "unchanged")
+        if row.case_id in cases.created:
+            ctx.report.case(cases.ids[row.case_id], "created")
+        elif row.line in touched:
+            ctx.report.case(cases.ids[row.case_id], "updated")
     return jobs, overlay
 
 

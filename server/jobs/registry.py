@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from server.audit.service import anchor_audit_chain
+from server.cases.complaints import escalate_complaints
 from server.followups.escalation import escalate_stale_visits
 from server.followups.reminders import queue_reminders
 from server.followups.revisits import schedule_revisits
@@ -97,6 +98,10 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s, now, cfg: sweep_planning(s, now),
             "interval", {"minutes": 1}, 60,
             "run background team plannings nobody started; fail interrupted ones"),
+    JobSpec("complaint_escalation",
+            lambda s, now, cfg: escalate_complaints(s, now),
+            "interval", {"minutes": 30}, 30 * 60,
+            "review follow-up for complaints whose clock runs out within 3 days"),
     JobSpec("retention_purge",
             lambda s, now, cfg: purge_expired_cases(s, now),
             "cron", {"hour": 3, "minute": 0}, DAY_GRACE,

@@ -3,7 +3,16 @@
 from server.models.addresses import Address, AddressKind, ContactPoint, OptOut, Verification
 from server.models.audit import AuditEvent
 from server.models.base import Base, new_id, utcnow
-from server.models.cases import Account, Case, CaseStatus, Placement
+from server.models.cases import (
+    Account,
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    Complaint,
+    ComplaintStatus,
+    Placement,
+)
 from server.models.compliance import RuleProfile, RuleProfileVersion, Violation
 from server.models.consents import Consent, ConsentKind, ConsentText
 from server.models.facts import (
@@ -30,8 +39,8 @@ from server.models.visits import Visit, VisitAssignee, VisitStatus
 
 __all__ = [
     "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "Attachment",
-    "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "Case", "CaseStatus", "CheckIn",
-    "Consent",
+    "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "Case", "CaseEvent", "CaseEventKind",
+    "CaseStatus", "CheckIn", "Complaint", "ComplaintStatus", "Consent",
     "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect",
     "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "JobRun", "JobRunStatus",
     "LoginThrottle", "OptOut",

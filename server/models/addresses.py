@@ -63,7 +63,7 @@ class ContactPoint(Timestamped, Base):
     id: Mapped[str] = id_column()
     party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16), default="phone")  # phone, email, wechat
-    value: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(String(200), index=True)  # searched by GET /cases
     label: Mapped[str | None] = mapped_column(String(64))
     valid: Mapped[bool] = mapped_column(default=True)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.models.base import Base, Timestamped, id_column, utcnow
+from server.models.base import ID_LEN, Base, Timestamped, id_column, utcnow
 
 
 class CaseStatus:
@@ -24,7 +24,9 @@ class Case(Timestamped, Base):
     """The collection work on one debtor; may cover several accounts."""
 
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("lender_id", "external_id"),)
+    # The lender's case id is searched without the lender (GET /cases?case_ref=).
+    __table_args__ = (UniqueConstraint("lender_id", "external_id"),
+                      Index("ix_cases_external_id", "external_id"))
 
     id: Mapped[str] = id_column()
     lender_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -34,6 +36,7 @@ class Case(Timestamped, Base):
     priority: Mapped[int] = mapped_column(default=0)
     jurisdiction: Mapped[str] = mapped_column(String(16), default="CN")
     dispute_open: Mapped[bool] = mapped_column(default=False)
+    hardship: Mapped[bool] = mapped_column(default=False)  # the debtor reported hardship
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime | None]
@@ -44,7 +47,8 @@ class Account(Timestamped, Base):
     """One credit product of the debtor: amounts in its currency, days past due, bucket."""
 
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("lender_id", "external_id"),)
+    __table_args__ = (UniqueConstraint("lender_id", "external_id"),
+                      Index("ix_accounts_external_id", "external_id"))
 
     id: Mapped[str] = id_column()
     lender_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -72,3 +76,78 @@ class Placement(Base):
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)
     ends_on: Mapped[date | None]
     returned_at: Mapped[datetime | None]
+
+
+class CaseEventKind:
+    DISPUTE_OPENED = "dispute_opened"
+    DISPUTE_RESOLVED = "dispute_resolved"
+    STOP_CONTACT = "stop_contact"
+    STOP_CONTACT_LIFTED = "stop_contact_lifted"
+    ATTORNEY = "attorney"
+    ATTORNEY_ENDED = "attorney_ended"
+    VULNERABILITY = "vulnerability"
+    VULNERABILITY_ENDED = "vulnerability_ended"
+    HOLD = "hold"
+    HOLD_LIFTED = "hold_lifted"
+    HARDSHIP = "hardship"
+    HARDSHIP_ENDED = "hardship_ended"
+    PREFERRED_TIMES = "preferred_times"
+    ALL = (DISPUTE_OPENED, DISPUTE_RESOLVED, STOP_CONTACT, STOP_CONTACT_LIFTED, ATTORNEY,
+           ATTORNEY_ENDED, VULNERABILITY, VULNERABILITY_ENDED, HOLD, HOLD_LIFTED, HARDSHIP,
+           HARDSHIP_ENDED, PREFERRED_TIMES)
+
+
+class CaseEvent(Base):
+    """What the debtor asked for or told us (a dispute, stop contact, a hold …), and who
+    recorded it; the case and party state it set is kept on those rows."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_at", "case_id", "occurred_at"),)
+
+    id: Mapped[str] = id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    channel: Mapped[str] = mapped_column(String(16), default="staff")  # staff, phone, door …
+    recorded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    device_id: Mapped[str | None] = mapped_column(String(ID_LEN))
+    detail: Mapped[dict] = mapped_column(default=dict)
+    note: Mapped[str | None] = mapped_column(String(1000))
+
+
+class ComplaintStatus:
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+    ALL = (RECEIVED, ACKNOWLEDGED, INVESTIGATING, RESOLVED, WITHDRAWN)
+    OPEN = (RECEIVED, ACKNOWLEDGED, INVESTIGATING)
+
+
+class Complaint(Timestamped, Base):
+    """A grievance (投诉) about the lender, an agency or collectors, with its regulatory clock:
+    decide by `due_at` (longer when complex, once more with approval), a handler who is not
+    a person complained about, and the final response."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_status_due", "status", "due_at"),)
+
+    id: Mapped[str] = id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    visit_id: Mapped[str | None] = mapped_column(ForeignKey("visits.id"))
+    category: Mapped[str] = mapped_column(String(24))  # conduct, harassment, privacy …
+    channel: Mapped[str] = mapped_column(String(16), default="staff")  # staff, field, phone …
+    description: Mapped[str] = mapped_column(String(2000))
+    subject_user_ids: Mapped[list] = mapped_column(default=list)  # collectors complained about
+    status: Mapped[str] = mapped_column(String(16), default=ComplaintStatus.RECEIVED)
+    handler_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]  # None: no clock in the case's profile
+    complex: Mapped[bool] = mapped_column(default=False)
+    extended_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))  # who approved
+    escalated_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    final_response: Mapped[str | None] = mapped_column(String(4000))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base, Timestamped, id_column
@@ -14,7 +14,14 @@ class Party(Timestamped, Base):
     """A person; holds, vulnerability and attorney representation drive compliance."""
 
     __tablename__ = "parties"
-    __table_args__ = (UniqueConstraint("lender_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("lender_id", "external_id"),
+        # GET /cases searches names by prefix (LIKE 'x%') and national ids by their last 4.
+        Index("ix_parties_full_name", "full_name",
+              postgresql_ops={"full_name": "varchar_pattern_ops"}),
+        Index("ix_parties_national_id_last4", func.substr(
+            text("national_id"), func.length(text("national_id")) - 3)),
+    )
 
     id: Mapped[str] = id_column()
     lender_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"), index=True)

@@ -28,3 +28,11 @@ def get_self(session, principal: Principal) -> User:
     if user is None:
         raise NotFound("user not found")
     return user
+
+
+def get_visible_user(session, principal: Principal, user_id: str) -> User:
+    """One user the caller may list; another agency's is NotFound like an unknown one."""
+    found = session.scalar(visible_users(principal).where(User.id == user_id))
+    if found is None:
+        raise NotFound(f"no user {user_id!r}")
+    return found

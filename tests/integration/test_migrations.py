@@ -29,6 +29,10 @@ def _app(url, tmp_path):
                        "SECRET_KEY": "x", "TESTING": True})
 
 
+# SQLite's reflection cannot read expression indexes (parties' national-id last 4); PostgreSQL's
+# compares them.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
 def test_upgrade_head_leaves_no_difference_with_the_models(empty_database_url, tmp_path):
     app = _app(empty_database_url, tmp_path)
     with app.app_context():

@@ -7,6 +7,7 @@ may not use, and 403/404 (or a list without them) for objects outside their scop
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -49,8 +50,7 @@ def test_the_roles_views_declare_are_the_reviewed_ones(app):
         for rule in app.url_map.iter_rules():
             if not rule.rule.startswith(V1 + "/"):
                 continue
-            path = rule.rule.removeprefix(V1).replace("<string:", "{").replace("<", "{")
-            path = path.replace(">", "}")
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix(V1))
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 handler = view_method(rule.endpoint, method)
                 roles = (PUBLIC if getattr(handler, PUBLIC_ATTR, False)
