@@ -34,7 +34,7 @@ def test_a_dispatcher_reads_the_whole_case(client, session):
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["case_ref"] == case.external_id and body["time_zone"] == "Asia/Shanghai"
-    assert body["debtor"]["national_id"] == "310***********1000"
+    assert body["debtor"]["national_id"] == "310101***********0"
     assert [(p["name"], p["relationship"], p["debt_related"]) for p in body["related_parties"]
             ] == [("钱七", "guarantor", True)]
     assert body["accounts"][0]["outstanding"] == "8000.00" and body["accounts"][0]["dpd"] == 10

@@ -139,7 +139,7 @@ def test_rows_show_the_debtor_masked_accounts_agencies_and_flags(client, session
                f"?case_ref={c.cases[0].external_id}").get_json()[0]
 
     assert row["debtor"]["name"] == "王0号"
-    assert row["debtor"]["national_id"] == "310***********1000"
+    assert row["debtor"]["national_id"] == "310101***********0"
     assert row["accounts"][0]["dpd"] == 10 and row["accounts"][0]["outstanding"] == "8000.00"
     assert row["agencies"] == [c.w.agency.code]
     assert row["collector_ids"] == [c.w.agents[0].id]
