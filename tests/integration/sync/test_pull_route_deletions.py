@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from server.extensions import db
 from server.models import RoutePlan, RouteStop, utcnow
 from server.plans import store
 from tests.integration.sync.conftest import ids, pull
+from tests.support.clock import operation_today
 
 
 def _plan(session, agent_id: str, visit_ids: list[str]) -> tuple[str, list[str]]:
-    plan = RoutePlan(agent_id=agent_id, plan_date=date.today())
+    plan = RoutePlan(agent_id=agent_id, plan_date=operation_today())
     session.add(plan)
     session.flush()
     stops = [RouteStop(plan_id=plan.id, visit_id=visit_id, agent_id=agent_id, position=n,
