@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from server.api.common_schemas import TeamRef
 from server.models import Role
 
 
@@ -30,4 +31,4 @@ class UserCreateSchema(Schema):
 
 class UserQuerySchema(Schema):
     role = fields.String(validate=validate.OneOf(Role.ALL))
-    team_id = fields.String()
+    team_id = TeamRef()
