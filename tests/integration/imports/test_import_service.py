@@ -116,6 +116,18 @@ def test_a_person_given_twice_with_different_facts_rejects_the_later_row(app_ctx
         "name": ["person D1 is given with a different full_name on line 2"]}
 
 
+def test_a_bad_row_reports_every_error_its_cells_and_its_ids_have(app_ctx, monkeypatch):
+    monkeypatch.setattr(service, "CHUNK_ROWS", 2)  # the earlier line sits in another chunk
+    make_lender()
+    run = run_import(csv_text([row(1), row(2), row(3), row(9, account_id="A1", outstanding="oops",
+                                                         phones="123", agency_code="NOPE")]))
+    (rejected,) = run.report["rejected_rows"]
+    assert rejected["errors"] == {
+        "outstanding": ["'oops' is not a number"], "phones": ["'123' is not a phone number"],
+        "account_id": ["account A1 already appears on line 2"],
+        "agency_code": ["no agency has the code 'NOPE'"]}
+
+
 def test_rows_spread_over_chunks_are_checked_against_the_whole_file(app_ctx, monkeypatch):
     monkeypatch.setattr(service, "CHUNK_ROWS", 2)
     make_lender()
