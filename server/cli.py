@@ -1,4 +1,4 @@
-"""`flask` commands: users, demo (and, as features land: import, jobs, routes)."""
+"""`flask` commands: users, demo, import, audit, rules, jobs, addresses, route-plans, dev."""
 
 from __future__ import annotations
 
@@ -109,7 +109,8 @@ def import_cases_command(file, lender_code, file_format, dry_run, max_errors):
         raise click.ClickException(rejection_message(exc)) from exc
 
 
-routes_cli = AppGroup("routes", help="Daily route plans for collectors.")
+# Not "routes": Flask's own `flask routes` (the URL map) would shadow it.
+routes_cli = AppGroup("route-plans", help="Daily route plans for collectors.")
 
 
 @routes_cli.command("plan")
