@@ -157,7 +157,7 @@ class VisitQuerySchema(Schema):
 
 class WorkloadQuerySchema(Schema):
     date = fields.Date(required=True)
-    team = fields.String(metadata={"description": "team id or code"})
+    team = TeamRef()
 
 
 class WorkloadSchema(Schema):

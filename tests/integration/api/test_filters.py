@@ -137,3 +137,22 @@ def test_visits_filter_by_team_code_username_and_case(client, session):
         status, body = _get(client, token, "/api/v1/visits", **params)
         assert status == 422 and name in _errors(body), body
         assert other_team.id not in str(body)
+
+
+def test_workload_and_plans_name_teams_and_people_by_code_or_refuse(client, session):
+    team = f.team(session)
+    dispatcher = f.user(session, "dispatcher", team)
+    agent = f.user(session, "agent", team)
+    session.commit()
+    token = login(client, dispatcher.username)
+
+    by_code, _ = _get(client, token, "/api/v1/visits/workload", date="2025-03-01", team=team.code)
+    unknown, body = _get(client, token, "/api/v1/visits/workload", date="2025-03-01", team="NOPE")
+    plans, _ = _get(client, token, "/api/v1/route-plans", date="2025-03-01",
+                    agent=agent.username)
+    nobody, plan_body = _get(client, token, "/api/v1/route-plans", date="2025-03-01",
+                             agent="nobody")
+
+    assert by_code == 200 and plans == 200
+    assert unknown == 422 and "team" in _errors(body)
+    assert nobody == 422 and "agent" in _errors(plan_body)

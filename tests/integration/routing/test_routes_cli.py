@@ -40,6 +40,7 @@ def test_the_command_prints_progress_and_stores_the_team_plans(app, runner, sess
 
 
 def test_the_command_names_an_unknown_team(runner, session):
-    result = runner.invoke(args=["route-plans", "plan", "--date", DAY.isoformat(), "--team", "nope"])
+    result = runner.invoke(args=["route-plans", "plan", "--date", DAY.isoformat(),
+                                 "--team", "nope"])
 
     assert result.exit_code != 0 and "no team 'nope'" in result.output
