@@ -64,6 +64,13 @@ class Instant(fields.String):
                                   "years 0001-9998") from exc
 
 
+def _name(value: str) -> str:
+    """An id, code or username as a filter gives it: never NUL (PostgreSQL refuses it), short."""
+    if "\x00" in value or not 0 < len(value) <= 80:
+        raise ValidationError("not an id or a name (1-80 characters, no NUL)")
+    return value
+
+
 class TeamRef(fields.String):
     """A team named by id or code, loaded as its id; 422 for a team the caller cannot see."""
 
@@ -72,7 +79,7 @@ class TeamRef(fields.String):
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        ref = super()._deserialize(value, attr, data, **kwargs)
+        ref = _name(super()._deserialize(value, attr, data, **kwargs))
         team_id = team_id_of(db.session, current_principal(), ref)
         if team_id is None:
             raise ValidationError(f"no team {ref[:64]!r} in your scope (give its id or code)")
@@ -88,7 +95,7 @@ class UserRef(fields.String):
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        ref = super()._deserialize(value, attr, data, **kwargs)
+        ref = _name(super()._deserialize(value, attr, data, **kwargs))
         user_id = user_id_of(db.session, current_principal(), ref)
         if user_id is None:
             raise ValidationError(f"no user {ref[:64]!r} in your scope (give an id or username)")

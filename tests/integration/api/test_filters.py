@@ -133,7 +133,9 @@ def test_visits_filter_by_team_code_username_and_case(client, session):
     assert ids(agent=agent.username) == [assigned.id]
     assert ids(case_id=other_case.id) == [unassigned.id]
     for params, name in (({"team": "NOPE"}, "team"), ({"agent": "nobody"}, "agent"),
-                         ({"team": other_team.code}, "team")):  # another agency's: no hint
+                         ({"team": other_team.code}, "team"),  # another agency's: no hint
+                         ({"team": "P\x00D1"}, "team"), ({"agent": "x" * 81}, "agent"),
+                         ({"case_id": "c\x00"}, "case_id")):
         status, body = _get(client, token, "/api/v1/visits", **params)
         assert status == 422 and name in _errors(body), body
         assert other_team.id not in str(body)
