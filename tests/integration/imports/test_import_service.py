@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -269,3 +270,12 @@ def test_json_that_is_not_a_list_of_rows_rejects_the_file(app_ctx, data, message
     make_lender()
     with pytest.raises(InvalidInput, match=re.escape(message)):
         run_import(data, filename="cases.json")
+
+
+def test_nul_in_column_names_and_ids_is_reported_not_a_crash_on_postgresql(app_ctx):
+    make_lender()
+    bad = {**row(1), "case_id": "C\x001", "odd\x00column": "x", "outstanding": "o\x00ps"}
+    run = run_import(json.dumps([bad, row(2)]), filename="cases.json")
+    assert (run.status, run.created_count, run.rejected_count) == ("completed", 1, 1)
+    assert "odd\ufffdcolumn" in run.report["ignored_columns"]
+    assert run.report["rejected_rows"][0]["case_id"] == "C\ufffd1"
