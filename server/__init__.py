@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from server import api as api_package
     from server import cli, database, errors_http, logging_setup, observability, security
+    from server.api.openapi import OpenAPIExtras
     from server.config import load_config
     from server.extensions import api, db, migrate
 
@@ -26,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [OpenAPIExtras()]})
     logging_setup.init_app(app)
     observability.init_app(app)
     api_package.register(app, api)

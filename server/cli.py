@@ -1,4 +1,4 @@
-"""`flask` commands: users, demo (and, as features land: import, jobs, routes)."""
+"""`flask` commands: users, demo, import, audit, rules, jobs, addresses, route-plans, dev."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_migrate import upgrade
 
 from server.addresses.cli import addresses_cli
 from server.audit import service as audit
@@ -15,14 +16,19 @@ from server.audit.anchors import BadAnchor, read_anchors
 from server.auth.service import create_user
 from server.demo import seed as demo
 from server.demo.report import format_report
+from server.demo.reset import drop_everything
+from server.demo.rows import local_today as demo_local_today
+from server.devserver import dev_commands, run_together
 from server.errors import DomainError
+from server.extensions import db
 from server.imports import ImportRequest, import_cases
 from server.imports.console import Progress, rejection_message, summary_lines
 from server.jobs.cli import jobs_cli
-from server.models import Role
+from server.models import Role, utcnow
 from server.plans import plan_routes, routing_settings
 from server.plans.console import progress_printer, summary_line
 from server.rules.cli import rules_cli
+from server.rules.profiles import seed_profiles
 from server.unit_of_work import flask_uow
 
 users_cli = AppGroup("users", help="Manage logins.")
@@ -100,6 +106,43 @@ def seed_demo_command(if_empty, seed, debtors):
     click.echo(format_report(report))
 
 
+@demo_cli.command("reset")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--seed", "seed", type=int, default=demo.DEFAULT_SEED, show_default=True)
+@click.option("--debtors", type=click.IntRange(min=demo.MIN_DEBTORS),
+              default=demo.DEFAULT_DEBTORS, show_default=True)
+def reset_demo_command(yes, seed, debtors):
+    """Erase the database, migrate it to head and seed the rules and a new demo for today."""
+    if current_app.config.get("DOORSTEP_ENV") == "production":
+        raise click.ClickException("refusing to erase a production database")
+    where = db.engine.url.render_as_string(hide_password=True)
+    if not yes:
+        click.confirm(f"erase everything in {where} and seed a new demo?", abort=True)
+    dropped = drop_everything(db.engine)
+    db.engine.dispose()
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    with flask_uow() as uow:
+        seed_profiles(uow.session)
+        report = demo.seed_demo(uow.session, seed=seed, debtors=debtors)
+        uow.commit()
+    click.echo(f"demo reset: {len(dropped)} tables dropped, migrated to head, rules seeded")
+    click.echo(format_report(report))
+
+
+@demo_cli.command("today")
+def demo_today_command():
+    """Print the demo's date (today in Shanghai, whatever this machine's zone), e.g. to plan."""
+    click.echo(demo_local_today(utcnow()).isoformat())
+
+
+@click.command("dev")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def dev_command(host, port):
+    """Serve the API and run the scheduler beside it; Ctrl-C or SIGTERM stops both."""
+    sys.exit(run_together(dev_commands(host, port), click.echo))
+
+
 import_cli = AppGroup("import", help="Load cases from a lender's files.")
 
 
@@ -125,7 +168,8 @@ def import_cases_command(file, lender_code, file_format, dry_run, max_errors):
         raise click.ClickException(rejection_message(exc)) from exc
 
 
-routes_cli = AppGroup("routes", help="Daily route plans for collectors.")
+# Not "routes": Flask's own `flask routes` (the URL map) would shadow it.
+routes_cli = AppGroup("route-plans", help="Daily route plans for collectors.")
 
 
 @routes_cli.command("plan")
@@ -165,3 +209,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(routes_cli)
+    app.cli.add_command(dev_command)

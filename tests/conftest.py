@@ -14,6 +14,7 @@ from bench.pgdb import throwaway_database as throwaway_pg_database
 from server.config import normalise_database_url
 
 BACKENDS = ("sqlite", "postgresql")
+_CLOCK = pytest.StashKey()
 _pg_state: dict = {}
 
 
@@ -26,8 +27,60 @@ def _pg_server_url() -> str | None:
     return normalise_database_url(raw) if raw else None
 
 
+# Tests whose answers depend on the operation's local day (plans, pulls, visits, follow-ups):
+# `make test` runs them a second time under --clock=17:30, when Shanghai is on the next date.
+LOCAL_DAY_TESTS = (
+    "tests/integration/api/test_filters.py", "tests/integration/dispatch/",
+    "tests/integration/followups/", "tests/integration/promises/", "tests/integration/routing/",
+    "tests/integration/sync/test_pull", "tests/integration/imports/test_import_sync.py",
+    "tests/security/test_authorization_matrix.py", "tests/security/test_read_audit.py",
+    "tests/security/test_profile_scope.py", "tests/e2e/test_client_stub.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(LOCAL_DAY_TESTS):
+            item.add_marker(pytest.mark.local_day)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock", default=os.environ.get("DOORSTEP_TEST_CLOCK", ""),
+        help="run the suite under a shifted, ticking clock: HH:MM (today, UTC) or an ISO "
+             "instant; `make test` runs the local-day tests again at 17:30 UTC")
+
+
+def _start_clock(config) -> None:
+    """Travel to --clock for the whole run (time-machine patches every Python clock)."""
+    spec = config.getoption("--clock")
+    if not spec:
+        return
+    import time_machine
+
+    from tests.support.clock import clock_instant
+
+    traveller = time_machine.travel(clock_instant(spec), tick=True)
+    traveller.start()
+    config.stash[_CLOCK] = traveller
+
+
+def pytest_report_header(config):
+    if _CLOCK in config.stash:
+        from datetime import UTC, datetime
+
+        return f"doorstep: shifted clock, now {datetime.now(UTC).isoformat(timespec='seconds')}"
+    return None
+
+
+def pytest_unconfigure(config):
+    if _CLOCK in config.stash:
+        config.stash[_CLOCK].stop()
+
+
 def pytest_configure(config):
     """Find out once whether PostgreSQL is there; in CI its absence is a failure, not a skip."""
+    _start_clock(config)
     url = _pg_server_url()
     _pg_state.update(url=url, ok=False, reason="TEST_DATABASE_URL is not set")
     if url:
@@ -45,6 +98,11 @@ def pytest_configure(config):
 
 
 def pytest_terminal_summary(terminalreporter):
+    if _CLOCK in terminalreporter.config.stash:
+        from datetime import UTC, datetime
+
+        terminalreporter.write_line(f"ran under a shifted clock (--clock), it is now "
+                                    f"{datetime.now(UTC).isoformat(timespec='seconds')}")
     if not _pg_state.get("ok"):
         terminalreporter.write_sep("!", "POSTGRESQL HALF OF THE SUITE WAS SKIPPED", red=True)
         terminalreporter.write_line(_pg_state.get("reason", ""), red=True)

@@ -16,6 +16,9 @@ from server.geo.timezones import timezone_for
 from server.models import Address
 
 MANUAL_ACCURACY_M = 50.0  # a point a person confirmed: building level
+# A confirmation without a point ("by phone") vouches for the stored point only if that point
+# is a house: a street, district or city centroid stays what it is until someone gives a point.
+HOUSE_PRECISIONS = ("rooftop", "building")
 
 
 def verify_address(session: Session, caller: Caller, address_id: str, note: str,
@@ -31,6 +34,11 @@ def verify_address(session: Session, caller: Caller, address_id: str, note: str,
     if point is None and address.lat is None:
         raise InvalidInput("an address without coordinates needs a point to be verified",
                            {"lat": ["required: the address has no coordinates"]})
+    if point is None and address.precision not in HOUSE_PRECISIONS:
+        level = address.precision or "unknown"
+        raise InvalidInput(f"the address's point is only {level}-level; give the confirmed "
+                           "point (lat, lng) to verify it",
+                           {"lat": [f"required: the stored point is {level}-level, not a house"]})
     before = address.verification_state
     address.verification_state = transition(before, AddressEvent.MANUAL_VERIFY).value
     if point is not None:

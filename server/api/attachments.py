@@ -43,6 +43,8 @@ class AttachmentByHash(MethodView):
 
     @roles(Role.AGENT, Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
     @blp.response(200, description="The file bytes")
+    @blp.doc(responses={200: {"content": {"application/octet-stream": {
+        "schema": {"type": "string", "format": "binary"}, "example": "(the file's bytes)"}}}})
     def get(self, sha256):
         """Download a file named by a fact on a visit you see and uploaded for that visit."""
         with flask_uow() as uow:

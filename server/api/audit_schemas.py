@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields
 
+from server.api.common_schemas import Instant
+
 
 class AuditEventSchema(Schema):
     id = fields.Integer()
@@ -20,5 +22,5 @@ class AuditQuerySchema(Schema):
     action = fields.String()
     object_type = fields.String()
     object_id = fields.String()
-    since = fields.DateTime(metadata={"description": "ISO 8601 with offset"})
-    until = fields.DateTime()
+    since = Instant()
+    until = Instant(end_of_day=True)

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from server.api.common_schemas import Instant, UserRef
+from server.compliance import Rule
 from server.rules.profiles import Scope
 from server.rules.violations import REVIEW_STATUSES
 
@@ -79,12 +81,12 @@ class ViolationSchema(Schema):
 
 
 class ViolationQuerySchema(Schema):
-    rule = fields.String()
+    rule = fields.String(validate=validate.OneOf(tuple(Rule)))
     status = fields.String(validate=validate.OneOf(("open", "resolved", *REVIEW_STATUSES)))
-    agent_id = fields.String()
+    agent_id = UserRef(metadata={"description": "collector id or username"})
     case_id = fields.String()
-    from_ = fields.DateTime(data_key="from", attribute="from")
-    to = fields.DateTime()
+    from_ = Instant(data_key="from", attribute="from")
+    to = Instant(end_of_day=True)
 
 
 class ViolationReviewSchema(Schema):

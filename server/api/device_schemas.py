@@ -2,9 +2,11 @@
 
 from marshmallow import Schema, fields, validate
 
+from server.api.common_schemas import UserRef
+
 
 class DeviceQuerySchema(Schema):
-    user_id = fields.String(validate=validate.Length(max=64))
+    user_id = UserRef()
 
 
 class DeviceSchema(Schema):

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from server.api.common_schemas import Instant, TeamRef, UserRef
 from server.followups.service import FOLLOW_UP_STATUSES
 from server.models import FollowUpKind
 
@@ -26,9 +27,9 @@ class FollowUpQuerySchema(Schema):
                        "compliance rules (neither due nor workable yet)"})
     kind = fields.String(validate=validate.OneOf(FollowUpKind.ALL))
     case_id = fields.String()
-    due_before = fields.DateTime(metadata={"description": "ISO 8601 with offset"})
-    agent_id = fields.String()
-    team_id = fields.String()
+    due_before = Instant()
+    agent_id = UserRef(metadata={"description": "collector id or username"})
+    team_id = TeamRef()
 
 
 class CompleteSchema(Schema):

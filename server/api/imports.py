@@ -76,6 +76,12 @@ class Imports(MethodView):
     @blp.response(201, ImportRunSchema)
     @blp.alt_response(202, schema=ImportRunSchema,
                       description="background=true: queued; follow the Location")
+    @blp.doc(requestBody={"content": {"application/json": {
+        "schema": {"type": "array", "items": {"type": "object"},
+                   "description": "the rows, one object per row (docs/import.md)"},
+        "example": [{"case_id": "C1", "account_id": "A1", "debtor_id": "D1", "name": "张三",
+                     "principal": "10000.00", "outstanding": "8000.50",
+                     "home_address": "上海市黄浦区人民大道200号", "phones": "13800138000"}]}}})
     def post(self, query, form, files):
         """Import cases: a CSV/JSON file upload or a JSON body; rejected rows are reported.
         A dispatcher's rows may touch only existing cases unplaced or placed with their agency;

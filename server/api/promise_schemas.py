@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from server.api.common_schemas import MONEY
+from server.api.common_schemas import MONEY, TeamRef, UserRef
 from server.models import PromiseStatus
 
 
@@ -26,14 +26,14 @@ class PromiseQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(PromiseStatus.ALL))
     case_id = fields.String()
     account_id = fields.String()
-    agent_id = fields.String()
+    agent_id = UserRef(metadata={"description": "collector id or username"})
     due_from = fields.Date()
     due_to = fields.Date()
 
 
 class StatsQuerySchema(Schema):
-    team = fields.String(metadata={"description": "team id"})
-    agent = fields.String(metadata={"description": "collector (user) id"})
+    team = TeamRef()
+    agent = UserRef(metadata={"description": "collector id or username"})
     from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
 

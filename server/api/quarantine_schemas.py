@@ -2,13 +2,14 @@
 
 from marshmallow import Schema, fields, validate
 
+from server.api.common_schemas import UserRef
 from server.models import QuarantineStatus
 
 
 class QuarantineQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(QuarantineStatus.ALL))
     table = fields.String(validate=validate.Length(max=48))
-    agent_id = fields.String(validate=validate.Length(max=64))
+    agent_id = UserRef(metadata={"description": "collector id or username"})
 
 
 class QuarantinedRecordSchema(Schema):

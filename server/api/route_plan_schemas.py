@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from server.api.common_schemas import TeamRef, UserRef
+
 _Time = {"metadata": {"format": "date-time"}, "allow_none": True}
 
 
@@ -25,8 +27,8 @@ class PlanRequestSchema(Schema):
 
 class PlanQuerySchema(Schema):
     date = fields.Date(required=True)
-    agent = fields.String(metadata={"description": "collector id or username"})
-    team = fields.String(metadata={"description": "team id or code"})
+    agent = UserRef(metadata={"description": "collector id or username"})
+    team = TeamRef()
 
 
 class MyRouteQuerySchema(Schema):

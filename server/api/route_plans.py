@@ -116,7 +116,7 @@ class RoutePlans(MethodView):
 class MyRoute(MethodView):
     @roles(Role.AGENT)
     @blp.arguments(MyRouteQuerySchema, location="query")
-    @blp.doc(responses={"200": {"content": {
+    @blp.doc(responses={200: {"content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/RoutePlan"}},
         GEOJSON: {"schema": {"type": "object"}}}}})
     @blp.response(200, RoutePlanSchema)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from copy import deepcopy
 
 from flask import Flask, abort, current_app, g, request
+from flask_smorest.utils import deepupdate
 
 from server.auth.service import Principal, authenticate
 from server.errors import Forbidden, Unauthenticated
@@ -15,9 +17,17 @@ PUBLIC_ATTR = "_doorstep_public"
 ROLES_ATTR = "_doorstep_roles"
 
 
+def _document(view: Callable, **doc) -> None:
+    """Add to the OpenAPI doc of a view (its `_apidoc` may be shared with what it wraps)."""
+    apidoc = deepcopy(getattr(view, "_apidoc", {}))
+    apidoc["manual_doc"] = deepupdate(apidoc.get("manual_doc", {}), doc)
+    view._apidoc = apidoc
+
+
 def public(view: Callable) -> Callable:
     """Mark a view as reachable without a token (health, login)."""
     setattr(view, PUBLIC_ATTR, True)
+    _document(view, security=[])
     return view
 
 
@@ -32,6 +42,7 @@ def roles(*allowed: str) -> Callable:
             return view(*args, **kwargs)
 
         setattr(wrapper, ROLES_ATTR, allowed)
+        _document(wrapper, responses={401: "UNAUTHORIZED", 403: "FORBIDDEN"})
         return wrapper
 
     return decorate

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
+from server.api.common_schemas import TeamRef
 from server.models import Role
 
 
@@ -57,7 +58,7 @@ class UserCreateSchema(Schema):
 
 class UserQuerySchema(Schema):
     role = fields.String(validate=validate.OneOf(Role.ALL))
-    team_id = fields.String()
+    team_id = TeamRef()
 
 
 class UserUpdateSchema(Schema):

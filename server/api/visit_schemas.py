@@ -9,7 +9,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from server.api.common_schemas import MONEY
+from server.api.common_schemas import MONEY, TeamRef, UserRef
 from server.compliance import Rule
 from server.models import VisitStatus
 
@@ -149,14 +149,15 @@ class VisitUpdateSchema(Schema):
 
 class VisitQuerySchema(Schema):
     date = fields.Date()
-    team = fields.String(metadata={"description": "team id"})
-    agent = fields.String(metadata={"description": "collector id"})
+    team = TeamRef()
+    agent = UserRef(metadata={"description": "collector id or username"})
+    case_id = fields.String(validate=[validate.Length(1, 64), validate.Regexp(r"^[^\x00]+$")])
     status = fields.String(validate=validate.OneOf(VisitStatus.ALL))
 
 
 class WorkloadQuerySchema(Schema):
     date = fields.Date(required=True)
-    team = fields.String(metadata={"description": "team id or code"})
+    team = TeamRef()
 
 
 class WorkloadSchema(Schema):

@@ -53,10 +53,12 @@ def blocked(verdict: Verdict, overrides: Mapping[str, str]) -> RuleViolation | N
     left = verdict.unresolved_blocks(overrides)
     if not left:
         return None
-    rules = ", ".join(sorted({str(f.rule) for f in left}))
+    rules = {str(f.rule) for f in left}
     return RuleViolation(
-        f"the assignment breaks {rules}; fix it or give overrides {{rule: reason}}",
-        [{**f.to_dict(), "overridden": str(f.rule) not in {str(x.rule) for x in left}}
+        f"the assignment breaks {', '.join(sorted(rules))}; fix it or give overrides "
+        f"{{rule: reason}}",
+        # only a block can be overridden: a warning is never "overridden", with or without one
+        [{**f.to_dict(), "overridden": f.severity is Severity.BLOCK and str(f.rule) not in rules}
          for f in verdict.findings])
 
 

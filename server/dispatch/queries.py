@@ -72,9 +72,12 @@ def read_visit(session: Session, caller: Caller, visit_id: str) -> VisitView:
 
 
 def visits_query(caller: Caller, on: date | None = None, team_id: str | None = None,
-                 agent_id: str | None = None, status: str | None = None) -> Select:
+                 agent_id: str | None = None, status: str | None = None,
+                 case_id: str | None = None) -> Select:
     """The visits the caller may see, filtered, in a stable order."""
     stmt = select(Visit).where(visit_visible(caller))
+    if case_id:
+        stmt = stmt.where(Visit.case_id == case_id)
     if on is not None:
         stmt = stmt.where(Visit.scheduled_on == on)
     if team_id:
@@ -89,7 +92,7 @@ def visits_query(caller: Caller, on: date | None = None, team_id: str | None = N
 def visits_page(session: Session, caller: Caller, filters: dict, pagination) -> list[VisitView]:
     """One page of visible visits; sets `pagination.item_count` for the X-Pagination header."""
     stmt = visits_query(caller, filters.get("date"), filters.get("team"), filters.get("agent"),
-                        filters.get("status"))
+                        filters.get("status"), filters.get("case_id"))
     pagination.item_count = session.scalar(
         select(func.count()).select_from(stmt.order_by(None).subquery()))
     offset = (pagination.page - 1) * pagination.page_size

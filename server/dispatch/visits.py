@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,13 +15,18 @@ from server.dispatch.assignment import ASSIGNABLE, assign_visit
 from server.dispatch.queries import VisitView, active_assignees, as_views, get_visible_visit
 from server.dispatch.scope import Caller, case_visible, sees_everything
 from server.errors import InvalidInput, NotFound, RuleViolation, StaleVersion
-from server.models import Address, Case, CaseStatus, Team, Visit, VisitStatus
+from server.models import Address, Case, CaseStatus, Team, User, Visit, VisitStatus
 from server.rules.effective import ProfileResolver
+from server.rules.inputs import DEFAULT_TZ
+from server.rules.windows_util import local_today
 
 _PLAN_FIELDS = ("scheduled_on", "window_start", "window_end", "team_id", "purpose",
                 "talking_points", "offer", "mandatory", "required_collectors", "priority",
                 "service_minutes")
 _SCHEDULE = ("scheduled_on", "window_start", "window_end")
+# A visit may be planned for a moment ago (a dispatcher writing up a visit happening now), not
+# for yesterday: a visit in the past can never be made and would skew caps and plans.
+PAST_TOLERANCE = timedelta(hours=1)
 
 
 def _case(session: Session, caller: Caller, case_id: str, where: str) -> Case:
@@ -33,12 +38,26 @@ def _case(session: Session, caller: Caller, case_id: str, where: str) -> Case:
     return case
 
 
+def past_errors(schedule: Mapping[str, Any], tz: str, now: datetime,
+                where: str = "") -> dict[str, list[str]]:
+    """Errors for a day or window already over (beyond PAST_TOLERANCE), in the visit's zone."""
+    since = now - PAST_TOLERANCE
+    if schedule.get("window_start") is not None:
+        if schedule["window_start"] < since:
+            return {f"{where}window_start": ["the window starts in the past"]}
+    elif schedule["scheduled_on"] < local_today(since, tz):
+        return {f"{where}scheduled_on": [f"the day is over in {tz}; plan today or later"]}
+    return {}
+
+
 def _check_plan(session: Session, caller: Caller, spec: Mapping[str, Any], case: Case,
-                where: str) -> None:
+                where: str, now: datetime) -> None:
     errors: dict[str, list[str]] = {}
     address = session.get(Address, spec["address_id"])
     if address is None or address.party_id != case.debtor_id:
         errors[f"{where}address_id"] = ["not an address of the case's debtor"]
+    else:
+        errors.update(past_errors(spec, address.time_zone or DEFAULT_TZ, now, where))
     team_id = spec.get("team_id")
     if team_id:
         team = session.get(Team, team_id)
@@ -46,6 +65,15 @@ def _check_plan(session: Session, caller: Caller, spec: Mapping[str, Any], case:
             errors[f"{where}team_id"] = ["no such team in your agency"]
     if errors:
         raise InvalidInput("the visit plan has invalid fields", errors)
+
+
+def _team_of(session: Session, caller: Caller, assignees: Sequence[str] | None) -> str | None:
+    """A visit's team when the plan names none: the planner's own, else its lead collector's."""
+    if caller.team_id:
+        return caller.team_id
+    if assignees:
+        return session.scalar(select(User.team_id).where(User.id == assignees[0]))
+    return None
 
 
 Replanner = Callable[[Session, list[str]], object]
@@ -60,9 +88,10 @@ def create_visits(session: Session, caller: Caller, specs: Sequence[Mapping[str,
     for index, spec in enumerate(specs):
         where = f"visits.{index}." if len(specs) > 1 else ""
         case = _case(session, caller, spec["case_id"], f"{where}case_id")
-        _check_plan(session, caller, spec, case, where)
+        _check_plan(session, caller, spec, case, where, now)
         visit = Visit(case_id=case.id, address_id=spec["address_id"], created_by=caller.user_id,
                       **{k: spec[k] for k in _PLAN_FIELDS if spec.get(k) is not None})
+        visit.team_id = visit.team_id or _team_of(session, caller, spec.get("assignees"))
         session.add(visit)
         session.flush()
         findings = []
@@ -128,6 +157,7 @@ def _apply(session: Session, caller: Caller, visit: Visit, changes: Mapping[str,
         for key, value in moved.items():
             setattr(visit, key, value)
         _check_window(visit)
+        _check_not_past(session, visit, now)
     assignees = changes.get("assignees")
     if assignees is None and moved:  # the same collectors, judged again at the new time
         assignees = [a.user_id for a in active_assignees(session, [visit.id]).get(visit.id, [])]
@@ -141,6 +171,14 @@ def _apply(session: Session, caller: Caller, visit: Visit, changes: Mapping[str,
                      {"before": old, "after": {k: str(v) if v else None
                                                for k, v in moved.items()}}, now=now)
     return findings
+
+
+def _check_not_past(session: Session, visit: Visit, now: datetime) -> None:
+    address = session.get(Address, visit.address_id)
+    errors = past_errors({k: getattr(visit, k) for k in _SCHEDULE},
+                         (address.time_zone if address else None) or DEFAULT_TZ, now)
+    if errors:
+        raise InvalidInput("a visit cannot be moved into the past", errors)
 
 
 def _check_window(visit: Visit) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import exists, literal, select
 from sqlalchemy.orm import Session
 
 from server.compliance import ALL_CHANNELS, reminder_due_at
-from server.followups.timing import first_allowed_at
+from server.followups.timing import first_allowed_at, first_allowed_between
 from server.jobs.sql import insert_ignore
 from server.models import (
     Address,
@@ -120,8 +120,12 @@ def _visit_notice(session, resolver, visit: Visit, now, default_tz) -> dict | st
         return "no_allowed_hours"
     if due_at > now + timedelta(hours=1):
         return "not_due_yet"  # queued on a later run, so a moved visit gets the right notice
+    if due_at < now:  # late (a visit planned at short notice): the next allowed moment, not now
+        due_at = first_allowed_between(profile, tz, prefs, now, start)
+        if due_at is None:
+            return "no_allowed_hours"
     body = f"我们计划于{visit.scheduled_on}上门拜访（{visit.purpose}），如需改期请联系我们。"
-    return _message(case.id, recipient, "visit_notice", body, max(due_at, now),
+    return _message(case.id, recipient, "visit_notice", body, due_at,
                     VISIT_NOTICE_KEY + visit.id)
 
 

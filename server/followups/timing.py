@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from server.compliance import Profile, TimeWindow, allowed_windows
+from server.rules.windows_util import local_today
 
 
 class AllowedHours:
@@ -39,4 +40,16 @@ def first_allowed_at(
     for start, end in allowed_windows(profile, day, tz, preferences):
         if earliest is None or earliest < end:
             return start if earliest is None else max(start, earliest)
+    return None
+
+
+def first_allowed_between(profile: Profile, tz: str, preferences: tuple[TimeWindow, ...],
+                          not_before: datetime, before: datetime) -> datetime | None:
+    """The first allowed instant in [not_before, before), walking the debtor's local days."""
+    day, last = local_today(not_before, tz), local_today(before, tz)
+    while day <= last:
+        at = first_allowed_at(profile, day, tz, preferences, not_before)
+        if at is not None:
+            return at if at < before else None
+        day += timedelta(days=1)
     return None

@@ -68,6 +68,31 @@ def admit(state: FileState, row: ImportRow, db_case_debtor: dict[str, str],
     return errors
 
 
+def _cell(values: dict, column: str) -> str | None:
+    value = values.get(column)
+    if isinstance(value, int) and not isinstance(value, bool):  # a JSON file's numeric id
+        value = str(value)
+    return (" ".join(value.split()) or None) if isinstance(value, str) else None
+
+
+def file_errors(state: FileState, values: dict, agencies: dict[str, str]) -> dict:
+    """For a row whose cells are already wrong: the admission errors its raw ids and agency
+    code show against the file so far, so the lender sees everything wrong with it at once."""
+    errors: dict[str, list[str]] = {}
+    account_id, case_id = _cell(values, "account_id"), _cell(values, "case_id")
+    debtor_id, agency_code = _cell(values, "debtor_id"), _cell(values, "agency_code")
+    if account_id in state.accounts:
+        errors["account_id"] = [f"account {account_id} already appears on line "
+                                f"{state.accounts[account_id]}"]
+    in_file = state.cases.get(case_id) if case_id else None
+    if in_file and debtor_id and in_file[0] != debtor_id:
+        errors["debtor_id"] = [f"case {case_id} belongs to debtor {in_file[0]} on line "
+                               f"{in_file[1]}"]
+    if agency_code is not None and agency_code not in agencies:
+        errors["agency_code"] = [f"no agency has the code {agency_code!r}"]
+    return errors
+
+
 def _remember(state: FileState, row: ImportRow, facts: tuple) -> None:
     state.accounts[row.account_id] = row.line
     state.cases.setdefault(row.case_id, (row.debtor_id, row.line))

@@ -9,6 +9,11 @@ MAX_CASE_IDS = 10000  # ids of created/changed cases kept in the report; the cou
 ID_COLUMNS = ("case_id", "account_id", "debtor_id")
 
 
+def shown(text: str) -> str:
+    """Text from the file as the report (JSONB) can hold it: PostgreSQL refuses NUL."""
+    return text.replace("\x00", "\ufffd")
+
+
 class Report:
     """Accumulates outcomes while chunks are written."""
 
@@ -27,7 +32,10 @@ class Report:
         """Count a rejected row; keep its ids and errors for the first MAX_REJECTED_ROWS."""
         self.rows["rejected"] += 1
         if len(self.rejected_rows) < MAX_REJECTED_ROWS:
-            ids = {c: str(values[c]).strip()[:64] for c in ID_COLUMNS if values.get(c) is not None}
+            ids = {c: shown(str(values[c]).strip()[:64]) for c in ID_COLUMNS
+                   if values.get(c) is not None}
+            errors = {shown(column): [shown(m) for m in messages]
+                      for column, messages in errors.items()}
             self.rejected_rows.append({"line": line, **ids, "errors": errors})
 
     def row(self, outcome: str) -> None:
@@ -64,6 +72,6 @@ class Report:
             "tables": {name: dict(counter) for name, counter in sorted(self.tables.items())},
             "rejected_rows": self.rejected_rows,
             "rejected_rows_omitted": self.rows["rejected"] - len(self.rejected_rows),
-            "ignored_columns": list(self.ignored_columns),
+            "ignored_columns": [shown(column) for column in self.ignored_columns],
             "case_ids": self.case_ids(),
         }

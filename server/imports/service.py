@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.errors import InvalidInput, NotFound
+from server.imports.admission import file_errors
 from server.imports.fastrows import validate_rows
 from server.imports.prefetch import ahead
 from server.imports.readers import CsvRows, JsonRows, RawRow
@@ -171,20 +172,27 @@ def _import(session: Session, lender: Agency, info: SourceInfo, request: ImportR
         # chunks while this thread plans them (writer.ChunkWriter).
         with closing(ahead(_validated(rows, lender.jurisdiction, as_of))) as chunks, \
                 ChunkWriter(ctx) as writer:
+            waiting: list = []  # invalid rows, reported once their chunk has been admitted
             for chunk in chunks:
-                valid: list[ImportRow] = []
-                for raw, result in chunk:
-                    if isinstance(result, ImportRow):
-                        valid.append(result)
-                    else:
-                        report.reject(raw.line, raw.values, result)
-                write_chunk(writer, valid)
+                valid: list[ImportRow] = [r for _, r in chunk if isinstance(r, ImportRow)]
+                write_chunk(writer, valid)  # admits the chunk before
+                _reject(ctx, waiting)
+                waiting = [(raw, r) for raw, r in chunk if not isinstance(r, ImportRow)]
                 if request.progress:
                     request.progress(report.total, max(expected, report.total))
             writer.finish()
+            _reject(ctx, waiting)
         report.ignored_columns = rows.ignored
     finally:
         text.detach()
+
+
+def _reject(ctx: Context, invalid: list) -> None:
+    """Report rows with bad cells, with every error: their cells' and their ids' in the file."""
+    for raw, errors in invalid:
+        for column, messages in file_errors(ctx.state, raw.values, ctx.agencies).items():
+            errors.setdefault(column, []).extend(messages)
+        ctx.report.reject(raw.line, raw.values, errors)
 
 
 def write_chunk(writer: ChunkWriter, rows: list[ImportRow]) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from server.auth.service import Principal
 from server.errors import NotFound
-from server.models import Role, User
+from server.models import Role, Team, User
 
 
 def visible_users(principal: Principal, role: str | None = None,
@@ -36,3 +36,24 @@ def get_visible_user(session, principal: Principal, user_id: str) -> User:
     if found is None:
         raise NotFound(f"no user {user_id!r}")
     return found
+
+
+def team_id_of(session, principal: Principal, ref: str) -> str | None:
+    """The id of the team `ref` (an id or a code) if the caller's agency runs it."""
+    stmt = select(Team.id).where(or_(Team.id == ref, Team.code == ref))
+    if principal.role not in (Role.ADMIN, Role.COMPLIANCE):
+        stmt = stmt.where(Team.agency_id == principal.agency_id)
+    return session.scalar(stmt.limit(1))
+
+
+def user_id_of(session, principal: Principal, ref: str) -> str | None:
+    """The id of the user `ref` (an id or a username) the caller may name in a filter.
+
+    Agents may name only themselves; dispatchers their agency's users; others anyone.
+    """
+    stmt = select(User.id).where(or_(User.id == ref, User.username == ref))
+    if principal.role == Role.AGENT:
+        stmt = stmt.where(User.id == principal.user_id)
+    elif principal.role == Role.DISPATCHER:
+        stmt = stmt.where(User.agency_id == principal.agency_id)
+    return session.scalar(stmt.limit(1))

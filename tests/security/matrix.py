@@ -7,7 +7,9 @@ until someone decides (and a reviewer agrees) which roles may use it.
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
+
+from tests.support.clock import operation_today
 
 AGENT, DISPATCHER, COMPLIANCE, ADMIN = "agent", "dispatcher", "compliance", "admin"
 LENDER_OPS = "lender_ops"
@@ -88,7 +90,7 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("PATCH", "/complaints/{complaint_id}"): STAFF,
 }
 
-TODAY = date.today().isoformat()
+TODAY = operation_today().isoformat()
 # Bodies that would succeed on the caller's own objects, so a 2xx is possible at all;
 # "{name}" is replaced by the victim's id of that name.
 BODIES: dict[tuple[str, str], dict] = {
@@ -123,7 +125,7 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/imports"): [{"case_id": "C1"}],
 }
 QUERY_DEFAULTS = {"schema_version": 1, "date": TODAY, "from": TODAY,
-                  "to": (date.today() + timedelta(days=30)).isoformat()}
+                  "to": (operation_today() + timedelta(days=30)).isoformat()}
 
 
 def operations(spec: dict) -> list[tuple[str, str, dict]]:

@@ -24,7 +24,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -47,6 +47,7 @@ from server.models import Case as CaseRow
 from tests.integration.sync import facts
 from tests.support import factories as f
 from tests.support.api import bearer, login
+from tests.support.clock import operation_today
 from tests.unit.imports.support import row
 
 ITERATIONS = 20
@@ -150,7 +151,7 @@ def _crew(app, client, n: int) -> Crew:
         visits = []
         for i in range(n):
             _case, visit = f.case_with_visit(s, lender=lender, agents=[a], team_row=team,
-                                             on=date.today() + timedelta(days=i % 5))
+                                             on=operation_today() + timedelta(days=i % 5))
             visit.required_collectors = 1
             visits.append(visit.id)
         s.commit()
@@ -356,7 +357,7 @@ def test_an_import_racing_a_collectors_pulls_loses_nothing(app, client, backend,
         for n in range(1, MINE + 1):
             case = s.scalar(select(CaseRow).where(CaseRow.external_id == f"{tag}C{n}"))
             address = s.scalar(select(Address).where(Address.party_id == case.debtor_id))
-            visit = Visit(case_id=case.id, address_id=address.id, scheduled_on=date.today(),
+            visit = Visit(case_id=case.id, address_id=address.id, scheduled_on=operation_today(),
                           team_id=team_id, status="assigned", required_collectors=1)
             s.add(visit)
             s.flush()

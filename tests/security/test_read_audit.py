@@ -7,8 +7,6 @@ per answer naming the ids on the page, not one per row, at a cost that does not 
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import event, select
 
@@ -18,6 +16,7 @@ from server.models import AuditEvent, RoutePlan, RouteStop, User, Visit, VisitAs
 from tests.security import world as seed
 from tests.support import factories as f
 from tests.support.api import bearer, login
+from tests.support.clock import operation_today
 
 
 @pytest.fixture
@@ -86,13 +85,13 @@ def _ids(response) -> list[str]:
 def test_a_dispatcher_listing_visits_is_one_event_naming_the_ids_shown(app, client, seeded):
     headers = bearer(login(client, seeded.users["dora"]))
     shown = _ids(client.get("/api/v1/visits", headers=headers,
-                            query_string={"date": date.today().isoformat()}))
+                            query_string={"date": operation_today().isoformat()}))
     assert sorted(shown) == sorted([seeded.own.ids["visit_id"], seeded.peer.ids["visit_id"]])
     [event_] = _reads(app, "visit.list")
     assert (event_.actor_id, event_.object_type, event_.object_id) == (
         seeded.user_ids["dora"], "visit", None)
     assert event_.detail["ids"] == shown and event_.detail["count"] == 2
-    assert event_.detail["filters"] == {"date": date.today().isoformat(), "page": 1}
+    assert event_.detail["filters"] == {"date": operation_today().isoformat(), "page": 1}
     assert _reads(app, "visit.read") == []  # not one event per row
     with app.app_context():
         assert verify(db.session)[1] is None
@@ -131,7 +130,7 @@ def test_listing_route_plans_names_the_plans_and_the_visits_of_their_stops(app, 
         plan_id = plan.id
     headers = bearer(login(client, seeded.users["dora"]))
     shown = _ids(client.get("/api/v1/route-plans", headers=headers,
-                            query_string={"date": date.today().isoformat()}))
+                            query_string={"date": operation_today().isoformat()}))
     assert plan_id in shown and len(shown) == 2  # ann's and pete's, not agency B's
     [event_] = _reads(app, "route_plan.list")
     assert event_.detail["ids"] == shown

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from server.models import (
@@ -38,6 +38,7 @@ from server.models import (
 from server.rules.profiles import SEEDED, create_profile
 from server.sync.storage import store_from_config
 from tests.support import factories as f
+from tests.support.clock import operation_today
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -85,12 +86,12 @@ def _holdings(s, app, lender, agency, team, agent, tag: str, importer) -> Holdin
                       time_zone="Asia/Shanghai")
     s.add_all([account, address, Placement(case_id=case.id, agency_id=agency.id)])
     s.flush()
-    visit = Visit(case_id=case.id, address_id=address.id, scheduled_on=date.today(),
+    visit = Visit(case_id=case.id, address_id=address.id, scheduled_on=operation_today(),
                   team_id=team.id, status="assigned")
     s.add(visit)
     s.flush()
     s.add(VisitAssignee(visit_id=visit.id, user_id=agent.id))
-    promise = f.promise(s, case, "500", date.today() + timedelta(days=3), NOW, agent=agent,
+    promise = f.promise(s, case, "500", operation_today() + timedelta(days=3), NOW, agent=agent,
                         visit_id=visit.id, id=uuid.uuid4().hex)
     follow_up = FollowUp(case_id=case.id, visit_id=visit.id, kind="revisit", due_at=NOW,
                          reason="not home", assigned_to=agent.id)
@@ -100,7 +101,7 @@ def _holdings(s, app, lender, agency, team, agent, tag: str, importer) -> Holdin
     record = QuarantinedRecord(table_name="visit_notes", row_id=f"note-{tag}", user_id=agent.id,
                                device_id=device.id, reason="unknown_visit",
                                payload={"id": f"note-{tag}", "body": "x"})
-    plan = RoutePlan(agent_id=agent.id, plan_date=date.today())
+    plan = RoutePlan(agent_id=agent.id, plan_date=operation_today())
     s.add_all([follow_up, violation, device, record, plan])
     data = f"photo {tag}".encode()
     sha = hashlib.sha256(data).hexdigest()

@@ -18,6 +18,7 @@ from server.models import (
     Visit,
     VisitAssignee,
 )
+from tests.support.clock import operation_today
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -64,12 +65,12 @@ def case_with_visit(session, lender=None, agents=(), on: date | None = None, tea
     session.flush()
     session.add(Account(lender_id=lender.id, external_id=unique("A"), case_id=case.id,
                         principal=Decimal("10000.00"), outstanding=Decimal("8000.00"), dpd=45,
-                        bucket="M2", due_since=date.today() - timedelta(days=45)))
+                        bucket="M2", due_since=operation_today() - timedelta(days=45)))
     address = Address(party_id=debtor.id, raw_text="上海市黄浦区人民大道200号", lat=lat, lng=lng,
                       city="上海市", district="黄浦区", time_zone="Asia/Shanghai")
     session.add(address)
     session.flush()
-    visit = Visit(case_id=case.id, address_id=address.id, scheduled_on=on or date.today(),
+    visit = Visit(case_id=case.id, address_id=address.id, scheduled_on=on or operation_today(),
                   team_id=team_row.id if team_row else None,
                   status="assigned" if agents else "planned")
     session.add(visit)

@@ -83,3 +83,26 @@ def test_an_address_without_coordinates_needs_a_point_to_be_verified(client, ses
     assert refused.status_code == 422
     assert done.get_json()["time_zone"] == "Asia/Shanghai"
     assert session.get(Address, address.id).geocoder == "manual"
+
+
+def test_verifying_by_phone_never_promotes_a_district_centroid(client, session):
+    w = world(session)
+    _, centroid = placed_case(session, w, state="geocoded")
+    centroid.precision, centroid.accuracy_m = "district", 3000.0
+    _, house = placed_case(session, w, state="geocoded")
+    session.commit()
+    token = login(client, w.dispatcher.username)
+
+    def verify(address, **point):
+        return client.post(f"/api/v1/addresses/{address.id}/verify", headers=bearer(token),
+                           json={"note": "the debtor confirmed by phone", **point})
+
+    refused = verify(centroid)
+    pointed = verify(centroid, lat=31.2311, lng=121.4701)
+    confirmed = verify(house)
+
+    assert refused.status_code == 422 and "lat" in refused.get_json()["errors"]
+    assert "district" in refused.get_json()["message"]
+    assert pointed.status_code == 200 and pointed.get_json()["precision"] == "building"
+    assert confirmed.status_code == 200
+    assert confirmed.get_json()["verification_state"] == "field_verified"

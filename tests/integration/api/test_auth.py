@@ -123,3 +123,9 @@ def test_a_bad_device_id_is_422_with_the_field_named(client, app):
         "username": "x", "password": "y", "device_id": "has spaces!"})
     assert response.status_code == 422
     assert "device_id" in response.get_json()["errors"]
+
+
+def test_a_username_with_nul_is_a_422_not_a_500_on_postgresql(client):
+    response = client.post("/api/v1/auth/tokens", json={"username": "ann\x00", "password": "x"})
+    assert response.status_code == 422
+    assert "username" in response.get_json()["errors"]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from server.models import AuditEvent, OutboxMessage, VisitAssignee
 from tests.integration.dispatch.world import collector, placed_case, planned_visit, world
 from tests.support.api import bearer, login
+from tests.support.clock import operation_today
 
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+TOMORROW = (operation_today() + timedelta(days=1)).isoformat()
 
 
 def _assign(client, token, visit_id, version, assignees, **extra):
@@ -161,7 +162,7 @@ def test_reassigning_ends_the_old_assignment_and_can_bring_a_collector_back(clie
 
 def test_rescheduling_into_quiet_hours_rechecks_the_current_collectors(client, session):
     w = world(session)
-    visit = planned_visit(session, w, on=date.today() + timedelta(days=1))
+    visit = planned_visit(session, w, on=operation_today() + timedelta(days=1))
     session.commit()
     token = login(client, w.dispatcher.username)
     _assign(client, token, visit.id, 1, [a.id for a in w.agents])

@@ -3,7 +3,7 @@ each visit it could not place was left out."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, select
 
@@ -29,9 +29,10 @@ from server.rules.inputs import (
 )
 from tests.integration.dispatch.world import collector, planned_visit, world
 from tests.support.api import bearer, login
+from tests.support.clock import operation_today
 
 WEST, EAST = (31.22, 121.40), (31.24, 121.52)
-TODAY = date.today().isoformat()
+TODAY = operation_today().isoformat()
 
 
 def _run(client, w, **body):

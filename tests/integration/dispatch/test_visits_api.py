@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -10,8 +10,9 @@ from server.models import AuditEvent, Visit
 from tests.integration.dispatch.world import placed_case, planned_visit, world
 from tests.support import factories as f
 from tests.support.api import bearer, login
+from tests.support.clock import operation_today
 
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+TOMORROW = (operation_today() + timedelta(days=1)).isoformat()
 
 
 def _plan(case, address, **kw):
@@ -128,12 +129,12 @@ def test_an_agent_sees_only_their_own_visits(client, session):
 def test_dispatchers_list_only_their_agencys_placed_cases_with_filters(client, session):
     w, rival = world(session), world(session)
     ours = planned_visit(session, w)
-    planned_visit(session, w, on=date.today() + timedelta(days=3))
+    planned_visit(session, w, on=operation_today() + timedelta(days=3))
     planned_visit(session, rival)
     officer = f.user(session, "compliance")
     session.commit()
 
-    ours_today = client.get(f"/api/v1/visits?date={date.today()}&status=planned",
+    ours_today = client.get(f"/api/v1/visits?date={operation_today()}&status=planned",
                             headers=bearer(login(client, w.dispatcher.username)))
     everything = client.get("/api/v1/visits", headers=bearer(login(client, officer.username)))
 
@@ -147,7 +148,7 @@ def test_a_visit_is_rescheduled_then_cancelled_with_versions(client, session):
     visit = planned_visit(session, w)
     session.commit()
     token = login(client, w.dispatcher.username)
-    new_day = (date.today() + timedelta(days=5)).isoformat()
+    new_day = (operation_today() + timedelta(days=5)).isoformat()
 
     moved = client.patch(f"/api/v1/visits/{visit.id}", headers={**bearer(token), "If-Match": '"1"'},
                          json={"scheduled_on": new_day,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from server.models import Account, Address, Agency, Case, Party, Placement, Team, Visit
 from tests.support import factories as f
+from tests.support.clock import operation_today
 
 PEOPLE_SQUARE = (31.2304, 121.4737)  # 黄浦区
 
@@ -23,7 +24,7 @@ class World:
 
 def collector(session, team, base=PEOPLE_SQUARE, certified=True, **kw):
     """A collector with valid CN credentials (or an expired certification) and a home base."""
-    today = date.today()
+    today = operation_today()
     expires = today + timedelta(days=365) if certified else today - timedelta(days=1)
     return f.user(session, "agent", team, certification_expires_on=expires,
                   training_completed_on=today - timedelta(days=30),
@@ -66,7 +67,7 @@ def placed_case(session, w: World, placed=True, district="黄浦区", at=PEOPLE_
 def planned_visit(session, w: World, on=None, priority=0, **kw) -> Visit:
     """A planned, unassigned visit on a new placed case."""
     case, address = placed_case(session, w, **kw)
-    visit = Visit(case_id=case.id, address_id=address.id, scheduled_on=on or date.today(),
+    visit = Visit(case_id=case.id, address_id=address.id, scheduled_on=on or operation_today(),
                   priority=priority)
     session.add(visit)
     session.flush()

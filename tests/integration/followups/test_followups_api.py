@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from server.followups.pending import apply_decisions, decision
 from server.followups.revisits import time_revisit_follow_ups
 from server.models import FollowUp, Visit, utcnow
 from tests.support import factories as f
 from tests.support.api import bearer, login
+from tests.support.clock import operation_today
 
 DUE = datetime(2026, 3, 9, tzinfo=UTC)
 
@@ -74,7 +75,7 @@ def test_a_dispatcher_turns_a_revisit_into_a_planned_visit_at_the_home_address(c
     revisit, call = _follow_up(session, visit), _follow_up(session, visit, "call")
     session.commit()
     token = login(client, dispatcher.username)
-    on = (date.today() + timedelta(days=3)).isoformat()
+    on = (operation_today() + timedelta(days=3)).isoformat()
 
     planned = client.post(f"/api/v1/follow-ups/{revisit.id}/visit", headers=bearer(token),
                           json={"on": on})
@@ -107,7 +108,7 @@ def test_pending_follow_ups_are_listed_and_only_cancelled_until_the_monitor_time
     _follow_up(session, visit)  # open
     session.commit()
     token = bearer(login(client, dispatcher.username))
-    on = (date.today() + timedelta(days=3)).isoformat()
+    on = (operation_today() + timedelta(days=3)).isoformat()
 
     listed = client.get("/api/v1/follow-ups?status=pending", headers=token)
     unknown_status = client.get("/api/v1/follow-ups?status=waiting", headers=token)

@@ -71,6 +71,25 @@ def test_a_cn_visit_notice_is_queued_24_hours_ahead(session):
     assert message.due_at == local(SH, 2026, 3, 11, 10)
 
 
+def test_a_late_visit_notice_is_due_when_quiet_hours_end_not_at_two_in_the_morning(session):
+    _, visit = _case(session)
+    visit.scheduled_on = date(2026, 3, 12)
+    visit.window_start = local(SH, 2026, 3, 12, 10)  # planned at short notice: 24 h are gone
+    session.flush()
+    assert queue_reminders(session, local(SH, 2026, 3, 12, 2, 2), SH)["queued"] == 1
+    message = session.scalar(select(OutboxMessage))
+    assert message.due_at == local(SH, 2026, 3, 12, 8)  # the first allowed moment, local time
+
+
+def test_a_late_visit_notice_inside_allowed_hours_is_due_at_once(session):
+    _, visit = _case(session)
+    visit.scheduled_on = date(2026, 3, 12)
+    visit.window_start = local(SH, 2026, 3, 12, 15)
+    session.flush()
+    assert queue_reminders(session, local(SH, 2026, 3, 12, 9, 30), SH)["queued"] == 1
+    assert session.scalar(select(OutboxMessage.due_at)) == local(SH, 2026, 3, 12, 9, 30)
+
+
 def test_not_home_leads_to_one_revisit_in_the_next_allowed_window(session):
     agent = f.user(session, "agent")
     _, visit = _case(session)

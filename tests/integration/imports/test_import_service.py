@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -114,6 +115,18 @@ def test_a_person_given_twice_with_different_facts_rejects_the_later_row(app_ctx
     run = run_import(csv_text([row(1), row(2, debtor_id="D1", name="李1", national_id=same_id)]))
     assert run.report["rejected_rows"][0]["errors"] == {
         "name": ["person D1 is given with a different full_name on line 2"]}
+
+
+def test_a_bad_row_reports_every_error_its_cells_and_its_ids_have(app_ctx, monkeypatch):
+    monkeypatch.setattr(service, "CHUNK_ROWS", 2)  # the earlier line sits in another chunk
+    make_lender()
+    run = run_import(csv_text([row(1), row(2), row(3), row(9, account_id="A1", outstanding="oops",
+                                                         phones="123", agency_code="NOPE")]))
+    (rejected,) = run.report["rejected_rows"]
+    assert rejected["errors"] == {
+        "outstanding": ["'oops' is not a number"], "phones": ["'123' is not a phone number"],
+        "account_id": ["account A1 already appears on line 2"],
+        "agency_code": ["no agency has the code 'NOPE'"]}
 
 
 def test_rows_spread_over_chunks_are_checked_against_the_whole_file(app_ctx, monkeypatch):
@@ -257,3 +270,12 @@ def test_json_that_is_not_a_list_of_rows_rejects_the_file(app_ctx, data, message
     make_lender()
     with pytest.raises(InvalidInput, match=re.escape(message)):
         run_import(data, filename="cases.json")
+
+
+def test_nul_in_column_names_and_ids_is_reported_not_a_crash_on_postgresql(app_ctx):
+    make_lender()
+    bad = {**row(1), "case_id": "C\x001", "odd\x00column": "x", "outstanding": "o\x00ps"}
+    run = run_import(json.dumps([bad, row(2)]), filename="cases.json")
+    assert (run.status, run.created_count, run.rejected_count) == ("completed", 1, 1)
+    assert "odd\ufffdcolumn" in run.report["ignored_columns"]
+    assert run.report["rejected_rows"][0]["case_id"] == "C\ufffd1"

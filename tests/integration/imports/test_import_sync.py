@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
 from server.extensions import db
@@ -20,6 +18,7 @@ from tests.integration.imports.support import make_lender, run_import
 from tests.integration.sync.conftest import ids, pull
 from tests.support import factories
 from tests.support.api import bearer, login
+from tests.support.clock import operation_today
 from tests.unit.imports.support import csv_text, row
 
 CONTACT = {"contact1_name": "李四", "contact1_relationship": "担保人",
@@ -41,7 +40,7 @@ def _assign(case_external_id: str, agent_id: str, team_id: str) -> str:
     """A visit to the case's debtor's home, assigned to the agent (as dispatch does)."""
     case = db.session.scalar(select(Case).where(Case.external_id == case_external_id))
     address = db.session.scalar(select(Address.id).where(Address.party_id == case.debtor_id))
-    visit = Visit(case_id=case.id, address_id=address, scheduled_on=date.today(),
+    visit = Visit(case_id=case.id, address_id=address, scheduled_on=operation_today(),
                   team_id=team_id, status="assigned")
     db.session.add(visit)
     db.session.flush()

@@ -1,4 +1,4 @@
-"""`flask routes plan`: progress per collector or pair, a summary, and stored plans."""
+"""`flask route-plans plan`: progress per collector or pair, a summary, and stored plans."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def test_the_command_prints_progress_and_stores_the_team_plans(app, runner, sess
     visit(session, t, [zhao], at=None)
     session.commit()
 
-    result = runner.invoke(args=["routes", "plan", "--date", DAY.isoformat(),
+    result = runner.invoke(args=["route-plans", "plan", "--date", DAY.isoformat(),
                                  "--team", t.team.code, "--max-runtime", "2"])
 
     assert result.exit_code == 0, result.output
@@ -41,6 +41,7 @@ def test_the_command_prints_progress_and_stores_the_team_plans(app, runner, sess
 
 
 def test_the_command_names_an_unknown_team(runner, session):
-    result = runner.invoke(args=["routes", "plan", "--date", DAY.isoformat(), "--team", "nope"])
+    result = runner.invoke(args=["route-plans", "plan", "--date", DAY.isoformat(),
+                                 "--team", "nope"])
 
     assert result.exit_code != 0 and "no team 'nope'" in result.output

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from server.extensions import db
 from server.models import RoutePlan, RouteStop, utcnow
 from server.plans import store
 from tests.integration.sync.conftest import ids, pull
+from tests.support.clock import operation_today
 
 
-def _plan(session, agent_id: str, visit_ids: list[str], tz: str) -> tuple[str, list[str]]:
-    # Today as the pull's scope sees it: the operation's local day (not the machine's).
-    plan = RoutePlan(agent_id=agent_id, plan_date=datetime.now(ZoneInfo(tz)).date())
+def _plan(session, agent_id: str, visit_ids: list[str]) -> tuple[str, list[str]]:
+    plan = RoutePlan(agent_id=agent_id, plan_date=operation_today())
     session.add(plan)
     session.flush()
     stops = [RouteStop(plan_id=plan.id, visit_id=visit_id, agent_id=agent_id, position=n,
@@ -26,10 +23,9 @@ def _plan(session, agent_id: str, visit_ids: list[str], tz: str) -> tuple[str, l
 
 def test_replanned_stops_are_deleted_on_their_agents_phone_and_nobody_elses(app, client,
                                                                              world):
-    tz = app.config.get("SCHEDULER_TIMEZONE", "UTC")
     with app.app_context():
-        ann_plan, ann_stops = _plan(db.session, world.agents["ann"], world.visits["ann"], tz)
-        _, bob_stops = _plan(db.session, world.agents["bob"], world.visits["bob"], tz)
+        ann_plan, ann_stops = _plan(db.session, world.agents["ann"], world.visits["ann"])
+        _, bob_stops = _plan(db.session, world.agents["bob"], world.visits["bob"])
         db.session.commit()
     ann, bob = (pull(client, world.tokens[name]) for name in ("ann", "bob"))
     assert ids(ann, "route_stops") == set(ann_stops)
