@@ -35,6 +35,7 @@ LOCAL_DAY_TESTS = (
     "tests/integration/sync/test_pull", "tests/integration/imports/test_import_sync.py",
     "tests/security/test_authorization_matrix.py", "tests/security/test_read_audit.py",
     "tests/security/test_profile_scope.py", "tests/e2e/test_client_stub.py",
+    "tests/integration/cases/", "tests/integration/api/test_user_admin.py",
 )
 
 

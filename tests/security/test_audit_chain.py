@@ -8,7 +8,6 @@ and catches an edited, deleted, reordered, appended or truncated event.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -19,6 +18,7 @@ from server.extensions import db
 from server.models import AuditEvent, FollowUp, utcnow
 from tests.support import factories as f
 from tests.support.api import bearer, login
+from tests.support.clock import operation_day
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ def test_user_creation_route_plans_and_follow_up_actions_are_audited(app, client
     [event] = [e for e in _events(app, "user.create") if e.object_id == created.get_json()["id"]]
     assert event.actor_id == admin_id and event.detail["role"] == "agent"
     plan = client.post("/api/v1/route-plans", headers=headers[names[1]], json={
-        "date": (date.today() + timedelta(days=1)).isoformat(), "agents": [names[2]]})
+        "date": operation_day(1).isoformat(), "agents": [names[2]]})
     assert plan.status_code == 201, plan.get_json()
     [event] = _events(app, "route_plan.create")
     assert event.actor_id == dispatcher_id and agent_id in event.detail["agent_ids"]

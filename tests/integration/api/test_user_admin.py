@@ -3,14 +3,13 @@ dispatchable under the CN rules by setting their credentials, base and shift."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from sqlalchemy import select
 
 from server.models import AuditEvent, User, VisitAssignee
 from tests.integration.dispatch.world import planned_visit, world
 from tests.support import factories as f
 from tests.support.api import bearer, login
+from tests.support.clock import operation_day
 
 PASSWORD = "long enough pw"
 
@@ -40,7 +39,7 @@ def _assign(client, token, visit, assignees):
 def test_a_collector_created_through_the_api_is_assignable_once_credentials_are_set(
         client, session):
     w = world(session, agents=0)
-    visit = planned_visit(session, w, on=date.today() + timedelta(days=2))
+    visit = planned_visit(session, w, on=operation_day(2))
     session.commit()
     admin = _admin(client, session)
     ids = [_create(client, admin, f"new.agent{n}", w.team) for n in (1, 2)]
@@ -50,9 +49,9 @@ def test_a_collector_created_through_the_api_is_assignable_once_credentials_are_
     for user_id in ids:
         response = _patch(client, admin, user_id, national_id="310101199001011234",
                           certification_no="CERT-1",
-                          certification_expires_on=(date.today() + timedelta(days=300))
+                          certification_expires_on=operation_day(300)
                           .isoformat(),
-                          training_completed_on=(date.today() - timedelta(days=10)).isoformat(),
+                          training_completed_on=operation_day(-10).isoformat(),
                           base_lat=31.23, base_lng=121.47, base_label="浦东办公室",
                           shift_start="08:30", shift_end="17:30", daily_capacity=6)
         assert response.status_code == 200, response.get_json()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from sqlalchemy import select
 
 from server.models import AuditEvent, Case, CaseEvent, ContactPoint, OptOut, Party, Visit
 from tests.integration.cases.world import cases_world
 from tests.integration.sync.conftest import pull
 from tests.support.api import bearer, login
+from tests.support.clock import operation_day
 
 
 def _request(client, token, case_id, **body):
@@ -46,7 +45,7 @@ def test_an_open_dispute_cancels_visits_blocks_assignment_until_resolved(client,
     assert session.get(Case, case.id).dispute_open is True
     cancelled = session.get(Visit, visit.id)
     assert cancelled.status == "cancelled" and "dispute" in cancelled.cancel_reason
-    later = _new_visit(session, c, case, date.today() + timedelta(days=3))
+    later = _new_visit(session, c, case, operation_day(3))
     refused = _assign(client, dispatcher, later, [a.id for a in c.w.agents])
     assert refused.status_code == 422
     assert "VULNERABLE" in {x["rule"] for x in refused.get_json()["errors"]["findings"]}
@@ -79,19 +78,19 @@ def test_a_hold_cancels_only_the_visits_it_covers_under_a_blocking_profile(clien
     c = cases_world(session)
     case = c.cases[0]
     session.get(Case, case.id).jurisdiction = "IN"  # sensitive holds block there
-    inside = _new_visit(session, c, case, date.today() + timedelta(days=5))
-    outside = _new_visit(session, c, case, date.today() + timedelta(days=40))
+    inside = _new_visit(session, c, case, operation_day(5))
+    outside = _new_visit(session, c, case, operation_day(40))
     dispatcher = login(client, c.w.dispatcher.username)
 
     response = _request(client, dispatcher, case.id, kind="hold", reason="bereavement",
-                        until=(date.today() + timedelta(days=14)).isoformat())
+                        until=operation_day(14).isoformat())
 
     assert sorted(response.get_json()["cancelled_visit_ids"]) == sorted([c.visit.id, inside.id])
     session.expire_all()
     assert session.get(Visit, outside.id).status == "planned"
     debtor = session.get(Party, case.debtor_id)
     assert (debtor.hold_reason, debtor.hold_until) == (
-        "bereavement", date.today() + timedelta(days=14))
+        "bereavement", operation_day(14))
 
     assert _request(client, dispatcher, case.id, kind="hold_lifted").status_code == 201
     session.expire_all()
@@ -173,8 +172,8 @@ def test_auto_assign_leaves_out_a_visit_the_debtors_request_forbids(client, sess
     from tests.integration.dispatch.world import planned_visit
 
     c = cases_world(session)
-    disputed = planned_visit(session, c.w, on=date.today() + timedelta(days=2))
-    free = planned_visit(session, c.w, on=date.today() + timedelta(days=2))
+    disputed = planned_visit(session, c.w, on=operation_day(2))
+    free = planned_visit(session, c.w, on=operation_day(2))
     for visit in (disputed, free):
         visit.team_id = c.w.team.id
     session.commit()
@@ -182,12 +181,12 @@ def test_auto_assign_leaves_out_a_visit_the_debtors_request_forbids(client, sess
     # planned before the request, then cancelled by it; a new one planned after it
     _request(client, dispatcher, disputed.case_id, kind="dispute_opened")
     again = _new_visit(session, c, session.get(Case, disputed.case_id),
-                       date.today() + timedelta(days=2))
+                       operation_day(2))
     again.team_id = c.w.team.id
     session.commit()
 
     body = client.post("/api/v1/visits/auto-assign", headers=bearer(dispatcher), json={
-        "team": c.w.team.code, "date": (date.today() + timedelta(days=2)).isoformat()}
+        "team": c.w.team.code, "date": operation_day(2).isoformat()}
     ).get_json()
 
     assert [a["visit_id"] for a in body["assigned"]] == [free.id]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -11,6 +11,7 @@ from server.models import AuditEvent, Case, FollowUp, OptOut, Party
 from tests.integration.cases.world import Statements, cases_world, relate
 from tests.support import factories as f
 from tests.support.api import bearer, login
+from tests.support.clock import operation_day
 
 
 def _get(client, token, query=""):
@@ -65,7 +66,7 @@ def test_filters_narrow_the_list(client, session):
     first, second, third = c.cases
     session.get(Case, second.id).dispute_open = True
     session.get(Case, third.id).status = "paused"
-    session.get(Party, first.debtor_id).hold_until = date.today() + timedelta(days=30)
+    session.get(Party, first.debtor_id).hold_until = operation_day(30)
     session.add(OptOut(party_id=third.debtor_id, channel="all", reason="cease"))
     due = datetime(2026, 12, 1, 8, tzinfo=UTC)
     session.add(FollowUp(case_id=second.id, kind="call", due_at=due, reason="call back"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from sqlalchemy import event
 
@@ -19,6 +18,7 @@ from server.models import (
 )
 from tests.integration.dispatch.world import World, placed_case, world
 from tests.support import factories as f
+from tests.support.clock import operation_day
 
 
 @dataclass
@@ -51,7 +51,7 @@ def cases_world(session, n=3) -> Cases:
         add_phone(session, session.get(Party, case.debtor_id), f"1380013800{i}")
         cases.append(case)
     visit = Visit(case_id=cases[0].id, address_id=address_of(session, cases[0]).id,
-                  scheduled_on=date.today() + timedelta(days=1), team_id=w.team.id,
+                  scheduled_on=operation_day(1), team_id=w.team.id,
                   status="assigned")
     session.add(visit)
     session.flush()
