@@ -16,15 +16,14 @@ import platform
 import random
 import statistics
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from bench.pgdb import throwaway_database
 from server.api.audited import audited_page
 from server.cases.search import search_cases
 from server.cases.summaries import case_rows
@@ -42,9 +41,9 @@ GENERATE = [
     " ('L', 'L', 'Lender', 'lender', 'CN', now(), now()),"
     " ('A', 'A', 'Agency', 'outsourced', 'CN', now(), now())",
     "INSERT INTO users (id, username, password_hash, role, display_name, agency_id,"
-    " shift_start_min, shift_end_min, daily_capacity, active, failed_logins, created_at,"
-    " updated_at) VALUES ('d', 'd', 'x', 'dispatcher', 'd', 'A', 540, 1080, 8, true, 0, now(),"
-    " now()), ('g', 'g', 'x', 'agent', 'agent', 'A', 540, 1080, 8, true, 0, now(), now())",
+    " shift_start_min, shift_end_min, daily_capacity, active, created_at, updated_at)"
+    " VALUES ('d', 'd', 'x', 'dispatcher', 'd', 'A', 540, 1080, 8, true, now(), now()),"
+    " ('g', 'g', 'x', 'agent', 'agent', 'A', 540, 1080, 8, true, now(), now())",
     # 名 + number: names share prefixes as real ones do; ids end in every 4 digits ~100 times
     "INSERT INTO parties (id, lender_id, external_id, full_name, national_id, language,"
     " vulnerable, attorney_represented, preferred_windows, created_at, updated_at)"
@@ -151,45 +150,44 @@ def _timeline(engine, caller) -> tuple[float, float, int]:
 
 
 def run(server_url: str, n: int, runs: int) -> tuple[list[dict], dict]:
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    name = f"doorstep_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(make_url(server_url).set(database=name))
-    try:
-        Base.metadata.create_all(engine)
-        started = time.perf_counter()
-        with engine.begin() as conn:
-            for sql in GENERATE:
-                conn.execute(text(sql), {"n": n, "e": EVENTS})
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-        print(f"generated {n:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
-        caller = SimpleNamespace(user_id="d", role="dispatcher", agency_id="A", team_id=None)
-        rows, rng = [], random.Random(15)
-        for kind in RAW:
-            values = [_value(kind, rng, n) for _ in range(runs)]
-            for value in values[:5]:  # warm the caches and the compiled-statement cache
-                _ours(engine, caller, kind, value), _raw(engine, kind, value)
-            ours, raw = [], []
-            for value in values:  # interleaved, so load on the box hits both alike
-                ours.append(_ours(engine, caller, kind, value))
-                raw.append(_raw(engine, kind, value))
-            rows.append({"kind": kind, "ours_p50": statistics.median(ours) * 1000,
-                         "ours_p95": _p95(ours), "raw_p50": statistics.median(raw) * 1000,
-                         "raw_p95": _p95(raw)})
-        _timeline(engine, caller)
-        samples = [_timeline(engine, caller) for _ in range(60)]
-        timeline = {"events": samples[0][2],
-                    "ours_p50": statistics.median(s[0] for s in samples) * 1000,
-                    "ours_p95": _p95([s[0] for s in samples]),
-                    "raw_p50": statistics.median(s[1] for s in samples) * 1000}
-        return rows, timeline
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database(server_url, "doorstep_bench") as url:
+        engine = create_engine(url)
+        try:
+            return _measure(engine, n, runs)
+        finally:
+            engine.dispose()
+
+
+def _measure(engine, n: int, runs: int) -> tuple[list[dict], dict]:
+    """Generate n cases in `engine`'s database, then time our searches beside the raw ones."""
+    Base.metadata.create_all(engine)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for sql in GENERATE:
+            conn.execute(text(sql), {"n": n, "e": EVENTS})
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    print(f"generated {n:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
+    caller = SimpleNamespace(user_id="d", role="dispatcher", agency_id="A", team_id=None)
+    rows, rng = [], random.Random(15)
+    for kind in RAW:
+        values = [_value(kind, rng, n) for _ in range(runs)]
+        for value in values[:5]:  # warm the caches and the compiled-statement cache
+            _ours(engine, caller, kind, value), _raw(engine, kind, value)
+        ours, raw = [], []
+        for value in values:  # interleaved, so load on the box hits both alike
+            ours.append(_ours(engine, caller, kind, value))
+            raw.append(_raw(engine, kind, value))
+        rows.append({"kind": kind, "ours_p50": statistics.median(ours) * 1000,
+                     "ours_p95": _p95(ours), "raw_p50": statistics.median(raw) * 1000,
+                     "raw_p95": _p95(raw)})
+    _timeline(engine, caller)
+    samples = [_timeline(engine, caller) for _ in range(60)]
+    timeline = {"events": samples[0][2],
+                "ours_p50": statistics.median(s[0] for s in samples) * 1000,
+                "ours_p95": _p95([s[0] for s in samples]),
+                "raw_p50": statistics.median(s[1] for s in samples) * 1000}
+    return rows, timeline
 
 
 def table(rows: list[dict], timeline: dict) -> str:
