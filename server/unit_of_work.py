@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
@@ -42,3 +43,16 @@ def flask_uow() -> UnitOfWork:
     from server.extensions import db
 
     return UnitOfWork(lambda: db.session)
+
+
+@contextmanager
+def use_case(session_factory: Callable[[], Session] | None = None) -> Iterator[Session]:
+    """The one transaction rule: run one use case and commit once, when its block ends cleanly.
+
+    Every entrypoint (views, CLI, jobs, background work) writes through this: the block gets the
+    session, an exception anywhere in it rolls everything back, and nothing inside commits.
+    Without a factory it uses Flask-SQLAlchemy's request-scoped session.
+    """
+    with (UnitOfWork(session_factory) if session_factory else flask_uow()) as uow:
+        yield uow.session
+        uow.commit()
