@@ -147,6 +147,7 @@ def load_config(env: dict | None = None, instance_path: str | None = None) -> di
         "ROUTING_MAX_RUNTIME_S": _float(env, "ROUTING_MAX_RUNTIME_S", 5.0),
         "ROUTING_MAX_ITERATIONS": _int(env, "ROUTING_MAX_ITERATIONS", 2_000),
         "ROUTING_STALL_ITERATIONS": _int(env, "ROUTING_STALL_ITERATIONS", 250),
+        "ROUTING_STALL_PER_STOP": _int(env, "ROUTING_STALL_PER_STOP", 5),
         "ROUTING_TWO_PERSON": env.get("ROUTING_TWO_PERSON", "meet"),
         "ROUTING_MEET_TOLERANCE_MIN": _int(env, "ROUTING_MEET_TOLERANCE_MIN", 10),
         "OSRM_MAX_TABLE_SIZE": _int(env, "OSRM_MAX_TABLE_SIZE", 100),

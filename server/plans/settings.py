@@ -12,7 +12,8 @@ def routing_settings(
 ) -> tuple[MatrixProvider, Budget]:
     """The configured travel matrices (OSRM with a haversine fallback, or haversine) and the
     per-route budget: ROUTING_MAX_ITERATIONS, capped at ROUTING_MAX_RUNTIME_S seconds, ended
-    early after ROUTING_STALL_ITERATIONS without improvement (0: never)."""
+    early after ROUTING_STALL_PER_STOP x stops (50 to ROUTING_STALL_ITERATIONS) iterations
+    without improvement (ROUTING_STALL_ITERATIONS 0: never; ROUTING_STALL_PER_STOP 0: fixed)."""
     estimate = HaversineProvider(
         detour_factor=config.get("ROUTING_DETOUR_FACTOR", 1.3),
         speed_kmh=config.get("ROUTING_SPEED_KMH", 25.0),
@@ -26,5 +27,6 @@ def routing_settings(
         max_runtime_s=max_runtime_s or config.get("ROUTING_MAX_RUNTIME_S", 5.0),
         seed=0,
         stall_iterations=config.get("ROUTING_STALL_ITERATIONS") or None,
+        stall_per_stop=config.get("ROUTING_STALL_PER_STOP", 5),
     )
     return provider, budget

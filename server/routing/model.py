@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DAY_S = 86_400
+# Fewest iterations without improvement that count as converged, however small the day.
+MIN_STALL = 50
 
 
 @dataclass(frozen=True)
@@ -102,9 +104,20 @@ class Budget:
     seed: int = 0
     # Stop once this many iterations in a row found nothing better (converged); None: never.
     stall_iterations: int | None = None
+    # With stall_iterations: converged after stall_per_stop x modelled stops without
+    # improvement (at least MIN_STALL, at most stall_iterations); 0: stall_iterations as is.
+    stall_per_stop: int = 0
 
     def __post_init__(self) -> None:
         if self.max_iterations is None and self.max_runtime_s is None:
             raise ValueError("a budget needs max_iterations, max_runtime_s or both")
         if self.stall_iterations is not None and self.stall_iterations < 1:
             raise ValueError("stall_iterations must be >= 1")
+        if self.stall_per_stop < 0:
+            raise ValueError("stall_per_stop must be >= 0")
+
+    def stall_for(self, n_stops: int) -> int | None:
+        """Iterations without improvement after which a day of n_stops counts as converged."""
+        if self.stall_iterations is None or not self.stall_per_stop:
+            return self.stall_iterations
+        return min(self.stall_iterations, max(MIN_STALL, self.stall_per_stop * n_stops))

@@ -33,21 +33,30 @@ from .plan import (
 DEFAULT_BUDGET = Budget(max_iterations=2_000, max_runtime_s=30.0)
 
 
-def stopping_criterion(budget: Budget) -> StoppingCriterion:
-    """A fresh stopping criterion (they keep state, so one per solve) for the budget."""
+def stopping_criterion(budget: Budget, n_stops: int = 0) -> StoppingCriterion:
+    """A fresh stopping criterion (they keep state, so one per solve) for the budget; the
+    stall limit follows the day's size when the budget says so (Budget.stall_per_stop)."""
     parts: list[StoppingCriterion] = []
     if budget.max_iterations is not None:
         parts.append(MaxIterations(budget.max_iterations))
     if budget.max_runtime_s is not None:
         parts.append(MaxRuntime(budget.max_runtime_s))
-    if budget.stall_iterations is not None:
-        parts.append(NoImprovement(budget.stall_iterations))
+    stall = budget.stall_for(n_stops)
+    if stall is not None:
+        parts.append(NoImprovement(stall))
     return parts[0] if len(parts) == 1 else MultipleCriteria(parts)
 
 
 def run(data: pyvrp.ProblemData, budget: Budget) -> Result:
     """Run PyVRP's search on ready-made data within the budget."""
-    return pyvrp.solve(data, stopping_criterion(budget), seed=budget.seed, collect_stats=False)
+    stop = stopping_criterion(budget, _stops(data))
+    return pyvrp.solve(data, stop, seed=budget.seed, collect_stats=False)
+
+
+def _stops(data: pyvrp.ProblemData) -> int:
+    """Visits modelled: a stop with several windows is one client per window in one group."""
+    grouped = sum(len(data.group(g)) for g in range(data.num_groups))
+    return data.num_clients - grouped + data.num_groups
 
 
 def solve(

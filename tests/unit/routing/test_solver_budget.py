@@ -75,3 +75,34 @@ def test_a_converged_search_stops_early_with_the_same_plan():
     assert early.iterations < full.iterations == 1_500
     assert early.objective == full.objective
     assert [v.stop_id for v in early.routes[0].visits] == [v.stop_id for v in full.routes[0].visits]
+
+
+def test_the_stall_limit_follows_the_size_of_the_day_within_its_bounds():
+    budget = Budget(max_iterations=2_000, stall_iterations=250, stall_per_stop=5)
+    assert [budget.stall_for(n) for n in (4, 10, 20, 40, 60)] == [50, 50, 100, 200, 250]
+    assert Budget(max_iterations=9, stall_iterations=250).stall_for(10) == 250  # fixed
+    assert Budget(max_iterations=9, stall_per_stop=5).stall_for(10) is None  # never
+
+
+def test_a_small_day_stops_after_its_own_stall_limit_with_the_plan_of_the_fixed_limit():
+    from .days import random_day
+
+    collector, stops = random_day(11, 12)
+    problem = Problem((collector,), tuple(stops))
+    fixed = solve(problem, budget=Budget(max_iterations=1_500, seed=0, stall_iterations=250))
+    scaled = solve(problem, budget=Budget(max_iterations=1_500, seed=0, stall_iterations=250,
+                                          stall_per_stop=5))
+    # 12 stops: 60 iterations without improvement end it, not 250.
+    assert scaled.iterations == fixed.iterations - (250 - 60)
+    assert scaled.objective == fixed.objective
+    assert [v.stop_id for v in scaled.routes[0].visits] == \
+        [v.stop_id for v in fixed.routes[0].visits]
+
+
+def test_the_planner_settings_scale_the_stall_limit_by_default():
+    from server.plans.settings import routing_settings
+
+    _, budget = routing_settings({"ROUTING_STALL_ITERATIONS": 250, "ROUTING_STALL_PER_STOP": 5})
+    assert budget.stall_for(10) == 50 and budget.stall_for(100) == 250
+    _, fixed = routing_settings({"ROUTING_STALL_ITERATIONS": 250, "ROUTING_STALL_PER_STOP": 0})
+    assert fixed.stall_for(10) == 250
