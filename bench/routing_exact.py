@@ -17,10 +17,10 @@ from itertools import combinations
 
 import numpy as np
 
-from server.routing import HaversineProvider, MatrixProvider, Problem
-from server.routing.model import DAY_S, Collector, Stop
-from server.routing.sync import shared_stops
-from server.routing.windows import merge
+from server.routing.solver import HaversineProvider, MatrixProvider, Problem
+from server.routing.solver.model import DAY_S, Collector, Stop
+from server.routing.solver.sync import shared_stops
+from server.routing.solver.windows import merge
 
 INF = 2**30  # int32 "never": above any time of day even after adding a day's travel
 MAX_VISITS = 22

@@ -19,8 +19,8 @@ import statistics
 import time
 
 from bench.routing_exact import upper_bound
-from server.routing import Budget, Collector, Point, Problem, Stop, solve
-from server.routing.sync import solve_synchronised
+from server.routing.solver import Budget, Collector, Point, Problem, Stop, solve
+from server.routing.solver.sync import solve_synchronised
 
 H = 3600
 OFFICE = Point(31.2304, 121.4737)

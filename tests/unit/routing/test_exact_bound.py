@@ -9,8 +9,8 @@ import pytest
 
 from bench.routing_exact import feasible_sets, upper_bound
 from bench.routing_sync import team_day
-from server.routing import Budget, Collector, HaversineProvider, Point, Problem, Stop
-from server.routing.sync import solve_synchronised
+from server.routing.solver import Budget, Collector, HaversineProvider, Point, Problem, Stop
+from server.routing.solver.sync import solve_synchronised
 
 from .days import PEOPLES_SQUARE, H
 

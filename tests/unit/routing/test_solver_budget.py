@@ -3,8 +3,8 @@
 import random
 import time
 
-from server.routing import Budget, Collector, Point, Problem, Stop, solve
-from server.routing.plan import DOES_NOT_FIT, MANDATORY_CONFLICT
+from server.routing.solver import Budget, Collector, Point, Problem, Stop, solve
+from server.routing.solver.plan import DOES_NOT_FIT, MANDATORY_CONFLICT
 
 from .days import PEOPLES_SQUARE, H
 
@@ -100,7 +100,7 @@ def test_a_small_day_stops_after_its_own_stall_limit_with_the_plan_of_the_fixed_
 
 
 def test_the_planner_settings_scale_the_stall_limit_by_default():
-    from server.plans.settings import routing_settings
+    from server.routing.settings import routing_settings
 
     _, budget = routing_settings({"ROUTING_STALL_ITERATIONS": 250, "ROUTING_STALL_PER_STOP": 5})
     assert budget.stall_for(10) == 50 and budget.stall_for(100) == 250
