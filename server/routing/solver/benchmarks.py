@@ -14,7 +14,7 @@ from .model import Budget
 from .search import run
 
 # The repo sits next to the shared folder (…/main and …/shared); the env var overrides it.
-_DEFAULT_SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+_DEFAULT_SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 SOLOMON_CLASSES = ("C1", "C2", "R1", "R2", "RC1", "RC2")
 
 

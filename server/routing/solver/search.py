@@ -16,6 +16,7 @@ from pyvrp.stop import (
 )
 
 from .build import Built, Prepared, build, prepare
+from .ils import search
 from .matrix import HaversineProvider, MatrixProvider
 from .model import Budget, Problem
 from .plan import (
@@ -48,9 +49,8 @@ def stopping_criterion(budget: Budget, n_stops: int = 0) -> StoppingCriterion:
 
 
 def run(data: pyvrp.ProblemData, budget: Budget) -> Result:
-    """Run PyVRP's search on ready-made data within the budget."""
-    stop = stopping_criterion(budget, _stops(data))
-    return pyvrp.solve(data, stop, seed=budget.seed, collect_stats=False)
+    """Run PyVRP's search (penalties on the day's cost scale, .ils) within the budget."""
+    return search(data, stopping_criterion(budget, _stops(data)), seed=budget.seed)
 
 
 def _stops(data: pyvrp.ProblemData) -> int:
