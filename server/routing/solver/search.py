@@ -50,7 +50,8 @@ def stopping_criterion(budget: Budget, n_stops: int = 0) -> StoppingCriterion:
 
 def run(data: pyvrp.ProblemData, budget: Budget) -> Result:
     """Run PyVRP's search (penalties on the day's cost scale, .ils) within the budget."""
-    return search(data, stopping_criterion(budget, _stops(data)), seed=budget.seed)
+    n_stops = _stops(data)
+    return search(data, stopping_criterion(budget, n_stops), seed=budget.seed, n_stops=n_stops)
 
 
 def _stops(data: pyvrp.ProblemData) -> int:

@@ -38,3 +38,11 @@ def test_short_searches_on_forty_stop_days_end_cheaper_than_pyvrps_own_start():
     own = sum(_cost(pyvrp.solve(_data(s), MaxIterations(300), seed=0, collect_stats=False))
               for s in range(3))
     assert ours < own
+
+
+def test_a_small_day_keeps_pyvrps_own_search():
+    data = _data(4, n=10)  # converges within ~10 iterations from PyVRP's start, 400 from ours
+    ours = search(data, MaxIterations(60), seed=0)
+    own = pyvrp.solve(data, MaxIterations(60), seed=0, collect_stats=False)
+    assert _cost(ours) == _cost(own)
+    assert search(data, MaxIterations(60), seed=0, n_stops=40).best.is_feasible()
