@@ -42,9 +42,8 @@ def _cost(best: pyvrp.Solution) -> float:
 _REFS: dict = {}
 
 
-def _reference(data: pyvrp.ProblemData) -> tuple[float, float]:
+def _reference(data: pyvrp.ProblemData, key: tuple[int, int]) -> tuple[float, float]:
     """Best cost and its travel over three long runs of PyVRP's own search (kept per day)."""
-    key = id(data)
     if key not in _REFS:
         _REFS[key] = _long_runs(data)
     return _REFS[key]
@@ -68,7 +67,7 @@ def bench_early_stop(days: int, sizes: tuple[int, ...]) -> None:
         for seed in range(days):
             problem = _day(1000 * n + seed, n)
             data = build(prepare(problem, HaversineProvider())).data
-            ref, travel = _reference(data)
+            ref, travel = _reference(data, (n, seed))
             c0, w0 = time.process_time(), time.perf_counter()
             plan = solve(problem, budget=Budget(ITERS, 5.0, seed=0, stall_iterations=STALL,
                                                 stall_per_stop=PER_STOP))
@@ -104,7 +103,7 @@ def bench_time_to_gap(days: int, n: int = 40, iters: int = 600) -> None:
     rows = {"ours (search.run)": [], "pyvrp.solve": []}
     for seed in range(days):
         data = build(prepare(_day(1000 * n + seed, n), HaversineProvider())).data
-        ref, travel = _reference(data)
+        ref, travel = _reference(data, (n, seed))
         for s in (0, 1, 2):
             for label in rows:
                 c0 = time.process_time()
