@@ -111,6 +111,10 @@ def _plan(session: Session, run: Delivery, claimed: list, now: datetime):
             refused.append(Outcome(row.id, row.claimed_by, states.BLOCKED,
                                    reason="no case or debtor to check the rules against"))
             continue
+        if who.contact_point_id is None:
+            refused.append(Outcome(row.id, row.claimed_by, states.BLOCKED, reason=(
+                "the recipient is no longer a valid contact point of the debtor")))
+            continue
         key = (who.debtor.party_id, row.channel)
         decision = decide(inputs.profiles[row.case_id], who, row.channel, now,
                           inputs.attempts.get(row.case_id, ()),

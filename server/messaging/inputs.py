@@ -77,7 +77,8 @@ def _points(session: Session, parties: list[str]) -> dict[tuple, tuple[str, froz
     """(party, channel, value) -> (contact point id, channels that point opted out of)."""
     rows = list(session.execute(select(ContactPoint.id, ContactPoint.party_id,
                                        ContactPoint.channel, ContactPoint.value)
-                                .where(in_values(session, ContactPoint.party_id, parties))))
+                                .where(in_values(session, ContactPoint.party_id, parties),
+                                       ContactPoint.valid.is_(True))))
     opted: dict[str, set[str]] = defaultdict(set)
     if rows:
         for point, channel in session.execute(

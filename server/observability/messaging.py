@@ -17,3 +17,11 @@ class MessagingMetrics:
     def observe(self, provider: str, status: str, count: int = 1) -> None:
         """Count `count` messages of `provider` reaching `status`."""
         self.messages.labels(provider, status).inc(count)
+
+
+def api_messaging_metrics(app) -> MessagingMetrics:
+    """The API's messaging counters (receipts), on the API's own registry."""
+    key = "doorstep.messaging_metrics"
+    if key not in app.extensions:
+        app.extensions[key] = MessagingMetrics(app.extensions["doorstep.metrics"].registry)
+    return app.extensions[key]

@@ -26,6 +26,11 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/health/live"): PUBLIC,
     ("POST", "/auth/tokens"): PUBLIC,
+    # Provider callbacks: no token, a provider signature instead (403 when it is missing).
+    ("POST", "/messaging/receipts/twilio"): PUBLIC,
+    ("POST", "/messaging/receipts/aliyun"): PUBLIC,
+    ("POST", "/messaging/inbound/twilio"): PUBLIC,
+    ("POST", "/messaging/inbound/aliyun"): PUBLIC,
     ("DELETE", "/auth/tokens/current"): ALL,
     ("GET", "/users"): STAFF,
     ("POST", "/users"): frozenset({ADMIN}),

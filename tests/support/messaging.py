@@ -61,6 +61,15 @@ def queue(session, case, due_at, template="ptp_reminder", body="您好，请留�
     return row
 
 
+def daytime_zone() -> str:
+    """A fixed-offset zone where it is about noon now, so quiet hours hold nothing back
+    (for tests on the real clock: another process, or receipts stamped with the time)."""
+    from server.models import utcnow
+
+    offset = (12 - utcnow().hour + 12) % 24 - 12  # -12 … +11 hours from UTC
+    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+
+
 class Clock:
     """A settable clock for delivery runs."""
 

@@ -17,7 +17,15 @@ from server.messaging.claims import claim_batch
 from server.messaging.twilio_sms import TwilioSms
 from server.models import OutboxMessage, utcnow
 from tests.support.fake_servers import FakeTwilio
-from tests.support.messaging import Clock, Recorder, debtor_case, deliver, delivery, queue
+from tests.support.messaging import (
+    Clock,
+    Recorder,
+    daytime_zone,
+    debtor_case,
+    deliver,
+    delivery,
+    queue,
+)
 
 CHILD = """
 import sys
@@ -44,13 +52,6 @@ def twilio():
     fake = FakeTwilio().start()
     yield fake
     fake.close()
-
-
-def daytime_zone() -> str:
-    """A fixed-offset zone where it is about noon now, so quiet hours hold nothing back (the
-    killed run is another process, on the real clock)."""
-    offset = (12 - utcnow().hour + 12) % 24 - 12  # -12 … +11 hours from UTC
-    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
 
 
 @pytest.mark.slow

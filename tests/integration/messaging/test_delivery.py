@@ -88,6 +88,18 @@ def test_an_attorney_or_a_cease_request_blocks_every_message(app, session):
     assert provider.sent == []
 
 
+def test_a_number_marked_invalid_after_queueing_is_not_messaged(session):
+    case = debtor_case(session)
+    point = session.scalar(select(ContactPoint).where(ContactPoint.party_id == case.debtor_id))
+    point.valid = False
+    message = queue(session, case, TEN)
+    stranger = queue(session, case, TEN, recipient="13999999999")
+    provider = Recorder()
+    assert deliver(session, delivery(provider, Clock(TEN))) == {"blocked": 2}
+    assert "valid contact point" in _reload(session, message).last_error
+    assert _reload(session, stranger).status == "blocked" and provider.sent == []
+
+
 def test_a_hold_moves_the_message_past_its_end(app, session):
     case = debtor_case(session)
     party = session.get(Party, case.debtor_id)
