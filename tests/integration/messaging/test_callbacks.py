@@ -170,3 +170,10 @@ def test_a_malformed_push_is_a_4xx_naming_the_field(client, session):
     missing = _twilio(client, "receipts/twilio", {"MessageStatus": "delivered"})
     assert bad.status_code == 422 and "body" in bad.get_json()["errors"]
     assert missing.status_code == 422 and "MessageSid" in missing.get_json()["errors"]
+
+
+def test_every_callback_refuses_an_unsigned_request_with_403(client, session):
+    for kind in ("receipts", "inbound"):
+        for provider in ("twilio", "aliyun"):
+            answer = client.post(f"/api/v1/messaging/{kind}/{provider}", json=[])
+            assert answer.status_code == 403, (kind, provider)
