@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from server.jobs.sql import insert_ignore
+from server.jobs.sql import dialect
 from server.messaging import states
 from server.models import ContactAttempt, OutboxMessage, new_id
 
@@ -78,6 +79,10 @@ _STATEMENTS = {
 }
 
 
+_LEDGER_INSERT = {"sqlite": sqlite.insert(ContactAttempt.__table__).on_conflict_do_nothing(
+    index_elements=["source_table", "source_id"])}
+
+
 def record_outcomes(session: Session, outcomes: Sequence[Outcome], now: datetime) -> None:
     """Write every outcome in one executemany per kind, and the ledger of the sent ones."""
     groups: dict[str, list[dict]] = {"sent": [], "later": [], "final": []}
@@ -85,13 +90,52 @@ def record_outcomes(session: Session, outcomes: Sequence[Outcome], now: datetime
         kind = ("sent" if o.status == states.SENT else
                 "later" if o.status in ("retry", "deferred") else "final")
         groups[kind].append(_values(o, now))
+    postgres = dialect(session) == "postgresql"
     for kind, rows in groups.items():
-        if rows:
+        if rows and postgres and kind == "sent":
+            _sent_from_arrays(session, rows)
+        elif rows:
             session.connection().execute(_STATEMENTS[kind], rows)
     ledger = [{"id": new_id(), "channel": o.ledger["channel"], "case_id": o.ledger["case_id"],
                "party_id": o.ledger["party_id"], "contact_point_id": o.ledger["point_id"],
                "occurred_at": now, "connected": False, "outcome": "sent",
                "source_table": "outbox_messages", "source_id": o.message_id}
               for o in outcomes if o.status == states.SENT and o.ledger]
-    insert_ignore(session, ContactAttempt.__table__, ledger, conflict=("source_table",
-                                                                        "source_id"))
+    if ledger and postgres:
+        _ledger_from_arrays(session, ledger)
+    elif ledger:  # one executemany, no RETURNING (nothing needs the ids back)
+        session.connection().execute(_LEDGER_INSERT["sqlite"], ledger)
+
+
+# PostgreSQL: one statement per chunk over unnest()ed arrays, instead of one per row; the
+# sent rows are nearly all of a run's writes.
+_SENT_PG = text(
+    "UPDATE outbox_messages o SET status = 'sent', sent_at = :sent_at, provider = v.provider,"
+    " provider_ref = v.ref, claimed_by = NULL, lease_until = NULL, last_error = NULL"
+    " FROM unnest(CAST(:ids AS text[]), CAST(:tokens AS text[]), CAST(:refs AS text[]),"
+    " CAST(:providers AS text[])) AS v(id, token, ref, provider)"
+    " WHERE o.id = v.id AND o.claimed_by = v.token AND o.status = 'sending'")
+_LEDGER_PG = text(
+    "INSERT INTO contact_attempts (id, channel, case_id, party_id, contact_point_id,"
+    " occurred_at, connected, outcome, source_table, source_id)"
+    " SELECT v.id, v.channel, v.case_id, v.party_id, v.point_id, :at, false, 'sent',"
+    " 'outbox_messages', v.source_id FROM unnest(CAST(:ids AS text[]),"
+    " CAST(:channels AS text[]), CAST(:cases AS text[]), CAST(:parties AS text[]),"
+    " CAST(:points AS text[]), CAST(:sources AS text[]))"
+    " AS v(id, channel, case_id, party_id, point_id, source_id)"
+    " ON CONFLICT (source_table, source_id) DO NOTHING")
+
+
+def _sent_from_arrays(session: Session, rows: list[dict]) -> None:
+    session.connection().execute(_SENT_PG, {
+        "sent_at": rows[0]["b_sent"], "ids": [r["b_id"] for r in rows],
+        "tokens": [r["b_token"] for r in rows], "refs": [r["b_ref"] for r in rows],
+        "providers": [r["b_provider"] for r in rows]})
+
+
+def _ledger_from_arrays(session: Session, rows: list[dict]) -> None:
+    column = lambda name: [r[name] for r in rows]  # noqa: E731
+    session.connection().execute(_LEDGER_PG, {
+        "at": rows[0]["occurred_at"], "ids": column("id"), "channels": column("channel"),
+        "cases": column("case_id"), "parties": column("party_id"),
+        "points": column("contact_point_id"), "sources": column("source_id")})
