@@ -33,12 +33,13 @@ def claim_batch(session: Session, now: datetime, size: int, lease: timedelta,
         # Locked rows another run is claiming are skipped; the CTE is evaluated exactly once
         # (a LIMIT subquery under IN may be re-run by the planner and claim more than `size`).
         due = select(due.with_for_update(skip_locked=True).cte("due").c.id)
-    session.execute(update(OM).where(OM.id.in_(due), OM.status == states.PENDING)
-                    .values(status=states.SENDING, claimed_by=token, lease_until=now + lease,
-                            attempts=OM.attempts + 1)
-                    .execution_options(synchronize_session=False))
-    return list(session.execute(select(*CLAIMED_COLUMNS).where(
-        OM.claimed_by == token, OM.status == states.SENDING).order_by(OM.due_at, OM.id)))
+    t = OM.__table__
+    claimed = session.execute(
+        update(t).where(t.c.id.in_(due), t.c.status == states.PENDING)
+        .values(status=states.SENDING, claimed_by=token, lease_until=now + lease,
+                attempts=t.c.attempts + 1)
+        .returning(*(t.c[c.key] for c in CLAIMED_COLUMNS), t.c.due_at)).all()
+    return sorted(claimed, key=lambda row: (row.due_at, row.id))
 
 
 def settle_expired_claims(session: Session, gateway: Gateway, now: datetime) -> dict[str, int]:
