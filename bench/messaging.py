@@ -122,7 +122,8 @@ def one_size(server_url: str, n: int, kind: str, fake_url: str | None) -> dict:
 
 def _fake_twilio() -> tuple[subprocess.Popen, str]:
     """The HTTP fake in a process of its own (it must not share the GIL with the sender)."""
-    code = ("import time; from tests.support.fake_servers import FakeTwilio; "
+    code = ("import logging, time; from tests.support.fake_servers import FakeTwilio; "
+            "logging.getLogger('werkzeug').setLevel(logging.ERROR); "
             "f = FakeTwilio().start(); print(f.url, flush=True); f.keep = False\n"
             "while True: time.sleep(3600)")
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
