@@ -27,11 +27,11 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.pgdb import throwaway_database
+from server.compliance.profile_store import seed_profiles
 from server.config import normalise_database_url
 from server.messaging.delivery import Delivery, DeliverySettings, deliver_outbox
 from server.messaging.gateway import Gateway, Outgoing, SendResult
 from server.models import Base, ContactAttempt, OutboxMessage
-from server.rules.profiles import seed_profiles
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: inside the allowed hours
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "messaging_bench_results.md"

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from server.jobs.sql import dialect
+from server.db.sql import dialect
 from server.messaging import states
 from server.messaging.gateway import Gateway, NoProvider
 from server.models import OutboxMessage

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from server.compliance.inputs import DEFAULT_TZ
 from server.messaging import states
 from server.messaging.claims import claim_batch, settle_expired_claims
 from server.messaging.gateway import Gateway, Outgoing, PermanentError, TransientError
@@ -27,7 +28,6 @@ from server.messaging.ratelimit import RateLimiter
 from server.messaging.sendrules import BLOCK, DEFER, decide
 from server.messaging.templates import TemplateBook, fill
 from server.models import utcnow
-from server.rules.inputs import DEFAULT_TZ
 from server.unit_of_work import use_case
 
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.compliance import Consent, ContactAttempt, Profile
+from server.compliance.effective import ProfileResolver
+from server.compliance.engine import Consent, ContactAttempt, Profile
+from server.compliance.inputs import DEFAULT_TZ, attempts_for, consents_for, debtor_facts_for
+from server.db.bulk import in_values
 from server.messaging.sendrules import Recipient
 from server.models import Address, Case, ContactPoint, OptOut, Party
-from server.rules.effective import ProfileResolver
-from server.rules.inputs import DEFAULT_TZ, attempts_for, consents_for, debtor_facts_for
-from server.sync.bulk import in_values
 
 # Outbox channels and the contact-point channel that holds their address.
 POINT_CHANNEL = {"sms": "phone", "email": "email"}

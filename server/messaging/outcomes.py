@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from server.jobs.sql import dialect
+from server.db.sql import dialect
 from server.messaging import states
 from server.models import ContactAttempt, OutboxMessage, new_id
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from server.db.bulk import in_values
 from server.messaging import states
 from server.models import ContactAttempt, OutboxMessage
-from server.sync.bulk import in_values
 
 OM = OutboxMessage
 # Twilio's MessageStatus values that settle a message; the others (queued, sent …) don't.

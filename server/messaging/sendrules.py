@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from server.compliance import (
+from server.compliance.engine import (
     CallPlan,
     Consent,
     ContactAttempt,
@@ -19,9 +19,9 @@ from server.compliance import (
     check_call,
     local_date,
 )
-from server.compliance.caps import busiest_window
-from server.compliance.rules import sensitive_finding
-from server.compliance.windows import next_allowed
+from server.compliance.engine.caps import busiest_window
+from server.compliance.engine.rules import sensitive_finding
+from server.compliance.engine.windows import next_allowed
 
 SEND, DEFER, BLOCK = "send", "defer", "block"
 

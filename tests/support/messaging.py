@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import sessionmaker
 
+from server.compliance.profile_store import seed_profiles
 from server.messaging.delivery import Delivery, DeliverySettings, deliver_outbox
 from server.messaging.gateway import Gateway, Outgoing, SendResult
 from server.models import Address, ContactPoint, OutboxMessage, new_id
-from server.rules.profiles import seed_profiles
 from tests.support import factories as f
 
 SH = "Asia/Shanghai"
