@@ -89,6 +89,43 @@ def serving_config(env: dict | None = None) -> dict:
     }
 
 
+def _messaging(env: dict) -> dict:
+    """Message delivery (docs/messaging.md): providers per channel, the delivery job's limits."""
+    return {
+        "SMS_PROVIDER": env.get("SMS_PROVIDER", "log"),  # log, aliyun, twilio
+        "EMAIL_PROVIDER": env.get("EMAIL_PROVIDER", "log"),  # log, smtp
+        "ALIYUN_ACCESS_KEY_ID": env.get("ALIYUN_ACCESS_KEY_ID", ""),
+        "ALIYUN_ACCESS_KEY_SECRET": env.get("ALIYUN_ACCESS_KEY_SECRET", ""),
+        "ALIYUN_SMS_ENDPOINT": env.get("ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com"),
+        "ALIYUN_SMS_PROTOCOL": env.get("ALIYUN_SMS_PROTOCOL", "HTTPS"),
+        "ALIYUN_SMS_SIGN_NAME": env.get("ALIYUN_SMS_SIGN_NAME", ""),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_FROM": env.get("TWILIO_FROM", ""),
+        "TWILIO_BASE_URL": env.get("TWILIO_BASE_URL", "https://api.twilio.com"),
+        "TWILIO_STATUS_CALLBACK": env.get("TWILIO_STATUS_CALLBACK", ""),
+        "SMTP_HOST": env.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": _int(env, "SMTP_PORT", 25),
+        "SMTP_USER": env.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS")),
+        "SMTP_FROM": env.get("SMTP_FROM", "noreply@doorstep.invalid"),
+        # HMAC-SHA256 key of the receipt and inbound callbacks that have no signature of their
+        # own (Alibaba Cloud's HTTP push goes through a relay that signs; Twilio signs itself).
+        "MESSAGING_CALLBACK_SECRET": env.get("MESSAGING_CALLBACK_SECRET", ""),
+        "MESSAGING_STOP_WORDS": [w.strip() for w in env.get("MESSAGING_STOP_WORDS", "").split(",")
+                                 if w.strip()],
+        "MESSAGING_BATCH_SIZE": _int(env, "MESSAGING_BATCH_SIZE", 500),
+        "MESSAGING_MAX_BATCHES": _int(env, "MESSAGING_MAX_BATCHES", 200),
+        "MESSAGING_RATE_PER_S": _float(env, "MESSAGING_RATE_PER_S", 50.0),
+        "MESSAGING_CONCURRENCY": _int(env, "MESSAGING_CONCURRENCY", 4),
+        "MESSAGING_MAX_ATTEMPTS": _int(env, "MESSAGING_MAX_ATTEMPTS", 6),
+        "MESSAGING_BACKOFF_S": _int(env, "MESSAGING_BACKOFF_S", 60),
+        "MESSAGING_LEASE_S": _int(env, "MESSAGING_LEASE_S", 300),
+        "MESSAGING_DAILY_CAP": _int(env, "MESSAGING_DAILY_CAP", 3),
+    }
+
+
 def load_config(env: dict | None = None, instance_path: str | None = None) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = dict(os.environ if env is None else env)
@@ -155,6 +192,7 @@ def load_config(env: dict | None = None, instance_path: str | None = None) -> di
         "SCHEDULER_LEASE_TTL_S": _int(env, "SCHEDULER_LEASE_TTL_S", 30),
         "SCHEDULER_HOLDER": env.get("SCHEDULER_HOLDER", ""),
         "STALE_VISIT_DAYS": _int(env, "STALE_VISIT_DAYS", 2),
+        **_messaging(env),
         "LOG_JSON": _bool(env.get("LOG_JSON"), default=production),
         "METRICS_ENABLED": _bool(env.get("METRICS_ENABLED")),
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),

@@ -24,6 +24,10 @@ def register(app: Flask, api: Api) -> None:
     from server.api.followups import blp as followups_blp
     from server.api.health import blp as health_blp
     from server.api.imports import blp as imports_blp
+    from server.api.message_templates import blp as message_templates_blp
+    from server.api.message_templates import wording_blp as message_wording_blp
+    from server.api.messaging_hooks import blp as messaging_hooks_blp
+    from server.api.outbox import blp as outbox_blp
     from server.api.promises import blp as promises_blp
     from server.api.quarantine import blp as quarantine_blp
     from server.api.route_plans import blp as route_plans_blp
@@ -39,6 +43,7 @@ def register(app: Flask, api: Api) -> None:
                 compliance_blp, promises_blp, review_flags_blp, fact_effects_blp,
                 followups_blp,
                 visits_blp, addresses_blp, route_plans_blp, cases_blp, complaints_blp,
-                case_complaints_blp):
+                case_complaints_blp, messaging_hooks_blp, outbox_blp, message_templates_blp,
+                message_wording_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

@@ -44,6 +44,7 @@ from server.models import (
     Consent,
     ContactAttempt,
     FollowUp,
+    InboundMessage,
     OutboxMessage,
     Payment,
     PaymentPromise,
@@ -131,12 +132,7 @@ def _sources() -> dict[str, list]:
                          ContactAttempt.user_id, info=ContactAttempt.channel)
                     .where(ContactAttempt.case_id == case_id, ContactAttempt.channel != "visit")],
         "follow_up": _follow_ups(case_id),
-        "message": [
-            _row("message", "queued", OutboxMessage.due_at, OutboxMessage.id,
-                 info=OutboxMessage.template).where(OutboxMessage.case_id == case_id),
-            _row("message", OutboxMessage.status, OutboxMessage.sent_at, OutboxMessage.id,
-                 info=OutboxMessage.template)
-            .where(OutboxMessage.case_id == case_id, OutboxMessage.sent_at.is_not(None))],
+        "message": _messages(case_id),
         "violation": [_row("violation", "detected", Violation.detected_at, Violation.id,
                            Violation.user_id, Violation.visit_id, info=Violation.rule)
                       .where(Violation.case_id == case_id)],
@@ -145,6 +141,22 @@ def _sources() -> dict[str, list]:
                     .where(CaseEvent.case_id == case_id)],
         "complaint": _complaints(case_id),
     }
+
+
+def _messages(case_id) -> list:
+    """Queued, sent, delivered, failed (info: the template, or the provider's error) and the
+    debtor's replies (info: what was done with it)."""
+    om, im = OutboxMessage, InboundMessage
+    mine = om.case_id == case_id
+    return [_row("message", "queued", om.due_at, om.id, info=om.template).where(mine),
+            _row("message", "sent", om.sent_at, om.id, info=om.template)
+            .where(mine, om.sent_at.is_not(None)),
+            _row("message", "delivered", om.delivered_at, om.id, info=om.template)
+            .where(mine, om.delivered_at.is_not(None)),
+            _row("message", "failed", om.failed_at, om.id, info=om.last_error)
+            .where(mine, om.failed_at.is_not(None)),
+            _row("message", "reply", im.received_at, im.id, info=im.action)
+            .where(im.case_id == case_id)]
 
 
 def _promises(case_id) -> list:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from server.extensions import db
+from server.jobs.messaging import banner
 from server.jobs.registry import JOBS, JobSettings
 from server.jobs.runs import recent_runs, run_job
 from server.jobs.scheduler import SchedulerService, default_holder
@@ -34,6 +35,7 @@ def run_command():
     signal.signal(signal.SIGINT, stop)
     exporter = _serve_metrics(service, current_app.config)
     click.echo(f"scheduler {service.holder} started; waiting for the lease")
+    click.echo(banner(current_app.config))
     try:
         service.run()
     finally:

@@ -100,8 +100,11 @@ def _promise_reminder(session, resolver, ptp: PaymentPromise, now, default_tz) -
         return "no_consent_to_contact"
     if due_at is None:
         return "no_allowed_hours"
-    body = f"您承诺于{ptp.due_on}还款{ptp.amount}{ptp.currency}，请按时还款。"
-    return _message(case.id, recipient, "ptp_reminder", body, due_at, f"ptp-reminder:{ptp.id}")
+    # No amount or debt wording: an SMS may be read by someone else (a reviewed template
+    # filled from `params` replaces this text at send time, server/messaging/templates.py).
+    body = f"您好，提醒您{ptp.due_on}有一项约定的事项，如有疑问请联系我们。"
+    return _message(case.id, recipient, "ptp_reminder", body, due_at, f"ptp-reminder:{ptp.id}",
+                    {"date": str(ptp.due_on)})
 
 
 def _visit_notice(session, resolver, visit: Visit, now, default_tz) -> dict | str:
@@ -124,12 +127,12 @@ def _visit_notice(session, resolver, visit: Visit, now, default_tz) -> dict | st
         due_at = first_allowed_between(profile, tz, prefs, now, start)
         if due_at is None:
             return "no_allowed_hours"
-    body = f"我们计划于{visit.scheduled_on}上门拜访（{visit.purpose}），如需改期请联系我们。"
+    body = f"我们计划于{visit.scheduled_on}拜访您，如需改期请联系我们。"
     return _message(case.id, recipient, "visit_notice", body, due_at,
-                    VISIT_NOTICE_KEY + visit.id)
+                    VISIT_NOTICE_KEY + visit.id, {"date": str(visit.scheduled_on)})
 
 
-def _message(case_id, recipient, template, body, due_at, key) -> dict:
+def _message(case_id, recipient, template, body, due_at, key, params) -> dict:
     return {"id": new_id(), "case_id": case_id, "channel": "sms", "recipient": recipient,
             "template": template, "body": body, "due_at": due_at, "status": "pending",
-            "dedupe_key": key}
+            "dedupe_key": key, "params": params, "attempts": 0}

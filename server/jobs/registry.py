@@ -25,6 +25,7 @@ from server.followups.escalation import escalate_stale_visits
 from server.followups.reminders import queue_reminders
 from server.followups.revisits import schedule_revisits
 from server.imports.background import sweep_imports
+from server.jobs.messaging import deliver_messages
 from server.promises.monitor import run_promise_monitor
 from server.routing.background import sweep_planning
 
@@ -69,6 +70,8 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s, now, cfg: queue_reminders(s, now, cfg.timezone),
             "interval", {"minutes": 10}, 10 * 60,
             "outbox SMS the day before a promise is due, and visit notices"),
+    JobSpec("deliver_messages", deliver_messages, "interval", {"minutes": 1}, 60,
+            "send due outbox messages the rules allow now; retries with back-off"),
     JobSpec("revisits",
             lambda s, now, cfg: schedule_revisits(s, now, cfg.timezone),
             "interval", {"minutes": 30}, 30 * 60,

@@ -68,6 +68,7 @@ class SchedulerService:
         self.scheduler: BackgroundScheduler | None = None
         self.stopping = threading.Event()
         self.metrics = JobMetrics()  # its own registry: served by `flask jobs run`, if asked
+        app.extensions["doorstep.job_registry"] = self.metrics.registry  # jobs add theirs
 
     def step(self) -> bool:
         """One election round: take/renew the lease, start or stop the scheduler to match."""

@@ -28,6 +28,12 @@ from server.models.facts import (
 from server.models.followups import ContactAttempt, FollowUp, FollowUpKind, OutboxMessage
 from server.models.imports import ImportRun, ImportUpload
 from server.models.jobs import JobRun, JobRunStatus, SchedulerLease, apscheduler_jobs
+from server.models.messaging import (
+    InboundAction,
+    InboundMessage,
+    MessageTemplate,
+    WordingList,
+)
 from server.models.money import Payment, PaymentPromise, PromiseStatus
 from server.models.organisation import Agency, AgencyKind, Team
 from server.models.parties import Party, PartyRelationship, RelationshipKind
@@ -40,16 +46,14 @@ from server.models.visits import Visit, VisitAssignee, VisitStatus
 __all__ = [
     "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "Attachment",
     "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "Case", "CaseEvent", "CaseEventKind",
-    "CaseStatus", "CheckIn", "Complaint", "ComplaintStatus", "Consent",
-    "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect",
-    "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "JobRun", "JobRunStatus",
-    "LoginThrottle", "OptOut",
-    "OutboxMessage", "OutcomeCode", "Party",
-    "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PlanningRun", "PromiseStatus",
-    "PushReceipt",
-    "QuarantineStatus", "QuarantinedRecord", "RelationshipKind", "Role", "RoutePlan",
-    "RouteStop", "RuleProfile", "RuleProfileVersion", "SchedulerLease", "SyncChange",
-    "SyncCursor", "Team", "User",
-    "Verification", "Violation", "Visit", "VisitAssignee", "VisitNote", "VisitOutcome",
-    "VisitStatus", "apscheduler_jobs", "new_id", "utcnow",
+    "CaseStatus", "CheckIn", "Complaint", "ComplaintStatus", "Consent", "ConsentKind",
+    "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect", "FollowUp",
+    "FollowUpKind", "ImportRun", "ImportUpload", "InboundAction", "InboundMessage", "JobRun",
+    "JobRunStatus", "LoginThrottle", "MessageTemplate", "OptOut", "OutboxMessage", "OutcomeCode",
+    "Party", "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PlanningRun",
+    "PromiseStatus", "PushReceipt", "QuarantineStatus", "QuarantinedRecord", "RelationshipKind",
+    "Role", "RoutePlan", "RouteStop", "RuleProfile", "RuleProfileVersion", "SchedulerLease",
+    "SyncChange", "SyncCursor", "Team", "User", "Verification", "Violation", "Visit",
+    "VisitAssignee", "VisitNote", "VisitOutcome", "VisitStatus", "WordingList", "apscheduler_jobs",
+    "new_id", "utcnow",
 ]

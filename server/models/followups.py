@@ -75,6 +75,18 @@ class OutboxMessage(Base):
     template: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(String(1000))
     due_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed
+    # pending -> sending (claimed under a lease) -> sent -> delivered | failed; or blocked
+    # (the rules forbid it at send time), cancelled (an operator), unknown (interrupted on a
+    # provider without idempotency keys: a person decides). server/messaging/states.py.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     sent_at: Mapped[datetime | None]
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    params: Mapped[dict | None]  # the template's variables (provider templates are filled remotely)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None]
+    provider: Mapped[str | None] = mapped_column(String(16))
+    provider_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    delivered_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))

@@ -27,6 +27,7 @@ from server.models import (
     Device,
     FollowUp,
     ImportRun,
+    OutboxMessage,
     Party,
     PartyRelationship,
     Placement,
@@ -102,7 +103,9 @@ def _holdings(s, app, lender, agency, team, agent, tag: str, importer) -> Holdin
                                device_id=device.id, reason="unknown_visit",
                                payload={"id": f"note-{tag}", "body": "x"})
     plan = RoutePlan(agent_id=agent.id, plan_date=operation_today())
-    s.add_all([follow_up, violation, device, record, plan])
+    message = OutboxMessage(case_id=case.id, recipient=f"139{tag}", template="ptp_reminder",
+                            body=f"reminder {tag}", dedupe_key=f"world:{tag}", status="failed")
+    s.add_all([follow_up, violation, device, record, plan, message])
     data = f"photo {tag}".encode()
     sha = hashlib.sha256(data).hexdigest()
     key = store_from_config(app.config).put(sha, data)
@@ -119,9 +122,9 @@ def _holdings(s, app, lender, agency, team, agent, tag: str, importer) -> Holdin
            "follow_up_id": follow_up.id, "violation_id": violation.id, "device_id": device.id,
            "record_id": record.id, "run_id": run.id, "sha256": sha, "agent_id": agent.id,
            "agent": agent.id, "user_id": agent.id, "account_id": account.id,
-           "team": team.id, "team_id": team.id}
+           "team": team.id, "team_id": team.id, "message_id": message.id}
     secrets = {visit.id, address.id, case.id, follow_up.id, violation.id, record.id, run.id,
-               promise.id, plan.id, debtor.id, reference.id, sha, debtor.national_id,
+               message.id, promise.id, plan.id, debtor.id, reference.id, sha, debtor.national_id,
                debtor.full_name, f"139{tag}"}
     return Holdings(ids, secrets)
 
