@@ -25,6 +25,7 @@ from server.imports import ImportRequest, import_cases
 from server.imports.console import Progress, rejection_message, summary_lines
 from server.jobs.cli import jobs_cli
 from server.models import Role, utcnow
+from server.payments.cli import clients_cli, postings_cli
 from server.plans import plan_routes, routing_settings
 from server.plans.console import progress_printer, summary_line
 from server.rules.cli import rules_cli
@@ -210,3 +211,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(routes_cli)
     app.cli.add_command(dev_command)
+    app.cli.add_command(clients_cli)
+    app.cli.add_command(postings_cli)

@@ -11,6 +11,7 @@ from server.api import security
 def register(app: Flask, api: Api) -> None:
     """Attach every blueprint and the authentication guard."""
     from server.api.addresses import blp as addresses_blp
+    from server.api.api_clients import blp as api_clients_blp
     from server.api.attachments import blp as attachments_blp
     from server.api.audit import blp as audit_blp
     from server.api.auth import blp as auth_blp
@@ -24,6 +25,7 @@ def register(app: Flask, api: Api) -> None:
     from server.api.followups import blp as followups_blp
     from server.api.health import blp as health_blp
     from server.api.imports import blp as imports_blp
+    from server.api.payments import blp as postings_blp
     from server.api.promises import blp as promises_blp
     from server.api.quarantine import blp as quarantine_blp
     from server.api.route_plans import blp as route_plans_blp
@@ -39,6 +41,6 @@ def register(app: Flask, api: Api) -> None:
                 compliance_blp, promises_blp, review_flags_blp, fact_effects_blp,
                 followups_blp,
                 visits_blp, addresses_blp, route_plans_blp, cases_blp, complaints_blp,
-                case_complaints_blp):
+                case_complaints_blp, api_clients_blp, postings_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

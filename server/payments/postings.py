@@ -1,0 +1,207 @@
+"""Ingest lender postings: idempotent by (lender, transaction id), set-based, API and file alike.
+
+A replay (same id, same content) changes nothing; the same id with other content is kept in
+`posting_conflicts` for a person; a payment for an account Doorstep does not know is stored
+with no account (listed as unmatched), never dropped. Reversals point at the payment they undo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from server.imports.staging import new_ids
+from server.models import Account, LenderPosting, PostingConflict, PostingKind
+from server.models.base import UTCDateTime
+from server.payments import effects, staging
+from server.payments.rows import PostingRow
+from server.payments.staging import CONFLICT, ERROR, NEW, REPLAY
+
+LP, T = LenderPosting.__table__, staging.batch.c
+A = Account.__table__
+
+
+@dataclass
+class Ingest:
+    """What one batch did: counts, each bad row's errors, the conflicting transaction ids."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("applied", "unmatched", "replayed", "conflicts", "rejected"), 0))
+    rejected: list[PostingRow] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    outcome: dict[str, str] = field(default_factory=dict)  # txn id -> new/replay/conflict/error
+    settled_accounts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Origin:
+    lender_id: str
+    source: str  # api or file
+    client_id: str | None
+    now: datetime
+    today: date
+
+
+def ingest(session: Session, origin: Origin, rows: list[PostingRow], result: Ingest) -> Ingest:
+    """Apply one batch of checked rows (bad ones are only counted and reported)."""
+    good, conflicting = _first_of_each(rows, result)
+    if not good:
+        _keep_conflicts(session, origin, [], conflicting, result)
+        return result
+    staging.create(session)
+    ids = new_ids(len(good))
+    staging.fill(session, [(ids[i], r.line, r.txn_id, r.kind, r.account_ref, r.amount,
+                            r.currency, r.paid_at, r.channel, r.receipt_no, r.reverses_txn_id,
+                            r.reason or None, r.digest, None, NEW) for i, r in enumerate(good)])
+    _classify(session, origin)
+    _insert_payments(session, origin)
+    _link_reversals(session, origin, {r.txn_id: r for r in good}, result)
+    _insert_reversals(session, origin)
+    _keep_conflicts(session, origin, good, conflicting, result)
+    result.settled_accounts += effects.apply(session, origin.now, origin.today)
+    _count(session, result, len(good))
+    staging.drop(session)
+    return result
+
+
+def _first_of_each(rows: list[PostingRow],
+                   result: Ingest) -> tuple[list[PostingRow], list[PostingRow]]:
+    """Bad rows are rejected; a transaction id seen again in the batch is a replay or conflict."""
+    seen: dict[str, PostingRow] = {}
+    conflicting: list[PostingRow] = []
+    reversed_once: set[str] = set()
+    for row in rows:
+        if not row.errors and row.kind == PostingKind.REVERSAL:
+            if row.reverses_txn_id in reversed_once and row.txn_id not in seen:
+                row.errors["reverses_txn_id"] = ["this payment is reversed earlier in the batch"]
+            reversed_once.add(row.reverses_txn_id)
+        if row.errors:
+            _reject(result, row)
+        elif row.txn_id not in seen:
+            seen[row.txn_id] = row
+        elif seen[row.txn_id].digest == row.digest:
+            result.counts["replayed"] += 1
+        else:
+            conflicting.append(row)
+    return list(seen.values()), conflicting
+
+
+def _reject(result: Ingest, row: PostingRow) -> None:
+    result.counts["rejected"] += 1
+    result.outcome.setdefault(row.txn_id, ERROR)
+    result.rejected.append(row)
+
+
+def _classify(session: Session, origin: Origin) -> None:
+    stored = select(LP.c.digest).where(LP.c.lender_id == origin.lender_id,
+                                       LP.c.txn_id == T.txn_id).scalar_subquery()
+    session.execute(update(staging.batch).where(stored.is_not(None)).values(
+        outcome=func.coalesce(
+            select(literal(REPLAY)).where(stored == T.digest).scalar_subquery(), CONFLICT)))
+
+
+_POSTING_COLUMNS = ["id", "lender_id", "txn_id", "kind", "account_ref", "account_id", "amount",
+                    "currency", "paid_at", "channel", "receipt_no", "reverses_txn_id",
+                    "reversal_reason", "digest", "source", "client_id", "received_at",
+                    "due_since_before"]
+
+
+def _constants(origin: Origin) -> dict:
+    return {"lender_id": literal(origin.lender_id), "source": literal(origin.source),
+            "client_id": literal(origin.client_id),
+            "received_at": literal(origin.now, UTCDateTime())}
+
+
+def _insert_payments(session: Session, origin: Origin) -> None:
+    """Payments, with their account when the lender's account id is known (else unmatched)."""
+    c = _constants(origin)
+    account = A.alias("acct")
+    source = (
+        select(T.id, c["lender_id"], T.txn_id, T.kind, T.account_ref, account.c.id, T.amount,
+               T.currency, T.paid_at, T.channel, T.receipt_no, T.reverses_txn_id, T.reason,
+               T.digest, c["source"], c["client_id"], c["received_at"], account.c.due_since)
+        .select_from(staging.batch)
+        .outerjoin(account, and_(account.c.lender_id == origin.lender_id,
+                                 account.c.external_id == T.account_ref,
+                                 account.c.currency == T.currency))
+        .where(T.outcome == NEW, T.kind == PostingKind.PAYMENT))
+    session.execute(insert(LP).from_select(_POSTING_COLUMNS, source))
+
+
+def _link_reversals(session: Session, origin: Origin, by_txn: dict, result: Ingest) -> None:
+    """Each new reversal finds the payment it undoes; unknown, reversed or larger: rejected."""
+    original = select(LP.c.id).where(LP.c.lender_id == origin.lender_id,
+                                     LP.c.txn_id == T.reverses_txn_id,
+                                     LP.c.kind == PostingKind.PAYMENT).scalar_subquery()
+    new_reversal = and_(T.outcome == NEW, T.kind == PostingKind.REVERSAL)
+    session.execute(update(staging.batch).where(new_reversal).values(original_id=original))
+    o = LP.alias("orig")
+    bad = session.execute(
+        select(T.txn_id, o.c.id, o.c.reversed_at, o.c.amount, T.amount)
+        .select_from(staging.batch).outerjoin(o, o.c.id == T.original_id)
+        .where(new_reversal, (o.c.id.is_(None)) | o.c.reversed_at.is_not(None)
+               | (T.amount > o.c.amount))).all()
+    for txn_id, found, reversed_at, paid, _ in bad:
+        why = ("no payment with this transaction id" if found is None else
+               "that payment is already reversed" if reversed_at is not None else
+               f"more than the payment it reverses ({paid})")
+        row = by_txn[txn_id]
+        row.errors[("reverses_txn_id" if found is None or reversed_at else "amount")] = [why]
+        _reject(result, row)
+    if bad:
+        session.execute(update(staging.batch).where(T.txn_id.in_([b[0] for b in bad]))
+                        .values(outcome=ERROR))
+
+
+def _insert_reversals(session: Session, origin: Origin) -> None:
+    c = _constants(origin)
+    o = LP.alias("orig")
+    source = (
+        select(T.id, c["lender_id"], T.txn_id, T.kind, o.c.account_ref, o.c.account_id,
+               T.amount, T.currency, T.paid_at, T.channel, T.receipt_no, T.reverses_txn_id,
+               T.reason, T.digest, c["source"], c["client_id"], c["received_at"],
+               literal(None, LP.c.due_since_before.type))
+        .select_from(staging.batch).join(o, o.c.id == T.original_id)
+        .where(T.outcome == NEW, T.kind == PostingKind.REVERSAL))
+    session.execute(insert(LP).from_select(_POSTING_COLUMNS, source))
+    undone = select(T.original_id).where(T.outcome == NEW, T.kind == PostingKind.REVERSAL)
+    session.execute(update(LP).where(LP.c.id.in_(undone)).values(reversed_at=origin.now)
+                    .execution_options(synchronize_session=False))
+
+
+def _keep_conflicts(session: Session, origin: Origin, good: list[PostingRow],
+                    conflicting: list[PostingRow], result: Ingest) -> None:
+    """The conflicting bodies, kept for a person (few: read back and written as rows)."""
+    if good:
+        txns = set(session.scalars(select(T.txn_id).where(T.outcome == CONFLICT)))
+        conflicting = [r for r in good if r.txn_id in txns] + conflicting
+    for row in conflicting:
+        result.conflicts.append(row.txn_id)
+        result.outcome[row.txn_id] = CONFLICT
+        session.add(PostingConflict(lender_id=origin.lender_id, txn_id=row.txn_id,
+                                    body=row.body, source=origin.source,
+                                    client_id=origin.client_id, received_at=origin.now))
+    result.counts["conflicts"] += len(conflicting)
+    session.flush()
+
+
+OUTCOMES_SHOWN = 1000  # a batch this small (an API call) reports each row's outcome
+
+
+def _count(session: Session, result: Ingest, size: int) -> None:
+    totals = session.execute(
+        select(T.outcome, func.count(), func.count(LP.c.account_id))
+        .select_from(staging.batch).outerjoin(LP, LP.c.id == T.id)
+        .where(T.outcome.in_((NEW, REPLAY))).group_by(T.outcome)).all()
+    for outcome, count, matched in totals:
+        if outcome == NEW:
+            result.counts["applied"] += matched
+            result.counts["unmatched"] += count - matched
+        else:
+            result.counts["replayed"] += count
+    if size <= OUTCOMES_SHOWN:
+        result.outcome.update(session.execute(
+            select(T.txn_id, T.outcome).where(T.outcome.in_((NEW, REPLAY)))).all())
