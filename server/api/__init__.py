@@ -26,6 +26,7 @@ def register(app: Flask, api: Api) -> None:
     from server.api.health import blp as health_blp
     from server.api.imports import blp as imports_blp
     from server.api.payments import blp as postings_blp
+    from server.api.placements import blp as placements_blp
     from server.api.promises import blp as promises_blp
     from server.api.quarantine import blp as quarantine_blp
     from server.api.route_plans import blp as route_plans_blp
@@ -41,6 +42,6 @@ def register(app: Flask, api: Api) -> None:
                 compliance_blp, promises_blp, review_flags_blp, fact_effects_blp,
                 followups_blp,
                 visits_blp, addresses_blp, route_plans_blp, cases_blp, complaints_blp,
-                case_complaints_blp, api_clients_blp, postings_blp):
+                case_complaints_blp, api_clients_blp, postings_blp, placements_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

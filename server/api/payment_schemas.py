@@ -80,5 +80,6 @@ class PostingFileReportSchema(Schema):
     replayed = fields.Integer()
     conflicts = fields.Integer()
     rejected = fields.Integer()
+    settled = fields.Integer(metadata={"description": "cases settled: every account at zero"})
     conflicting_txn_ids = fields.List(fields.String())
     rejected_rows = fields.List(fields.Nested(PostingRejectedRowSchema))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from server.audit.service import anchor_audit_chain
 from server.cases.complaints import escalate_complaints
+from server.cases.placement import recall_due_placements
 from server.followups.escalation import escalate_stale_visits
 from server.followups.reminders import queue_reminders
 from server.followups.revisits import schedule_revisits
@@ -102,6 +103,10 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s, now, cfg: escalate_complaints(s, now),
             "interval", {"minutes": 30}, 30 * 60,
             "review follow-up for complaints whose clock runs out within 3 days"),
+    JobSpec("placement_ends",
+            lambda s, now, cfg: recall_due_placements(s, cfg.today(now), now),
+            "cron", {"hour": 0, "minute": 45}, DAY_GRACE,
+            "recall cases whose placement period has ended (their work closes)"),
     JobSpec("retention_purge",
             lambda s, now, cfg: purge_expired_cases(s, now),
             "cron", {"hour": 3, "minute": 0}, DAY_GRACE,

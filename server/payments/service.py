@@ -14,30 +14,20 @@ from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.auth.clients import actor_of, require_scope
+from server.cases.lenders import lender_of
+from server.cases.settlement import settle_paid_off
 from server.errors import Conflict, InvalidInput, NotFound
 from server.imports.columns import FileRejected
 from server.imports.report import MAX_REJECTED_ROWS, shown
 from server.imports.source import detect, open_text, scan
 from server.jobs.sql import chunks
-from server.models import Agency, AgencyKind, LenderPosting, PostingConflict, Role
+from server.models import LenderPosting, PostingConflict, Role
 from server.payments import rows as posting_rows
 from server.payments.postings import Ingest, Origin, ingest
 from server.payments.staging import CONFLICT, ERROR
 
 SCOPE = "payments:write"
 FILE_CHUNK = 50_000
-
-
-def lender_of(session: Session, principal, lender_code: str | None = None) -> str:
-    """The lender a caller posts for: a client's, lender ops' own; admins name one."""
-    if principal.role in (Role.API_CLIENT, Role.LENDER_OPS):
-        lender = session.get(Agency, principal.agency_id) if principal.agency_id else None
-    else:
-        lender = session.scalar(select(Agency).where(Agency.code == lender_code)) \
-            if lender_code else None
-    if lender is None or lender.kind != AgencyKind.LENDER:
-        raise InvalidInput("no lender to post for", {"lender": ["name the lender's code"]})
-    return lender.id
 
 
 @dataclass(frozen=True)
@@ -65,6 +55,7 @@ def post_posting(session: Session, principal, body: dict, now: datetime,
     if outcome == ERROR:
         raise InvalidInput("the posting is not valid", row.errors)
     actor = actor_of(principal)
+    settle_paid_off(session, result.settled_accounts, now, actor)
     if outcome == CONFLICT:
         audit.record(session, actor, "posting.conflict", "lender_posting", row.txn_id,
                      {"lender_id": lender_id})
@@ -108,9 +99,10 @@ def import_postings(session: Session, principal, stream: BinaryIO, filename: str
             ingest(session, origin, batch, result)
     finally:
         text.detach()
+    settled = settle_paid_off(session, result.settled_accounts, now, actor_of(principal))
     audit.record(session, actor_of(principal), "posting.import", "lender", lender_id,
                  {"rows": total, **result.counts, "file": filename})
-    return {"rows": total, "encoding": info.encoding, **result.counts,
+    return {"rows": total, "encoding": info.encoding, **result.counts, "settled": len(settled),
             "conflicting_txn_ids": sorted(set(result.conflicts))[:MAX_REJECTED_ROWS],
             "rejected_rows": [_rejected(r) for r in result.rejected[:MAX_REJECTED_ROWS]]}
 

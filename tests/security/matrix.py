@@ -96,6 +96,9 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("POST", "/lender/postings/files"): frozenset({API_CLIENT, LENDER_OPS, ADMIN}),
     ("GET", "/lender/postings/unmatched"): frozenset({LENDER_OPS, ADMIN}),
     ("GET", "/lender/postings/conflicts"): frozenset({LENDER_OPS, ADMIN}),
+    ("POST", "/placements"): frozenset({LENDER_OPS, ADMIN}),
+    ("POST", "/placements/recall"): frozenset({LENDER_OPS, ADMIN}),
+    ("POST", "/placements/replace"): frozenset({LENDER_OPS, ADMIN}),
 }
 
 TODAY = operation_today().isoformat()
@@ -136,6 +139,10 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api-clients/{client_id}/revoke"): {"reason": "rotated"},
     ("POST", "/lender/postings"): {"txn_id": "T1", "account_id": "{account_ref}",
                                    "amount": "1.00", "paid_at": TODAY},
+    ("POST", "/placements"): {"cases": ["{case_ref}"], "agency": "{agency_code}"},
+    ("POST", "/placements/recall"): {"cases": ["{case_ref}"], "reason": "performance"},
+    ("POST", "/placements/replace"): {"cases": ["{case_ref}"], "agency": "{agency_code}",
+                                      "reason": "complaint"},
 }
 QUERY_DEFAULTS = {"schema_version": 1, "date": TODAY, "from": TODAY,
                   "to": (operation_today() + timedelta(days=30)).isoformat()}
