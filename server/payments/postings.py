@@ -7,16 +7,17 @@ with no account (listed as unmatched), never dropped. Reversals point at the pay
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, insert, literal, select, update
+from sqlalchemy import and_, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from server.imports.staging import new_ids
 from server.models import Account, LenderPosting, PostingConflict, PostingKind
 from server.models.base import UTCDateTime
-from server.payments import effects, staging
+from server.payments import effects, matching, staging
 from server.payments.rows import PostingRow
 from server.payments.staging import CONFLICT, ERROR, NEW, REPLAY
 
@@ -34,6 +35,7 @@ class Ingest:
     conflicts: list[str] = field(default_factory=list)
     outcome: dict[str, str] = field(default_factory=dict)  # txn id -> new/replay/conflict/error
     settled_accounts: list[str] = field(default_factory=list)
+    rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,25 @@ class Origin:
     today: date
 
 
-def ingest(session: Session, origin: Origin, rows: list[PostingRow], result: Ingest) -> Ingest:
-    """Apply one batch of checked rows (bad ones are only counted and reported)."""
+def ingest(session: Session, origin: Origin, batches: Iterable[list[PostingRow]],
+           result: Ingest) -> Ingest:
+    """Apply batches of checked rows (bad ones are only counted and reported); the accounts'
+    balances are updated once at the end, whatever the number of batches."""
+    staging.create(session, totals=True)
+    for rows in batches:
+        _ingest_batch(session, origin, rows, result)
+    result.settled_accounts += effects.apply(session, origin.today)
+    staging.drop(session, totals=True)
+    return result
+
+
+def _ingest_batch(session: Session, origin: Origin, rows: list[PostingRow],
+                  result: Ingest) -> None:
+    result.rows += len(rows)
     good, conflicting = _first_of_each(rows, result)
     if not good:
         _keep_conflicts(session, origin, [], conflicting, result)
-        return result
+        return
     staging.create(session)
     ids = new_ids(len(good))
     staging.fill(session, [(ids[i], r.line, r.txn_id, r.kind, r.account_ref, r.amount,
@@ -61,10 +76,11 @@ def ingest(session: Session, origin: Origin, rows: list[PostingRow], result: Ing
     _link_reversals(session, origin, {r.txn_id: r for r in good}, result)
     _insert_reversals(session, origin)
     _keep_conflicts(session, origin, good, conflicting, result)
-    result.settled_accounts += effects.apply(session, origin.now, origin.today)
+    effects.collect(session)
+    matching.match_new_postings(session)
+    matching.review_reversed_keeps(session, origin.now)
     _count(session, result, len(good))
     staging.drop(session)
-    return result
 
 
 def _first_of_each(rows: list[PostingRow],
@@ -96,11 +112,10 @@ def _reject(result: Ingest, row: PostingRow) -> None:
 
 
 def _classify(session: Session, origin: Origin) -> None:
-    stored = select(LP.c.digest).where(LP.c.lender_id == origin.lender_id,
-                                       LP.c.txn_id == T.txn_id).scalar_subquery()
-    session.execute(update(staging.batch).where(stored.is_not(None)).values(
-        outcome=func.coalesce(
-            select(literal(REPLAY)).where(stored == T.digest).scalar_subquery(), CONFLICT)))
+    # UPDATE … FROM: one join (a hash join for a big batch), not a subquery per row.
+    session.execute(update(staging.batch)
+                    .where(LP.c.lender_id == origin.lender_id, LP.c.txn_id == T.txn_id)
+                    .values(outcome=case((LP.c.digest == T.digest, REPLAY), else_=CONFLICT)))
 
 
 _POSTING_COLUMNS = ["id", "lender_id", "txn_id", "kind", "account_ref", "account_id", "amount",

@@ -50,7 +50,8 @@ def post_posting(session: Session, principal, body: dict, now: datetime,
     require_scope(principal, SCOPE)
     lender_id = lender_of(session, principal)
     row = posting_rows.check(1, body, zone)
-    result = ingest(session, _origin(principal, lender_id, "api", now, zone), [row], Ingest())
+    result = ingest(session, _origin(principal, lender_id, "api", now, zone), [[row]],
+                    Ingest())
     outcome = result.outcome.get(row.txn_id)
     if outcome == ERROR:
         raise InvalidInput("the posting is not valid", row.errors)
@@ -91,14 +92,12 @@ def import_postings(session: Session, principal, stream: BinaryIO, filename: str
     lender_id = lender_of(session, principal, lender_code)
     info = detect(stream, scan(stream), filename, "csv")
     origin = _origin(principal, lender_id, "file", now, zone)
-    result, total = Ingest(), 0
     text = open_text(stream, info.encoding)
     try:
-        for batch in chunks(_read(text, zone), FILE_CHUNK):
-            total += len(batch)
-            ingest(session, origin, batch, result)
+        result = ingest(session, origin, chunks(_read(text, zone), FILE_CHUNK), Ingest())
     finally:
         text.detach()
+    total = result.rows
     settled = settle_paid_off(session, result.settled_accounts, now, actor_of(principal))
     audit.record(session, actor_of(principal), "posting.import", "lender", lender_id,
                  {"rows": total, **result.counts, "file": filename})

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from server.models.base import UTCDateTime
 
-_meta = MetaData()
+_meta = MetaData()  # one batch of postings
+_totals_meta = MetaData()  # per account, for the whole ingest
 _TEMP = {"prefixes": ["TEMPORARY"]}
 NEW, REPLAY, CONFLICT, ERROR = "new", "replay", "conflict", "error"
 
@@ -20,19 +21,20 @@ batch = Table(
     Column("reason", String(16)), Column("digest", String(64)), Column("original_id", String(64)),
     Column("outcome", String(16)), **_TEMP)
 accounts = Table(
-    "tmp_posting_accounts", _meta, Column("account_id", String(64), primary_key=True),
+    "tmp_posting_accounts", _totals_meta, Column("account_id", String(64), primary_key=True),
     Column("delta", Numeric(14, 2)), Column("last_paid_at", UTCDateTime),
     Column("restore_due_since", Date), **_TEMP)
 COLUMNS = [c.name for c in batch.c]
 
 
-def create(session: Session) -> None:
-    """Create the temporary tables (dropped again by `drop`, or by a rollback)."""
-    _meta.create_all(session.connection(), checkfirst=False)
+def create(session: Session, totals: bool = False) -> None:
+    """Create the batch's (or the per-account totals') temporary table; dropped again by
+    `drop`, or by a rollback."""
+    (_totals_meta if totals else _meta).create_all(session.connection(), checkfirst=False)
 
 
-def drop(session: Session) -> None:
-    _meta.drop_all(session.connection(), checkfirst=False)
+def drop(session: Session, totals: bool = False) -> None:
+    (_totals_meta if totals else _meta).drop_all(session.connection(), checkfirst=False)
 
 
 def fill(session: Session, records: list[tuple]) -> None:

@@ -99,6 +99,8 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("POST", "/placements"): frozenset({LENDER_OPS, ADMIN}),
     ("POST", "/placements/recall"): frozenset({LENDER_OPS, ADMIN}),
     ("POST", "/placements/replace"): frozenset({LENDER_OPS, ADMIN}),
+    ("POST", "/receipts/{payment_id}/void"): PLANNERS,
+    ("POST", "/receipts/{payment_id}/reissue"): PLANNERS,
 }
 
 TODAY = operation_today().isoformat()
@@ -143,6 +145,8 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/placements/recall"): {"cases": ["{case_ref}"], "reason": "performance"},
     ("POST", "/placements/replace"): {"cases": ["{case_ref}"], "agency": "{agency_code}",
                                       "reason": "complaint"},
+    ("POST", "/receipts/{payment_id}/void"): {"reason": "wrong amount"},
+    ("POST", "/receipts/{payment_id}/reissue"): {"reason": "typo", "receipt_no": "R-NEW-1"},
 }
 QUERY_DEFAULTS = {"schema_version": 1, "date": TODAY, "from": TODAY,
                   "to": (operation_today() + timedelta(days=30)).isoformat()}

@@ -79,3 +79,14 @@ def test_admins_name_the_lender_and_the_cli_imports_the_same_file(app, client, r
     result = runner.invoke(args=["postings", "import", str(path), "--lender", w.code])
     assert result.exit_code == 0, result.output
     assert "applied=1" in result.output
+
+
+def test_the_same_file_twice_changes_nothing_the_second_time(app, client):
+    w = lender_world(app, client)
+    text = "txn_id,account_id,amount,paid_at\n" + "".join(
+        f"F{i},{w.account_ref},1{i}.00,2026-03-0{i + 1}\n" for i in range(5))
+    first = _upload(client, w.client, text).get_json()
+    balance = account(app, w.account_id).outstanding
+    second = _upload(client, w.client, text).get_json()
+    assert (first["applied"], second["applied"], second["replayed"]) == (5, 0, 5)
+    assert account(app, w.account_id).outstanding == balance
