@@ -30,6 +30,7 @@ def register(app: Flask, api: Api) -> None:
     from server.api.promises import blp as promises_blp
     from server.api.quarantine import blp as quarantine_blp
     from server.api.receipts import blp as receipts_blp
+    from server.api.reports import blp as reports_blp
     from server.api.route_plans import blp as route_plans_blp
     from server.api.sync import blp as sync_blp
     from server.api.users import UserIdConverter, user_id_schema
@@ -44,6 +45,6 @@ def register(app: Flask, api: Api) -> None:
                 followups_blp,
                 visits_blp, addresses_blp, route_plans_blp, cases_blp, complaints_blp,
                 case_complaints_blp, api_clients_blp, postings_blp, placements_blp,
-                receipts_blp):
+                receipts_blp, reports_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

@@ -101,6 +101,7 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("POST", "/placements/replace"): frozenset({LENDER_OPS, ADMIN}),
     ("POST", "/receipts/{payment_id}/void"): PLANNERS,
     ("POST", "/receipts/{payment_id}/reissue"): PLANNERS,
+    ("GET", "/reports/agency-performance"): frozenset({LENDER_OPS, ADMIN, COMPLIANCE}),
 }
 
 TODAY = operation_today().isoformat()
