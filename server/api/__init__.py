@@ -20,6 +20,7 @@ def register(app: Flask, api: Api) -> None:
     from server.api.complaints import cases_blp as case_complaints_blp
     from server.api.compliance import blp as compliance_blp
     from server.api.devices import blp as devices_blp
+    from server.api.exports import blp as exports_blp
     from server.api.fact_flags import blp as review_flags_blp
     from server.api.failed_effects import blp as fact_effects_blp
     from server.api.followups import blp as followups_blp
@@ -45,6 +46,6 @@ def register(app: Flask, api: Api) -> None:
                 followups_blp,
                 visits_blp, addresses_blp, route_plans_blp, cases_blp, complaints_blp,
                 case_complaints_blp, api_clients_blp, postings_blp, placements_blp,
-                receipts_blp, reports_blp):
+                receipts_blp, reports_blp, exports_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

@@ -102,6 +102,8 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("POST", "/receipts/{payment_id}/void"): PLANNERS,
     ("POST", "/receipts/{payment_id}/reissue"): PLANNERS,
     ("GET", "/reports/agency-performance"): frozenset({LENDER_OPS, ADMIN, COMPLIANCE}),
+    ("GET", "/lender/exports/postings"): frozenset({LENDER_OPS, ADMIN}),
+    ("GET", "/lender/exports/receipts"): frozenset({LENDER_OPS, ADMIN}),
 }
 
 TODAY = operation_today().isoformat()
