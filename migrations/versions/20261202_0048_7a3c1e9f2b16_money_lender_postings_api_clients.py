@@ -1,4 +1,4 @@
-"""lender money: API clients (machine credentials), lender postings and posting conflicts
+"""lender money: API clients (machine credentials), lender postings, posting conflicts, cash deposits
 
 Revision ID: 7a3c1e9f2b16
 Revises: e1d7727268bc
@@ -52,6 +52,31 @@ def upgrade():
     with op.batch_alter_table('api_clients', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_clients_lender_id'), ['lender_id'], unique=False)
 
+    op.create_table('cash_deposits',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('collector_id', sa.String(length=64), nullable=False),
+    sa.Column('agency_id', sa.String(length=64), nullable=True),
+    sa.Column('batch_ref', sa.String(length=64), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('deposited_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('slip_sha256', sa.String(length=64), nullable=False),
+    sa.Column('receipt_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('recorded_by', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('matched_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('matched_posting_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('flagged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_cash_deposits_agency_id_agencies')),
+    sa.ForeignKeyConstraint(['collector_id'], ['users.id'], name=op.f('fk_cash_deposits_collector_id_users')),
+    sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_cash_deposits_recorded_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cash_deposits')),
+    sa.UniqueConstraint('collector_id', 'batch_ref', name=op.f('uq_cash_deposits_collector_id_batch_ref'))
+    )
+    with op.batch_alter_table('cash_deposits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cash_deposits_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cash_deposits_collector_id'), ['collector_id'], unique=False)
+
     op.create_table('lender_postings',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('lender_id', sa.String(length=64), nullable=False),
@@ -95,6 +120,11 @@ def downgrade():
         batch_op.drop_index('ix_lender_postings_account_paid')
 
     op.drop_table('lender_postings')
+    with op.batch_alter_table('cash_deposits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cash_deposits_collector_id'))
+        batch_op.drop_index(batch_op.f('ix_cash_deposits_agency_id'))
+
+    op.drop_table('cash_deposits')
     with op.batch_alter_table('api_clients', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_clients_lender_id'))
 

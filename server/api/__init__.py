@@ -16,6 +16,7 @@ def register(app: Flask, api: Api) -> None:
     from server.api.audit import blp as audit_blp
     from server.api.auth import blp as auth_blp
     from server.api.cases import blp as cases_blp
+    from server.api.cash import blp as cash_blp
     from server.api.complaints import blp as complaints_blp
     from server.api.complaints import cases_blp as case_complaints_blp
     from server.api.compliance import blp as compliance_blp
@@ -46,6 +47,6 @@ def register(app: Flask, api: Api) -> None:
                 followups_blp,
                 visits_blp, addresses_blp, route_plans_blp, cases_blp, complaints_blp,
                 case_complaints_blp, api_clients_blp, postings_blp, placements_blp,
-                receipts_blp, reports_blp, exports_blp):
+                receipts_blp, reports_blp, exports_blp, cash_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

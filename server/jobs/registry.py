@@ -24,6 +24,7 @@ from server.followups.reminders import queue_reminders
 from server.followups.revisits import schedule_revisits
 from server.imports.background import sweep_imports
 from server.jobs.accounts import recompute_dpd
+from server.payments.cash import match_deposits
 from server.plans.background import sweep_planning
 from server.promises.monitor import run_promise_monitor
 from server.rules.retention import purge_expired_cases
@@ -107,6 +108,10 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s, now, cfg: recall_due_placements(s, cfg.today(now), now),
             "cron", {"hour": 0, "minute": 45}, DAY_GRACE,
             "recall cases whose placement period has ended (their work closes)"),
+    JobSpec("cash_deposits",
+            lambda s, now, cfg: match_deposits(s, now),
+            "interval", {"minutes": 60}, 60 * 60,
+            "match cash hand-ins to lender postings; flag those unmatched too long"),
     JobSpec("retention_purge",
             lambda s, now, cfg: purge_expired_cases(s, now),
             "cron", {"hour": 3, "minute": 0}, DAY_GRACE,

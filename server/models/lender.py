@@ -89,3 +89,26 @@ class PostingConflict(Base):
     client_id: Mapped[str | None] = mapped_column(String(ID_LEN))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+
+
+class CashDeposit(Base):
+    """A collector's hand-in of field cash: a batch of receipts banked under one slip, matched
+    to the lender's postings; flagged for the dispatcher when still unmatched after N days."""
+
+    __tablename__ = "cash_deposits"
+    __table_args__ = (UniqueConstraint("collector_id", "batch_ref"),)
+
+    id: Mapped[str] = id_column()
+    collector_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    batch_ref: Mapped[str] = mapped_column(String(64))  # the deposit slip's number
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    deposited_at: Mapped[datetime]
+    slip_sha256: Mapped[str] = mapped_column(String(64))  # the slip photo (an attachment)
+    receipt_ids: Mapped[list] = mapped_column(default=list)
+    recorded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    matched_at: Mapped[datetime | None]
+    matched_posting_ids: Mapped[list] = mapped_column(default=list)
+    flagged_at: Mapped[datetime | None]

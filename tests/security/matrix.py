@@ -104,6 +104,9 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/reports/agency-performance"): frozenset({LENDER_OPS, ADMIN, COMPLIANCE}),
     ("GET", "/lender/exports/postings"): frozenset({LENDER_OPS, ADMIN}),
     ("GET", "/lender/exports/receipts"): frozenset({LENDER_OPS, ADMIN}),
+    ("POST", "/cash/deposits"): frozenset({AGENT, DISPATCHER, ADMIN}),
+    ("GET", "/cash/deposits"): frozenset({AGENT, DISPATCHER, ADMIN}),
+    ("GET", "/cash/report"): PLANNERS,
 }
 
 TODAY = operation_today().isoformat()
