@@ -1,8 +1,13 @@
 """Schemas of field cash hand-in."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from server.api.common_schemas import MONEY, Instant
+
+
+def _positive(value) -> None:
+    if value <= 0:
+        raise ValidationError("must be more than 0")
 
 
 class DepositCreateSchema(Schema):
@@ -11,7 +16,7 @@ class DepositCreateSchema(Schema):
     batch_ref = fields.String(required=True, validate=validate.Length(min=1, max=64),
                               metadata={"description": "the deposit slip's number"})
     amount = fields.Decimal(required=True, places=2, as_string=True,
-                            validate=validate.Range(min=0.01), metadata=MONEY)
+                            validate=_positive, metadata=MONEY)
     deposited_at = fields.AwareDateTime(required=True)
     slip_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"),
                                 metadata={"description": "the slip photo, uploaded with "

@@ -1,8 +1,13 @@
 """Schemas of the receipt endpoints (void and re-issue)."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from server.api.common_schemas import MONEY
+
+
+def _positive(value) -> None:
+    if value <= 0:
+        raise ValidationError("must be more than 0")
 
 
 class VoidSchema(Schema):
@@ -12,7 +17,7 @@ class VoidSchema(Schema):
 class ReissueSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
     receipt_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    amount = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0.01),
+    amount = fields.Decimal(places=2, as_string=True, validate=_positive,
                             metadata=MONEY)
     paid_at = fields.AwareDateTime(default_timezone=None)
 

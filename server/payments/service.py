@@ -24,6 +24,7 @@ from server.jobs.sql import chunks
 from server.models import LenderPosting, PostingConflict, Role
 from server.payments import rows as posting_rows
 from server.payments.postings import Ingest, Origin, ingest
+from server.payments.prefetch import prefetched
 from server.payments.staging import CONFLICT, ERROR
 
 SCOPE = "payments:write"
@@ -94,7 +95,8 @@ def import_postings(session: Session, principal, stream: BinaryIO, filename: str
     origin = _origin(principal, lender_id, "file", now, zone)
     text = open_text(stream, info.encoding)
     try:
-        result = ingest(session, origin, chunks(_read(text, zone), FILE_CHUNK), Ingest())
+        with prefetched(chunks(_read(text, zone), FILE_CHUNK)) as batches:
+            result = ingest(session, origin, batches, Ingest())
     finally:
         text.detach()
     total = result.rows
