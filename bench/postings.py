@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 
 from bench.pgdb import throwaway_database
 from bench.promises import GENERATE, NOW
+from server.compliance.profile_store import seed_profiles
 from server.config import normalise_database_url
+from server.db import feed
 from server.models import Base, Role
 from server.payments.service import import_postings
 from server.promises.monitor import run_promise_monitor
-from server.rules.profiles import seed_profiles
-from server.sync import feed
 
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "postings_bench_results.md"
 ZONE = ZoneInfo("Asia/Shanghai")

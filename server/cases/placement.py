@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.cases.settlement import close_case_work, end_cases
+from server.db.sql import chunks
 from server.errors import Conflict, InvalidInput
-from server.jobs.sql import chunks
 from server.models import Agency, AgencyKind, Case, CaseStatus, Placement
 
 RECALL_REASONS = ("period_end", "performance", "complaint", "lender_decision", "other")

@@ -15,8 +15,9 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
+from server.db.feed import record_changes
+from server.db.sql import chunks
 from server.followups.pending import PENDING
-from server.jobs.sql import chunks
 from server.models import (
     Account,
     Case,
@@ -30,7 +31,6 @@ from server.models import (
     VisitAssignee,
     VisitStatus,
 )
-from server.sync.feed import record_changes
 
 WITHDRAWN = "withdrawn"  # an outbox message that must no longer be sent
 

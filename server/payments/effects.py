@@ -16,12 +16,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from server.jobs.accounts import BUCKETS, OLDEST
-from server.jobs.sql import day_diff, dialect
+from server.cases.accounts import BUCKETS, OLDEST
+from server.db.feed import record_changes
+from server.db.sql import day_diff, dialect
 from server.models import Account, LenderPosting, PostingKind
 from server.payments import staging
 from server.payments.staging import NEW
-from server.sync.feed import record_changes
 
 LP, T, A, G = LenderPosting.__table__, staging.batch.c, Account.__table__, staging.accounts.c
 ZERO = literal(0)

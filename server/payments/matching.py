@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, exists, func, literal, select, text, update
 from sqlalchemy.orm import Session
 
-from server.jobs.sql import insert_ignore, new_id_sql
+from server.db.sql import insert_ignore, new_id_sql
 from server.models import (
     FollowUp,
     FollowUpKind,

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from server.access import case_visible
 from server.audit import service as audit
-from server.dispatch.scope import case_visible
 from server.errors import Conflict, NotFound
 from server.models import Case, LenderPosting, Payment, new_id
 

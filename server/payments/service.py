@@ -16,11 +16,11 @@ from server.audit import service as audit
 from server.auth.clients import actor_of, require_scope
 from server.cases.lenders import lender_of
 from server.cases.settlement import settle_paid_off
+from server.db.sql import chunks
 from server.errors import Conflict, InvalidInput, NotFound
 from server.imports.columns import FileRejected
 from server.imports.report import MAX_REJECTED_ROWS, shown
 from server.imports.source import detect, open_text, scan
-from server.jobs.sql import chunks
 from server.models import LenderPosting, PostingConflict, Role
 from server.payments import rows as posting_rows
 from server.payments.postings import Ingest, Origin, ingest

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from server.auth.clients import ClientPrincipal
+from server.compliance.profile_store import seed_profiles
 from server.models import Address, FollowUp, PaymentPromise
 from server.payments.service import post_posting
 from server.promises.monitor import run_promise_monitor
-from server.rules.profiles import seed_profiles
 from tests.support import factories as f
 
 SH = ZoneInfo("Asia/Shanghai")
