@@ -40,13 +40,12 @@ def collect(session: Session) -> None:
     o = LP.alias("orig")
     signed = case((T.kind == PostingKind.PAYMENT, T.amount), else_=-T.amount)
     source = (
-        select(LP.c.account_id, func.sum(signed),
+        select(T.account_id, func.sum(signed),
                func.max(case((T.kind == PostingKind.PAYMENT, T.paid_at))),
                func.min(o.c.due_since_before))
-        .select_from(staging.batch).join(LP, LP.c.id == T.id)
-        .outerjoin(o, o.c.id == T.original_id)
-        .where(T.outcome == NEW, LP.c.account_id.is_not(None))
-        .group_by(LP.c.account_id))
+        .select_from(staging.batch).outerjoin(o, o.c.id == T.original_id)
+        .where(T.outcome == NEW, T.account_id.is_not(None))
+        .group_by(T.account_id))
     insert = pg_insert if dialect(session) == "postgresql" else sqlite_insert
     stmt = insert(staging.accounts).from_select(
         ["account_id", "delta", "last_paid_at", "restore_due_since"], source)

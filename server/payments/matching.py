@@ -2,8 +2,8 @@
 
 Rule (docs/decisions.md, D-posting-dedupe): a lender payment is the same money as a field
 payment of the same account when the receipt numbers are equal, or, without a receipt number,
-when a cash payment of exactly the same amount was recorded in the field at most
-MATCH_WINDOW_DAYS before the posting and no other posting has claimed it (earliest first, one
+when a cash posting has exactly the amount of a cash payment recorded in the field at most
+MATCH_WINDOW_DAYS before it and no other posting has claimed it (earliest first, one
 to one). The matched posting counts; the field payment it matched no longer does.
 """
 
@@ -30,7 +30,6 @@ from server.payments.staging import NEW
 
 MATCH_WINDOW_DAYS = 3  # cash is handed in and posted within this many days
 LP, P, T = LenderPosting.__table__, Payment.__table__, staging.batch.c
-_NEW_PAYMENTS = select(T.id).where(T.outcome == NEW, T.kind == PostingKind.PAYMENT)
 
 
 def _unclaimed(payment_id):
@@ -45,24 +44,30 @@ def _days_before(session: Session, column, days: int):
 
 
 def match_new_postings(session: Session) -> int:
-    """Link the batch's new lender payments to the field payments they duplicate."""
-    by_receipt = (select(P.c.id).where(P.c.receipt_no == LP.c.receipt_no,
-                                       P.c.account_id == LP.c.account_id,
-                                       P.c.voided_at.is_(None), _unclaimed(P.c.id))
-                  .limit(1).scalar_subquery())
-    session.execute(update(LP).where(LP.c.id.in_(_NEW_PAYMENTS), LP.c.receipt_no.is_not(None),
-                                     LP.c.account_id.is_not(None))
-                    .values(matched_payment_id=by_receipt)
-                    .execution_options(synchronize_session=False))
+    """Link the batch's new lender payments to the field payments they duplicate.
+
+    Driven by the batch (whose rows carry their account), never by a scan of all postings.
+    """
+    new_payment = and_(T.outcome == NEW, T.kind == PostingKind.PAYMENT,
+                       T.account_id.is_not(None))
+    if session.scalar(select(exists().where(new_payment, T.receipt_no.is_not(None)))):
+        by_receipt = (select(P.c.id).where(P.c.receipt_no == LP.c.receipt_no,
+                                           P.c.account_id == LP.c.account_id,
+                                           P.c.voided_at.is_(None), _unclaimed(P.c.id))
+                      .limit(1).scalar_subquery())
+        with_receipt = select(T.id).where(new_payment, T.receipt_no.is_not(None))
+        session.execute(update(LP).where(LP.c.id.in_(with_receipt))
+                        .values(matched_payment_id=by_receipt)
+                        .execution_options(synchronize_session=False))
+    by_receipt_done = exists().where(LP.c.id == T.id, LP.c.matched_payment_id.is_not(None))
     pairs = session.execute(
-        select(LP.c.id, P.c.id).select_from(LP)
-        .join(P, and_(P.c.account_id == LP.c.account_id, P.c.amount == LP.c.amount,
-                      P.c.currency == LP.c.currency, P.c.method == "cash",
-                      P.c.voided_at.is_(None), P.c.paid_at <= LP.c.paid_at,
-                      P.c.paid_at >= _days_before(session, LP.c.paid_at, MATCH_WINDOW_DAYS)))
-        .where(LP.c.id.in_(_NEW_PAYMENTS), LP.c.matched_payment_id.is_(None),
-               _unclaimed(P.c.id))
-        .order_by(LP.c.paid_at, LP.c.id, P.c.paid_at, P.c.id)).all()
+        select(T.id, P.c.id).select_from(staging.batch)
+        .join(P, and_(P.c.account_id == T.account_id, P.c.amount == T.amount,
+                      P.c.currency == T.currency, P.c.method == "cash",
+                      P.c.voided_at.is_(None), P.c.paid_at <= T.paid_at,
+                      P.c.paid_at >= _days_before(session, T.paid_at, MATCH_WINDOW_DAYS)))
+        .where(new_payment, T.channel == "cash", ~by_receipt_done, _unclaimed(P.c.id))
+        .order_by(T.paid_at, T.id, P.c.paid_at, P.c.id)).all()
     links, taken = {}, set()
     for posting_id, payment_id in pairs:
         if posting_id not in links and payment_id not in taken:

@@ -11,9 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, insert, literal, select, update
+from sqlalchemy import and_, case, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from server.db.sql import dialect
 from server.imports.staging import new_ids
 from server.models import Account, LenderPosting, PostingConflict, PostingKind
 from server.models.base import UTCDateTime
@@ -70,8 +73,10 @@ def _ingest_batch(session: Session, origin: Origin, rows: list[PostingRow],
     ids = new_ids(len(good))
     staging.fill(session, [(ids[i], r.line, r.txn_id, r.kind, r.account_ref, r.amount,
                             r.currency, r.paid_at, r.channel, r.receipt_no, r.reverses_txn_id,
-                            r.reason or None, r.digest, None, NEW) for i, r in enumerate(good)])
+                            r.reason or None, r.digest, None, NEW, None, None)
+                           for i, r in enumerate(good)])
     _classify(session, origin)
+    _resolve_accounts(session, origin)
     _insert_payments(session, origin)
     _link_reversals(session, origin, {r.txn_id: r for r in good}, result)
     _insert_reversals(session, origin)
@@ -130,20 +135,44 @@ def _constants(origin: Origin) -> dict:
             "received_at": literal(origin.now, UTCDateTime())}
 
 
+def _resolve_accounts(session: Session, origin: Origin) -> None:
+    """The account of each new payment, when the lender's account id is known (else none:
+    unmatched); kept in the batch so later steps never join the growing postings table."""
+    session.execute(update(staging.batch)
+                    .where(T.outcome == NEW, T.kind == PostingKind.PAYMENT,
+                           A.c.lender_id == origin.lender_id, A.c.external_id == T.account_ref,
+                           A.c.currency == T.currency)
+                    .values(account_id=A.c.id, due_since=A.c.due_since))
+
+
 def _insert_payments(session: Session, origin: Origin) -> None:
     """Payments, with their account when the lender's account id is known (else unmatched)."""
     c = _constants(origin)
-    account = A.alias("acct")
     source = (
-        select(T.id, c["lender_id"], T.txn_id, T.kind, T.account_ref, account.c.id, T.amount,
+        select(T.id, c["lender_id"], T.txn_id, T.kind, T.account_ref, T.account_id, T.amount,
                T.currency, T.paid_at, T.channel, T.receipt_no, T.reverses_txn_id, T.reason,
-               T.digest, c["source"], c["client_id"], c["received_at"], account.c.due_since)
-        .select_from(staging.batch)
-        .outerjoin(account, and_(account.c.lender_id == origin.lender_id,
-                                 account.c.external_id == T.account_ref,
-                                 account.c.currency == T.currency))
+               T.digest, c["source"], c["client_id"], c["received_at"], T.due_since)
         .where(T.outcome == NEW, T.kind == PostingKind.PAYMENT))
-    session.execute(insert(LP).from_select(_POSTING_COLUMNS, source))
+    _insert(session, origin, source, PostingKind.PAYMENT)
+
+
+def _insert(session: Session, origin: Origin, source, kind: str) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: a transaction id another request stored meanwhile (a
+    concurrent retry) is skipped here and classified against what that request stored."""
+    expected = session.scalar(select(func.count()).where(T.outcome == NEW, T.kind == kind))
+    stmt = (pg_insert if dialect(session) == "postgresql" else sqlite_insert)(LP).from_select(
+        _POSTING_COLUMNS, source).on_conflict_do_nothing(index_elements=["lender_id", "txn_id"])
+    if dialect(session) == "postgresql":
+        inserted = session.execute(stmt).rowcount
+    else:  # SQLite's rowcount for INSERT … SELECT is not reliable through the driver
+        inserted = len(session.execute(stmt.returning(LP.c.id)).all())
+    if inserted < expected:
+        session.execute(update(staging.batch)
+                        .where(T.outcome == NEW, T.kind == kind,
+                               LP.c.lender_id == origin.lender_id, LP.c.txn_id == T.txn_id,
+                               LP.c.id != T.id)
+                        .values(outcome=case((LP.c.digest == T.digest, REPLAY),
+                                             else_=CONFLICT)))
 
 
 def _link_reversals(session: Session, origin: Origin, by_txn: dict, result: Ingest) -> None:
@@ -152,7 +181,11 @@ def _link_reversals(session: Session, origin: Origin, by_txn: dict, result: Inge
                                      LP.c.txn_id == T.reverses_txn_id,
                                      LP.c.kind == PostingKind.PAYMENT).scalar_subquery()
     new_reversal = and_(T.outcome == NEW, T.kind == PostingKind.REVERSAL)
-    session.execute(update(staging.batch).where(new_reversal).values(original_id=original))
+    account = select(LP.c.account_id).where(LP.c.lender_id == origin.lender_id,
+                                            LP.c.txn_id == T.reverses_txn_id,
+                                            LP.c.kind == PostingKind.PAYMENT).scalar_subquery()
+    session.execute(update(staging.batch).where(new_reversal)
+                    .values(original_id=original, account_id=account))
     o = LP.alias("orig")
     bad = session.execute(
         select(T.txn_id, o.c.id, o.c.reversed_at, o.c.amount, T.amount)
@@ -181,7 +214,7 @@ def _insert_reversals(session: Session, origin: Origin) -> None:
                literal(None, LP.c.due_since_before.type))
         .select_from(staging.batch).join(o, o.c.id == T.original_id)
         .where(T.outcome == NEW, T.kind == PostingKind.REVERSAL))
-    session.execute(insert(LP).from_select(_POSTING_COLUMNS, source))
+    _insert(session, origin, source, PostingKind.REVERSAL)
     undone = select(T.original_id).where(T.outcome == NEW, T.kind == PostingKind.REVERSAL)
     session.execute(update(LP).where(LP.c.id.in_(undone)).values(reversed_at=origin.now)
                     .execution_options(synchronize_session=False))
@@ -208,8 +241,7 @@ OUTCOMES_SHOWN = 1000  # a batch this small (an API call) reports each row's out
 
 def _count(session: Session, result: Ingest, size: int) -> None:
     totals = session.execute(
-        select(T.outcome, func.count(), func.count(LP.c.account_id))
-        .select_from(staging.batch).outerjoin(LP, LP.c.id == T.id)
+        select(T.outcome, func.count(), func.count(T.account_id))
         .where(T.outcome.in_((NEW, REPLAY))).group_by(T.outcome)).all()
     for outcome, count, matched in totals:
         if outcome == NEW:

@@ -19,7 +19,8 @@ batch = Table(
     Column("currency", String(3)), Column("paid_at", UTCDateTime), Column("channel", String(16)),
     Column("receipt_no", String(64)), Column("reverses_txn_id", String(64)),
     Column("reason", String(16)), Column("digest", String(64)), Column("original_id", String(64)),
-    Column("outcome", String(16)), **_TEMP)
+    Column("outcome", String(16)), Column("account_id", String(64)), Column("due_since", Date),
+    **_TEMP)
 accounts = Table(
     "tmp_posting_accounts", _totals_meta, Column("account_id", String(64), primary_key=True),
     Column("delta", Numeric(14, 2)), Column("last_paid_at", UTCDateTime),
