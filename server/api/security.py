@@ -9,6 +9,7 @@ from copy import deepcopy
 from flask import Flask, abort, current_app, g, request
 from flask_smorest.utils import deepupdate
 
+from server.auth.clients import authenticate_client
 from server.auth.service import Principal, authenticate
 from server.errors import Forbidden, Unauthenticated
 from server.extensions import db
@@ -80,7 +81,9 @@ def _guard() -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("missing bearer token")
-    g.principal = authenticate(db.session, token.strip())
+    token = token.strip()
+    # A lender's machine client (server/auth/clients.py) or else a person.
+    g.principal = authenticate_client(db.session, token) or authenticate(db.session, token)
 
 
 def init_app(app: Flask) -> None:

@@ -16,6 +16,7 @@ from server.auth.service import create_user
 from server.cli.addresses import addresses_cli
 from server.cli.imports_output import Progress, rejection_message, summary_lines
 from server.cli.jobs import jobs_cli
+from server.cli.payments import clients_cli, postings_cli
 from server.cli.route_plans_output import progress_printer, summary_line
 from server.cli.rules import rules_cli
 from server.compliance.profile_store import seed_profiles
@@ -210,3 +211,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(routes_cli)
     app.cli.add_command(dev_command)
+    app.cli.add_command(clients_cli)
+    app.cli.add_command(postings_cli)

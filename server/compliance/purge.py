@@ -64,10 +64,14 @@ def purge_expired_cases(session: Session, now: datetime) -> dict[str, int]:
     return counts
 
 
+ENDED = (CaseStatus.CLOSED, CaseStatus.SETTLED, CaseStatus.RETURNED)
+
+
 def _due_cases(session: Session, now: datetime) -> list[str]:
     last = func.coalesce(Case.last_activity_at, Case.closed_at)
     rows = session.execute(select(Case.id, Case.jurisdiction, Case.lender_id, last).where(
-        Case.status == CaseStatus.CLOSED, Case.purged_at.is_(None), last.is_not(None),
+        # Settled and returned cases leave Doorstep too (server/cases/settlement.py).
+        Case.status.in_(ENDED), Case.purged_at.is_(None), last.is_not(None),
         last <= now)).all()
     agencies = placed_agencies(session, [r[0] for r in rows])
     resolver = ProfileResolver(session)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from server.audit.service import anchor_audit_chain
 from server.cases.accounts import recompute_dpd
 from server.cases.complaints import escalate_complaints
+from server.cases.placement import recall_due_placements
 from server.compliance.purge import purge_expired_cases
 from server.facts.deferred import run_fact_effects
 from server.followups.escalation import escalate_stale_visits
@@ -26,6 +27,7 @@ from server.followups.reminders import queue_reminders
 from server.followups.revisits import schedule_revisits
 from server.imports.background import sweep_imports
 from server.jobs.messaging import deliver_messages
+from server.payments.cash import match_deposits
 from server.promises.monitor import run_promise_monitor
 from server.routing.background import sweep_planning
 
@@ -105,6 +107,14 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s, now, cfg: escalate_complaints(s, now),
             "interval", {"minutes": 30}, 30 * 60,
             "review follow-up for complaints whose clock runs out within 3 days"),
+    JobSpec("placement_ends",
+            lambda s, now, cfg: recall_due_placements(s, cfg.today(now), now),
+            "cron", {"hour": 0, "minute": 45}, DAY_GRACE,
+            "recall cases whose placement period has ended (their work closes)"),
+    JobSpec("cash_deposits",
+            lambda s, now, cfg: match_deposits(s, now),
+            "interval", {"minutes": 60}, 60 * 60,
+            "match cash hand-ins to lender postings; flag those unmatched too long"),
     JobSpec("retention_purge",
             lambda s, now, cfg: purge_expired_cases(s, now),
             "cron", {"hour": 3, "minute": 0}, DAY_GRACE,

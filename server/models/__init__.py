@@ -28,6 +28,14 @@ from server.models.facts import (
 from server.models.followups import ContactAttempt, FollowUp, FollowUpKind, OutboxMessage
 from server.models.imports import ImportRun, ImportUpload
 from server.models.jobs import JobRun, JobRunStatus, SchedulerLease, apscheduler_jobs
+from server.models.lender import (
+    ApiClient,
+    CashDeposit,
+    LenderPosting,
+    PostingConflict,
+    PostingKind,
+    ReversalReason,
+)
 from server.models.messaging import (
     InboundAction,
     InboundMessage,
@@ -44,16 +52,8 @@ from server.models.users import AuthToken, Device, LoginThrottle, Role, User
 from server.models.visits import Visit, VisitAssignee, VisitStatus
 
 __all__ = [
-    "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "Attachment",
+    "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "ApiClient",
+    "Attachment",
     "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "Case", "CaseEvent", "CaseEventKind",
-    "CaseStatus", "CheckIn", "Complaint", "ComplaintStatus", "Consent", "ConsentKind",
-    "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect", "FollowUp",
-    "FollowUpKind", "ImportRun", "ImportUpload", "InboundAction", "InboundMessage", "JobRun",
-    "JobRunStatus", "LoginThrottle", "MessageTemplate", "OptOut", "OutboxMessage", "OutcomeCode",
-    "Party", "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PlanningRun",
-    "PromiseStatus", "PushReceipt", "QuarantineStatus", "QuarantinedRecord", "RelationshipKind",
-    "Role", "RoutePlan", "RouteStop", "RuleProfile", "RuleProfileVersion", "SchedulerLease",
-    "SyncChange", "SyncCursor", "Team", "User", "Verification", "Violation", "Visit",
-    "VisitAssignee", "VisitNote", "VisitOutcome", "VisitStatus", "WordingList", "apscheduler_jobs",
-    "new_id", "utcnow",
+    "CaseStatus", "CashDeposit", "CheckIn", "Complaint", "ComplaintStatus", "Consent", "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect", "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "InboundAction", "InboundMessage", "JobRun", "JobRunStatus", "LenderPosting", "LoginThrottle", "MessageTemplate", "OptOut", "OutboxMessage", "OutcomeCode", "Party", "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PlanningRun", "PostingConflict", "PostingKind", "PromiseStatus", "PushReceipt", "QuarantineStatus", "QuarantinedRecord", "RelationshipKind", "ReversalReason", "Role", "RoutePlan", "RouteStop", "RuleProfile", "RuleProfileVersion", "SchedulerLease", "SyncChange", "SyncCursor", "Team", "User", "Verification", "Violation", "Visit", "VisitAssignee", "VisitNote", "VisitOutcome", "VisitStatus", "WordingList", "apscheduler_jobs", "new_id", "utcnow",
 ]

@@ -46,13 +46,13 @@ from server.models import (
     Case,
     FollowUp,
     FollowUpKind,
-    Payment,
     PaymentPromise,
     Placement,
     PromiseStatus,
     utcnow,
 )
 from server.models.base import UTCDateTime
+from server.payments.counted import counted_money
 
 _meta = MetaData()
 _TEMP = {"prefixes": ["TEMPORARY"], "postgresql_on_commit": "DROP"}
@@ -153,7 +153,8 @@ def _fill_calendar(session: Session) -> None:
 
 
 def _fill_judged(session: Session) -> None:
-    pay = Payment.__table__
+    # Field payments and lender postings, the same money counted once (server/payments).
+    pay = counted_money()
     paid = func.coalesce(func.round(func.sum(pay.c.amount), 2), 0)
     source = (
         select(P.c.id, P.c.case_id, P.c.visit_id,
@@ -165,7 +166,6 @@ def _fill_judged(session: Session) -> None:
                              calendar.c.due_on == P.c.due_on))
         .outerjoin(pay, and_(pay.c.account_id == P.c.account_id,
                              pay.c.currency == P.c.currency,
-                             pay.c.voided_at.is_(None), pay.c.review_flag.is_(None),
                              pay.c.paid_at >= P.c.recorded_at,
                              pay.c.paid_at < calendar.c.deadline_at))
         .where(_ACTIVE)

@@ -13,6 +13,7 @@ from tests.support.clock import operation_today
 
 AGENT, DISPATCHER, COMPLIANCE, ADMIN = "agent", "dispatcher", "compliance", "admin"
 LENDER_OPS = "lender_ops"
+API_CLIENT = "api_client"  # a lender's machine client (no person; tests/integration/payments)
 ANONYMOUS = "anonymous"
 CASEWORK = frozenset({AGENT, DISPATCHER, COMPLIANCE, ADMIN})  # lender ops work no cases
 ALL = CASEWORK | {LENDER_OPS}
@@ -101,6 +102,24 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/complaints/stats"): STAFF,
     ("GET", "/complaints/{complaint_id}"): STAFF,
     ("PATCH", "/complaints/{complaint_id}"): STAFF,
+    ("GET", "/api-clients"): frozenset({ADMIN}),
+    ("POST", "/api-clients"): frozenset({ADMIN}),
+    ("POST", "/api-clients/{client_id}/revoke"): frozenset({ADMIN}),
+    ("POST", "/lender/postings"): frozenset({API_CLIENT}),
+    ("POST", "/lender/postings/files"): frozenset({API_CLIENT, LENDER_OPS, ADMIN}),
+    ("GET", "/lender/postings/unmatched"): frozenset({LENDER_OPS, ADMIN}),
+    ("GET", "/lender/postings/conflicts"): frozenset({LENDER_OPS, ADMIN}),
+    ("POST", "/placements"): frozenset({LENDER_OPS, ADMIN}),
+    ("POST", "/placements/recall"): frozenset({LENDER_OPS, ADMIN}),
+    ("POST", "/placements/replace"): frozenset({LENDER_OPS, ADMIN}),
+    ("POST", "/receipts/{payment_id}/void"): PLANNERS,
+    ("POST", "/receipts/{payment_id}/reissue"): PLANNERS,
+    ("GET", "/reports/agency-performance"): frozenset({LENDER_OPS, ADMIN, COMPLIANCE}),
+    ("GET", "/lender/exports/postings"): frozenset({LENDER_OPS, ADMIN}),
+    ("GET", "/lender/exports/receipts"): frozenset({LENDER_OPS, ADMIN}),
+    ("POST", "/cash/deposits"): frozenset({AGENT, DISPATCHER, ADMIN}),
+    ("GET", "/cash/deposits"): frozenset({AGENT, DISPATCHER, ADMIN}),
+    ("GET", "/cash/report"): PLANNERS,
 }
 
 TODAY = operation_today().isoformat()
@@ -139,6 +158,17 @@ BODIES: dict[tuple[str, str], dict] = {
                                                  "lat": 31.2, "lng": 121.4},
     ("POST", "/route-plans"): {"date": TODAY, "team": "{team}"},
     ("POST", "/imports"): [{"case_id": "C1"}],
+    ("POST", "/api-clients"): {"name": "core", "lender": "{lender_code}",
+                               "scopes": ["payments:write"]},
+    ("POST", "/api-clients/{client_id}/revoke"): {"reason": "rotated"},
+    ("POST", "/lender/postings"): {"txn_id": "T1", "account_id": "{account_ref}",
+                                   "amount": "1.00", "paid_at": TODAY},
+    ("POST", "/placements"): {"cases": ["{case_ref}"], "agency": "{agency_code}"},
+    ("POST", "/placements/recall"): {"cases": ["{case_ref}"], "reason": "performance"},
+    ("POST", "/placements/replace"): {"cases": ["{case_ref}"], "agency": "{agency_code}",
+                                      "reason": "complaint"},
+    ("POST", "/receipts/{payment_id}/void"): {"reason": "wrong amount"},
+    ("POST", "/receipts/{payment_id}/reissue"): {"reason": "typo", "receipt_no": "R-NEW-1"},
 }
 QUERY_DEFAULTS = {"schema_version": 1, "date": TODAY, "from": TODAY,
                   "to": (operation_today() + timedelta(days=30)).isoformat()}

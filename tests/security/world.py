@@ -94,6 +94,8 @@ def _holdings(s, app, lender, agency, team, agent, tag: str, importer) -> Holdin
     s.add(VisitAssignee(visit_id=visit.id, user_id=agent.id))
     promise = f.promise(s, case, "500", operation_today() + timedelta(days=3), NOW, agent=agent,
                         visit_id=visit.id, id=uuid.uuid4().hex)
+    receipt = f.payment(s, case, "100", NOW, agent=agent, method="cash",
+                        receipt_no=f.unique(f"R{tag}-"), id=uuid.uuid4().hex)
     follow_up = FollowUp(case_id=case.id, visit_id=visit.id, kind="revisit", due_at=NOW,
                          reason="not home", assigned_to=agent.id)
     violation = Violation(rule="VISIT_WINDOW", case_id=case.id, visit_id=visit.id,
@@ -122,9 +124,11 @@ def _holdings(s, app, lender, agency, team, agent, tag: str, importer) -> Holdin
            "follow_up_id": follow_up.id, "violation_id": violation.id, "device_id": device.id,
            "record_id": record.id, "run_id": run.id, "sha256": sha, "agent_id": agent.id,
            "agent": agent.id, "user_id": agent.id, "account_id": account.id,
+           "payment_id": receipt.id,
            "team": team.id, "team_id": team.id, "message_id": message.id}
     secrets = {visit.id, address.id, case.id, follow_up.id, violation.id, record.id, run.id,
-               message.id, promise.id, plan.id, debtor.id, reference.id, sha, debtor.national_id,
+               message.id, promise.id, receipt.id, plan.id, debtor.id, reference.id, sha,
+               debtor.national_id,
                debtor.full_name, f"139{tag}"}
     return Holdings(ids, secrets)
 

@@ -1,0 +1,85 @@
+"""/api/v1/lender/postings: money the lender's systems received, and its reversals."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.audited import audited_page
+from server.api.common_schemas import operation_zone
+from server.api.payment_schemas import (
+    PostingConflictSchema,
+    PostingCreateSchema,
+    PostingFileOptionsSchema,
+    PostingFileReportSchema,
+    PostingFileSchema,
+    PostingSchema,
+)
+from server.api.security import current_principal, roles
+from server.auth.clients import actor_of
+from server.models import Role, utcnow
+from server.payments.service import (
+    import_postings,
+    post_posting,
+    posting_conflicts,
+    unmatched_postings,
+)
+from server.unit_of_work import flask_uow, use_case
+
+blp = Blueprint("lender_postings", __name__, url_prefix="/lender/postings",
+                description="Lender postings (payments and reversals from the lender's systems)")
+REVIEWERS = (Role.LENDER_OPS, Role.ADMIN)
+
+
+@blp.route("")
+class Postings(MethodView):
+    @roles(Role.API_CLIENT)
+    @blp.arguments(PostingCreateSchema)
+    @blp.response(201, PostingSchema)
+    @blp.alt_response(409, description="the transaction id was posted with other content")
+    def post(self, body):
+        """Post one payment or reversal; a replay of the same transaction gets the same answer."""
+        with use_case() as session:
+            posted = post_posting(session, current_principal(), body, utcnow(), operation_zone())
+        posting, replayed = posted.answer()
+        return posting, 201, {"Idempotent-Replayed": "true" if replayed else "false"}
+
+
+@blp.route("/files")
+class PostingFiles(MethodView):
+    @roles(Role.API_CLIENT, *REVIEWERS)
+    @blp.arguments(PostingFileOptionsSchema, location="query")
+    @blp.arguments(PostingFileSchema, location="files")
+    @blp.response(200, PostingFileReportSchema)
+    def post(self, options, files):
+        """Import a CSV of postings (UTF-8 or GBK): a report with each rejected row's errors."""
+        upload = files["file"]
+        with use_case() as session:
+            return import_postings(session, current_principal(), upload.stream, upload.filename,
+                                   options.get("lender"), utcnow(), operation_zone())
+
+
+@blp.route("/unmatched")
+class UnmatchedPostings(MethodView):
+    @roles(*REVIEWERS)
+    @blp.response(200, PostingSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Postings for accounts Doorstep does not know, for a person to match (audited)."""
+        caller = current_principal()
+        with flask_uow() as uow:
+            return audited_page(uow, actor_of(caller), "lender_posting", unmatched_postings(caller),
+                                {}, pagination_parameters)
+
+
+@blp.route("/conflicts")
+class PostingConflicts(MethodView):
+    @roles(*REVIEWERS)
+    @blp.response(200, PostingConflictSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Bodies that reused a transaction id with other content (audited)."""
+        caller = current_principal()
+        with flask_uow() as uow:
+            stmt = posting_conflicts(caller)
+            return audited_page(uow, actor_of(caller), "posting_conflict", stmt, {},
+                                pagination_parameters)
+

@@ -1,0 +1,61 @@
+"""/api/v1/placements: lender operations place cases with agencies, recall and re-place them."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.placement_schemas import (
+    PlacementCreateSchema,
+    PlacementResultSchema,
+    RecallSchema,
+    ReplaceSchema,
+)
+from server.api.security import current_principal, roles
+from server.cases.lenders import lender_of
+from server.cases.placement import place_cases, recall_cases, replace_cases
+from server.models import Role, utcnow
+from server.unit_of_work import use_case
+
+blp = Blueprint("placements", __name__, url_prefix="/placements",
+                description="Placement and recall of cases with agencies (委外)")
+LENDER_SIDE = (Role.LENDER_OPS, Role.ADMIN)
+
+
+@blp.route("")
+class Placements(MethodView):
+    @roles(*LENDER_SIDE)
+    @blp.arguments(PlacementCreateSchema)
+    @blp.response(200, PlacementResultSchema)
+    def post(self, body):
+        """Place the lender's cases (by list) with an agency (audited)."""
+        p = current_principal()
+        with use_case() as session:
+            return place_cases(session, p.user_id, lender_of(session, p, body.get("lender")),
+                               body["cases"], body["agency"], body.get("ends_on"), utcnow())
+
+
+@blp.route("/recall")
+class Recall(MethodView):
+    @roles(*LENDER_SIDE)
+    @blp.arguments(RecallSchema)
+    @blp.response(200, PlacementResultSchema)
+    def post(self, body):
+        """Recall cases from their agencies: their work closes, phones forget them (audited)."""
+        p = current_principal()
+        with use_case() as session:
+            return recall_cases(session, p.user_id, lender_of(session, p, body.get("lender")),
+                                body["cases"], body["reason"], body.get("note"),
+                                body["return_case"], utcnow())
+
+
+@blp.route("/replace")
+class Replace(MethodView):
+    @roles(*LENDER_SIDE)
+    @blp.arguments(ReplaceSchema)
+    @blp.response(200, PlacementResultSchema)
+    def post(self, body):
+        """Move cases to another agency: recalled from theirs, placed with it (audited)."""
+        p = current_principal()
+        with use_case() as session:
+            return replace_cases(session, p.user_id, lender_of(session, p, body.get("lender")),
+                                 body["cases"], body["agency"], body["reason"],
+                                 body.get("note"), body.get("ends_on"), utcnow())

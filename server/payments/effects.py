@@ -1,0 +1,79 @@
+"""What new postings do to accounts: balance, overdue, last payment, dpd, bucket.
+
+The lender owns balances; Doorstep follows its postings: a payment lowers what is outstanding
+and overdue (never below zero), a reversal puts its amount back. An account whose overdue
+reaches zero is current (dpd 0, M0); a reversal of the payment that cleared it restores the
+first unpaid due date that payment cleared (kept on the payment as `due_since_before`).
+Each batch adds its amounts per account to a temporary total; one UPDATE applies the totals.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import case, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from server.cases.accounts import BUCKETS, OLDEST
+from server.db.feed import record_changes
+from server.db.sql import day_diff, dialect
+from server.models import Account, LenderPosting, PostingKind
+from server.payments import staging
+from server.payments.staging import NEW
+
+LP, T, A, G = LenderPosting.__table__, staging.batch.c, Account.__table__, staging.accounts.c
+ZERO = literal(0)
+
+
+def _later(a, b):
+    return case((or_(a.is_(None), b > a), b), else_=a)
+
+
+def _earlier(a, b):
+    return case((or_(a.is_(None), b < a), b), else_=a)
+
+
+def collect(session: Session) -> None:
+    """Add the batch's new postings to the per-account totals (signed amounts)."""
+    o = LP.alias("orig")
+    signed = case((T.kind == PostingKind.PAYMENT, T.amount), else_=-T.amount)
+    source = (
+        select(T.account_id, func.sum(signed),
+               func.max(case((T.kind == PostingKind.PAYMENT, T.paid_at))),
+               func.min(o.c.due_since_before))
+        .select_from(staging.batch).outerjoin(o, o.c.id == T.original_id)
+        .where(T.outcome == NEW, T.account_id.is_not(None))
+        .group_by(T.account_id))
+    insert = pg_insert if dialect(session) == "postgresql" else sqlite_insert
+    stmt = insert(staging.accounts).from_select(
+        ["account_id", "delta", "last_paid_at", "restore_due_since"], source)
+    x = stmt.excluded
+    session.execute(stmt.on_conflict_do_update(index_elements=["account_id"], set_={
+        "delta": G.delta + x.delta, "last_paid_at": _later(G.last_paid_at, x.last_paid_at),
+        "restore_due_since": _earlier(G.restore_due_since, x.restore_due_since)}))
+
+
+def _floor(value):
+    return case((value < 0, ZERO), else_=value)
+
+
+def apply(session: Session, today: date) -> list[str]:
+    """One UPDATE of every account with new postings; returns the accounts now at zero."""
+    touched = list(session.scalars(select(G.account_id)))
+    if not touched:
+        return []
+    overdue = _floor(A.c.overdue_amount - G.delta)
+    due = case((overdue <= 0, None), else_=func.coalesce(A.c.due_since, G.restore_due_since))
+    dpd = case((or_(due.is_(None), due >= today), 0),
+               else_=day_diff(session, literal(today), due))
+    session.execute(
+        update(A).where(A.c.id == G.account_id)
+        .values(outstanding=_floor(A.c.outstanding - G.delta), overdue_amount=overdue,
+                last_payment_at=_later(A.c.last_payment_at, G.last_paid_at), due_since=due,
+                dpd=dpd, bucket=case(*[(dpd <= bound, name) for bound, name in BUCKETS],
+                                     else_=OLDEST)))
+    record_changes(session, "accounts", touched)
+    return list(session.scalars(select(A.c.id).where(
+        A.c.id.in_(select(G.account_id)), A.c.outstanding <= 0)))
