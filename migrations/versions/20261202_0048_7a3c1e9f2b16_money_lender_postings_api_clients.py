@@ -1,7 +1,7 @@
 """lender money: API clients (machine credentials), lender postings, posting conflicts, cash deposits
 
 Revision ID: 7a3c1e9f2b16
-Revises: e1d7727268bc
+Revises: 83dbc90b6b4b
 Create Date: 2026-12-02 00:48:16.134845
 
 """

@@ -53,7 +53,16 @@ from server.models.visits import Visit, VisitAssignee, VisitStatus
 
 __all__ = [
     "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "ApiClient",
-    "Attachment",
-    "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "Case", "CaseEvent", "CaseEventKind",
-    "CaseStatus", "CashDeposit", "CheckIn", "Complaint", "ComplaintStatus", "Consent", "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect", "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "InboundAction", "InboundMessage", "JobRun", "JobRunStatus", "LenderPosting", "LoginThrottle", "MessageTemplate", "OptOut", "OutboxMessage", "OutcomeCode", "Party", "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PlanningRun", "PostingConflict", "PostingKind", "PromiseStatus", "PushReceipt", "QuarantineStatus", "QuarantinedRecord", "RelationshipKind", "ReversalReason", "Role", "RoutePlan", "RouteStop", "RuleProfile", "RuleProfileVersion", "SchedulerLease", "SyncChange", "SyncCursor", "Team", "User", "Verification", "Violation", "Visit", "VisitAssignee", "VisitNote", "VisitOutcome", "VisitStatus", "WordingList", "apscheduler_jobs", "new_id", "utcnow",
+    "Attachment", "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "Case", "CaseEvent",
+    "CaseEventKind", "CaseStatus", "CashDeposit", "CheckIn", "Complaint", "ComplaintStatus",
+    "Consent", "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device",
+    "FactEffect", "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "InboundAction",
+    "InboundMessage", "JobRun", "JobRunStatus", "LenderPosting", "LoginThrottle",
+    "MessageTemplate", "OptOut", "OutboxMessage", "OutcomeCode", "Party", "PartyRelationship",
+    "Payment", "PaymentPromise", "Placement", "PlanningRun", "PostingConflict", "PostingKind",
+    "PromiseStatus", "PushReceipt", "QuarantineStatus", "QuarantinedRecord", "RelationshipKind",
+    "ReversalReason", "Role", "RoutePlan", "RouteStop", "RuleProfile", "RuleProfileVersion",
+    "SchedulerLease", "SyncChange", "SyncCursor", "Team", "User", "Verification", "Violation",
+    "Visit", "VisitAssignee", "VisitNote", "VisitOutcome", "VisitStatus", "WordingList",
+    "apscheduler_jobs", "new_id", "utcnow",
 ]
