@@ -27,6 +27,7 @@ from server.followups.revisits import schedule_revisits
 from server.imports.background import sweep_imports
 from server.promises.monitor import run_promise_monitor
 from server.routing.background import sweep_planning
+from server.unit_of_work import checkpoint
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ DAY_GRACE = int(timedelta(hours=20).total_seconds())
 
 JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("promise_monitor",
-            lambda s, now, cfg: run_promise_monitor(s, now, cfg.timezone, commit_batches=True),
+            lambda s, now, cfg: run_promise_monitor(s, now, cfg.timezone, after_batch=checkpoint),
             "interval", {"minutes": 15}, 15 * 60,
             "mark promises kept/broken; follow-up per broken promise"),
     JobSpec("reminders",

@@ -78,7 +78,7 @@ _ACTIVE = and_(P.c.status == PromiseStatus.ACTIVE, P.c.review_flag.is_(None))
 def run_promise_monitor(
     session: Session, now: datetime | None = None, default_tz: str = DEFAULT_TZ,
     batch: int = BATCH, budget_s: float = BUDGET_S, clock: Callable[[], float] = time.monotonic,
-    commit_batches: bool = False,
+    after_batch: Callable[[Session], None] | None = None,
 ) -> dict[str, int]:
     """Mark active promises kept or broken; a broken one gets a follow-up, timed by the
     compliance rules within `budget_s` seconds of `clock` (see `time_pending_follow_ups`).
@@ -95,7 +95,7 @@ def run_promise_monitor(
     counts = _decide(session, now)
     _meta.drop_all(conn, checkfirst=False)
     return {**counts, **time_pending_follow_ups(session, now, default_tz, batch, budget_s,
-                                                clock, commit_batches)}
+                                                clock, after_batch)}
 
 
 def _placed():
