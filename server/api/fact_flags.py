@@ -35,11 +35,6 @@ class ClearSchema(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-def _reviewer() -> flags.Reviewer:
-    p = current_principal()
-    return flags.Reviewer(p.user_id, p.role, p.team_id)
-
-
 @blp.route("")
 class ReviewFlags(MethodView):
     @roles(*REVIEWERS)
@@ -49,7 +44,7 @@ class ReviewFlags(MethodView):
     def get(self, query, pagination_parameters):
         """List flagged payments and promises (dispatchers: their team's); audited."""
         with use_case() as session:
-            rows, total = flags.list_flagged(session, _reviewer(), query.get("table"),
+            rows, total = flags.list_flagged(session, current_principal(), query.get("table"),
                                              pagination_parameters.page,
                                              pagination_parameters.page_size)
         pagination_parameters.item_count = total
@@ -66,6 +61,6 @@ class ReviewFlagClear(MethodView):
         if table not in flags.MODELS:
             raise NotFound("no such flagged fact")
         with use_case() as session:
-            row = flags.clear_flag(session, _reviewer(), table, row_id, body["note"],
+            row = flags.clear_flag(session, current_principal(), table, row_id, body["note"],
                                    utcnow())
             return row

@@ -22,11 +22,6 @@ blp = Blueprint("quarantine", __name__, url_prefix="/quarantine",
 REVIEWERS = (Role.DISPATCHER, Role.ADMIN)
 
 
-def _reviewer() -> review.Reviewer:
-    p = current_principal()
-    return review.Reviewer(p.user_id, p.role, p.team_id)
-
-
 @blp.route("")
 class Quarantine(MethodView):
     @roles(*REVIEWERS)
@@ -37,7 +32,7 @@ class Quarantine(MethodView):
         """List quarantined rows (dispatchers: their team's agents; admins: all). Their payloads
         are what collectors recorded about debtors: the ids shown are audited (one event per
         answer)."""
-        reviewer = _reviewer()
+        reviewer = current_principal()
         with use_case() as session:
             stmt = review.visible(reviewer, query.get("status"), query.get("table"),
                                   query.get("agent_id"))
@@ -51,7 +46,7 @@ class QuarantineById(MethodView):
     @blp.response(200, QuarantinedRecordSchema)
     def get(self, record_id):
         """One quarantined row with its reason, errors and raw payload; the read is audited."""
-        reviewer = _reviewer()
+        reviewer = current_principal()
         with use_case() as session:
             record = review.get(session, reviewer, record_id)
             record_read(session, reviewer.user_id, "quarantine", record.id)
@@ -68,7 +63,7 @@ class QuarantineReplay(MethodView):
         """Apply a fixed row through the push path, for the agent who sent it."""
         drain_after_response()  # the replayed fact's compliance flags, once answered
         with use_case() as session:
-            record = review.replay(session, _reviewer(), record_id, body["payload"],
+            record = review.replay(session, current_principal(), record_id, body["payload"],
                                    utcnow(), body.get("note"))
             return record
 
@@ -81,6 +76,6 @@ class QuarantineDismiss(MethodView):
     def post(self, body, record_id):
         """Close a quarantined row without applying it (a reason is required)."""
         with use_case() as session:
-            record = review.dismiss(session, _reviewer(), record_id, body["reason"],
+            record = review.dismiss(session, current_principal(), record_id, body["reason"],
                                     utcnow())
             return record

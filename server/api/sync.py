@@ -21,6 +21,7 @@ from server.api.sync_schemas import (
     push_body_changes,
     read_json_body,
 )
+from server.clock import operation_zone
 from server.errors_http import error_response
 from server.facts.deferred import EFFECT_TABLES
 from server.models import Role, utcnow
@@ -38,7 +39,7 @@ GZIP_MIN_BYTES = 1024
 
 
 def _who() -> Who:
-    tz = current_app.config.get("SCHEDULER_TIMEZONE", "UTC")
+    tz = operation_zone(current_app.config)
     now = utcnow()
     return Who(current_principal().user_id, now, now.astimezone(ZoneInfo(tz)).date(), tz)
 

@@ -16,6 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
+from server.clock import OPERATION_ZONE
 from server.errors import InvalidInput, NotFound
 from server.imports.admission import file_errors
 from server.imports.fastrows import validate_rows
@@ -30,7 +31,7 @@ from server.models import Agency, AgencyKind, ImportRun, User, utcnow
 from server.unit_of_work import keep_and_raise
 
 CHUNK_ROWS = 2000
-LENDER_TIME_ZONE = ZoneInfo("Asia/Shanghai")  # dpd counts days as the lender's calendar does
+LENDER_TIME_ZONE = ZoneInfo(OPERATION_ZONE)  # dpd counts days as the lender's calendar does
 
 
 @dataclass(frozen=True)

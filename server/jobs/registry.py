@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from server.audit.service import anchor_audit_chain
 from server.cases.accounts import recompute_dpd
 from server.cases.complaints import escalate_complaints
+from server.clock import OPERATION_ZONE
 from server.compliance.purge import purge_expired_cases
 from server.facts.deferred import run_fact_effects
 from server.followups.escalation import escalate_stale_visits
@@ -34,7 +35,7 @@ from server.unit_of_work import checkpoint
 class JobSettings:
     """What jobs read from configuration."""
 
-    timezone: str = "Asia/Shanghai"  # the scheduler's zone; also the fallback debtor zone
+    timezone: str = OPERATION_ZONE  # the scheduler's zone; also the fallback debtor zone
     stale_visit_days: int = 2
     audit_anchor_file: str = ""  # AUDIT_ANCHOR_FILE: where the chain's head is appended
 
