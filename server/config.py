@@ -9,6 +9,9 @@ from pathlib import Path
 # The operation's zone: the scheduler's calendar, the lender's days, and the zone of a debtor
 # whose address has none yet. server/clock.py hands it out; no other module names a zone.
 OPERATION_ZONE = "Asia/Shanghai"
+# Alibaba Cloud SMS writes the times in its delivery reports in Beijing time, whatever zone
+# the operation runs in.
+ALIYUN_REPORT_ZONE = "Asia/Shanghai"
 
 DEFAULT_TOKEN_TTL_S = 12 * 3600
 

@@ -14,7 +14,7 @@ from server.messaging.outbox import (
     retry_message,
 )
 from server.models import Role, utcnow
-from server.unit_of_work import flask_uow, use_case
+from server.unit_of_work import use_case
 
 blp = Blueprint("outbox", __name__, url_prefix="/outbox", description="Outbound messages")
 STAFF = (Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
@@ -29,8 +29,8 @@ class Outbox(MethodView):
     def get(self, query, pagination_parameters):
         """Messages on the cases the caller may read, soonest due first (audited)."""
         caller = current_principal()
-        with flask_uow() as uow:
-            return audited_page(uow, caller.user_id, "outbox_message",
+        with use_case() as session:
+            return audited_page(session, caller.user_id, "outbox_message",
                                 outbox_query(caller, query), query, pagination_parameters)
 
 

@@ -22,7 +22,7 @@ from server.payments.service import (
     posting_conflicts,
     unmatched_postings,
 )
-from server.unit_of_work import flask_uow, use_case
+from server.unit_of_work import use_case
 
 blp = Blueprint("lender_postings", __name__, url_prefix="/lender/postings",
                 description="Lender postings (payments and reversals from the lender's systems)")
@@ -65,9 +65,9 @@ class UnmatchedPostings(MethodView):
     def get(self, pagination_parameters):
         """Postings for accounts Doorstep does not know, for a person to match (audited)."""
         caller = current_principal()
-        with flask_uow() as uow:
-            return audited_page(uow, actor_of(caller), "lender_posting", unmatched_postings(caller),
-                                {}, pagination_parameters)
+        with use_case() as session:
+            return audited_page(session, actor_of(caller), "lender_posting",
+                                unmatched_postings(caller), {}, pagination_parameters)
 
 
 @blp.route("/conflicts")
@@ -78,8 +78,8 @@ class PostingConflicts(MethodView):
     def get(self, pagination_parameters):
         """Bodies that reused a transaction id with other content (audited)."""
         caller = current_principal()
-        with flask_uow() as uow:
+        with use_case() as session:
             stmt = posting_conflicts(caller)
-            return audited_page(uow, actor_of(caller), "posting_conflict", stmt, {},
+            return audited_page(session, actor_of(caller), "posting_conflict", stmt, {},
                                 pagination_parameters)
 

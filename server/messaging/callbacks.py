@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from server.config import ALIYUN_REPORT_ZONE
 from server.errors import InvalidInput
 from server.messaging.receipts import TWILIO_FINAL, Receipt
 
-BEIJING = ZoneInfo("Asia/Shanghai")
+BEIJING = ZoneInfo(ALIYUN_REPORT_ZONE)
 
 
 @dataclass(frozen=True)

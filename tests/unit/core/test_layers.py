@@ -60,6 +60,8 @@ UPWARD = {
                                              "compliance rules",
     ("facts.effects", "promises.lifecycle"): "a pushed promise supersedes the account's "
                                              "active one in the push's transaction",
+    ("cases.settlement", "followups.pending"): "closing a settled or recalled case cancels "
+                                               "its follow-ups that are still pending",
     ("cases.requests", "dispatch.assignment"): "a debtor's request (dispute, hold) unassigns "
                                                "the case's open visits",
     ("cases.requests", "dispatch.checks"): "a debtor's request re-checks the case's planned "
