@@ -27,6 +27,7 @@ def register(app: Flask, api: Api) -> None:
     from server.api.promises import blp as promises_blp
     from server.api.quarantine import blp as quarantine_blp
     from server.api.route_plans import blp as route_plans_blp
+    from server.api.selection import blp as selection_blp
     from server.api.sync import blp as sync_blp
     from server.api.users import UserIdConverter, user_id_schema
     from server.api.users import blp as users_blp
@@ -39,6 +40,6 @@ def register(app: Flask, api: Api) -> None:
                 compliance_blp, promises_blp, review_flags_blp, fact_effects_blp,
                 followups_blp,
                 visits_blp, addresses_blp, route_plans_blp, cases_blp, complaints_blp,
-                case_complaints_blp):
+                case_complaints_blp, selection_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

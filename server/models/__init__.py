@@ -33,6 +33,14 @@ from server.models.organisation import Agency, AgencyKind, Team
 from server.models.parties import Party, PartyRelationship, RelationshipKind
 from server.models.quarantine import QuarantinedRecord, QuarantineStatus
 from server.models.routing import PlanningRun, RoutePlan, RouteStop
+from server.models.selection import (
+    HistoryEvent,
+    HistoryKind,
+    ModelStatus,
+    SelectionArm,
+    SelectionModel,
+    SelectionScore,
+)
 from server.models.sync import FactEffect, PushReceipt, SyncChange, SyncCursor
 from server.models.users import AuthToken, Device, LoginThrottle, Role, User
 from server.models.visits import Visit, VisitAssignee, VisitStatus
@@ -42,13 +50,15 @@ __all__ = [
     "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "Case", "CaseEvent", "CaseEventKind",
     "CaseStatus", "CheckIn", "Complaint", "ComplaintStatus", "Consent",
     "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect",
-    "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "JobRun", "JobRunStatus",
-    "LoginThrottle", "OptOut",
+    "FollowUp", "FollowUpKind", "HistoryEvent", "HistoryKind", "ImportRun", "ImportUpload",
+    "JobRun", "JobRunStatus",
+    "LoginThrottle", "ModelStatus", "OptOut",
     "OutboxMessage", "OutcomeCode", "Party",
     "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PlanningRun", "PromiseStatus",
     "PushReceipt",
     "QuarantineStatus", "QuarantinedRecord", "RelationshipKind", "Role", "RoutePlan",
-    "RouteStop", "RuleProfile", "RuleProfileVersion", "SchedulerLease", "SyncChange",
+    "RouteStop", "RuleProfile", "RuleProfileVersion", "SchedulerLease", "SelectionArm",
+    "SelectionModel", "SelectionScore", "SyncChange",
     "SyncCursor", "Team", "User",
     "Verification", "Violation", "Visit", "VisitAssignee", "VisitNote", "VisitOutcome",
     "VisitStatus", "apscheduler_jobs", "new_id", "utcnow",

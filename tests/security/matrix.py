@@ -88,6 +88,13 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/complaints/stats"): STAFF,
     ("GET", "/complaints/{complaint_id}"): STAFF,
     ("PATCH", "/complaints/{complaint_id}"): STAFF,
+    ("POST", "/selection/history"): frozenset({ADMIN, LENDER_OPS}),
+    ("GET", "/selection/models"): STAFF,
+    ("POST", "/selection/models/{model_id}/approve"): OFFICERS,
+    ("POST", "/selection/days"): PLANNERS,
+    ("GET", "/selection/scores"): STAFF,
+    ("POST", "/selection/scores/{score_id}/override"): PLANNERS,
+    ("GET", "/selection/report"): STAFF,
 }
 
 TODAY = operation_today().isoformat()
@@ -123,8 +130,12 @@ BODIES: dict[tuple[str, str], dict] = {
                                                  "lat": 31.2, "lng": 121.4},
     ("POST", "/route-plans"): {"date": TODAY, "team": "{team}"},
     ("POST", "/imports"): [{"case_id": "C1"}],
+    ("POST", "/selection/models/{model_id}/approve"): {"note": "reviewed the card"},
+    ("POST", "/selection/days"): {"team": "{team}", "date": TODAY},
+    ("POST", "/selection/scores/{score_id}/override"): {"action": "exclude",
+                                                         "reason": "saw them yesterday"},
 }
-QUERY_DEFAULTS = {"schema_version": 1, "date": TODAY, "from": TODAY,
+QUERY_DEFAULTS = {"schema_version": 1, "date": TODAY, "from": TODAY, "month": TODAY[:7],
                   "to": (operation_today() + timedelta(days=30)).isoformat()}
 
 
