@@ -1,5 +1,5 @@
 """The model's features per case as of a moment, from the history store, in three set-based
-queries' worth of SQL (one statement): aggregates, the latest snapshot, the one 30 days before.
+statements: aggregates, the latest snapshot, the snapshot 30 days before (merged by case).
 
 Only the history store is read: never parties, so no protected attribute can become a feature.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from server.models import HistoryEvent, HistoryKind
@@ -49,31 +49,34 @@ def _aggregates(cutoff: datetime) -> Select:
     ).where(h.c.occurred_at < cutoff).group_by(h.c.lender_id, h.c.case_ref))
 
 
-def _latest_snapshot(before: datetime, strict: bool = True):
+def _only(stmt: Select, keys: Select | None) -> Select:
+    """The statement limited to the (lender_id, case_ref) pairs `keys` selects."""
+    if keys is None:
+        return stmt
+    return stmt.where(tuple_(h.c.lender_id, h.c.case_ref).in_(keys))
+
+
+def _latest_snapshot(before: datetime, keys: Select | None, strict: bool = True) -> Select:
     rank = func.row_number().over(partition_by=(h.c.lender_id, h.c.case_ref),
                                   order_by=(h.c.occurred_at.desc(), h.c.id.desc()))
     at = h.c.occurred_at < before if strict else h.c.occurred_at <= before
-    return (select(h.c.lender_id, h.c.case_ref, h.c.balance, h.c.dpd, h.c.address_verified,
-                   h.c.distance_km, rank.label("rank"))
-            .where(h.c.kind == HistoryKind.SNAPSHOT, at).subquery())
+    ranked = _only(select(h.c.lender_id, h.c.case_ref, h.c.balance, h.c.dpd,
+                          h.c.address_verified, h.c.distance_km, rank.label("rank"))
+                   .where(h.c.kind == HistoryKind.SNAPSHOT, at), keys).subquery()
+    return select(ranked).where(ranked.c.rank == 1)
 
 
-def feature_query(cutoff: datetime, keys: Select | None = None) -> Select:
-    """Rows of (lender_id, case_ref, raw feature columns …) for every case with history before
-    `cutoff`, or for the (lender_id, case_ref) pairs `keys` selects."""
-    agg = _aggregates(cutoff).subquery()
-    now, old = _latest_snapshot(cutoff), _latest_snapshot(cutoff - timedelta(days=30), False)
-    stmt = (select(agg, now.c.balance, now.c.dpd, now.c.address_verified, now.c.distance_km,
-                   old.c.balance.label("old_balance"))
-            .outerjoin(now, and_(now.c.lender_id == agg.c.lender_id,
-                                 now.c.case_ref == agg.c.case_ref, now.c.rank == 1))
-            .outerjoin(old, and_(old.c.lender_id == agg.c.lender_id,
-                                 old.c.case_ref == agg.c.case_ref, old.c.rank == 1)))
-    if keys is not None:
-        wanted = keys.subquery()
-        stmt = stmt.join(wanted, and_(wanted.c[0] == agg.c.lender_id,
-                                      wanted.c[1] == agg.c.case_ref))
-    return stmt
+def feature_queries(cutoff: datetime, keys: Select | None = None) -> tuple[Select, ...]:
+    """The aggregates, the latest snapshot, and the snapshot 30 days before, per case with
+    history before `cutoff` (or per pair `keys` selects): three scans, each one statement."""
+    return (_only(_aggregates(cutoff), keys), _latest_snapshot(cutoff, keys),
+            _latest_snapshot(cutoff - timedelta(days=30), keys, strict=False))
+
+
+def _snapshot_values(snap, old_balance) -> dict:
+    return {"balance": snap.balance if snap else None, "dpd": snap.dpd if snap else None,
+            "address_verified": snap.address_verified if snap else None,
+            "distance_km": snap.distance_km if snap else None, "old_balance": old_balance}
 
 
 def _as_utc(value) -> datetime | None:
@@ -87,7 +90,12 @@ def _as_utc(value) -> datetime | None:
 def case_features(session: Session, cutoff: datetime, keys: Select | None = None
                   ) -> tuple[list[tuple[str, str]], np.ndarray]:
     """(lender_id, case_ref) of each case and its feature matrix (columns: FEATURES)."""
-    rows = session.execute(feature_query(cutoff, keys)).mappings().all()
+    agg_q, now_q, old_q = feature_queries(cutoff, keys)
+    snap = {(r.lender_id, r.case_ref): r for r in session.execute(now_q)}
+    old = {(r.lender_id, r.case_ref): r.balance for r in session.execute(old_q)}
+    rows = [dict(r) | _snapshot_values(snap.get((r["lender_id"], r["case_ref"])),
+                                       old.get((r["lender_id"], r["case_ref"])))
+            for r in session.execute(agg_q).mappings()]
     X = np.full((len(rows), len(FEATURES)), np.nan)
     out = []
     for i, r in enumerate(rows):
