@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from server.dispatch.scope import placed_with
+from server.access import placed_with
 from server.models import (
     Account,
     Address,

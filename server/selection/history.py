@@ -13,11 +13,11 @@ from typing import BinaryIO
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
+from server.db.sql import insert_ignore
 from server.imports.columns import FileRejected
 from server.imports.report import MAX_REJECTED_ROWS, shown
 from server.imports.service import ImportRequest, new_run, resolve_lender
 from server.imports.source import detect, open_text, scan
-from server.jobs.sql import insert_ignore
 from server.models import HistoryEvent, ImportRun, new_id, utcnow
 from server.selection.history_rows import header_positions, validate
 

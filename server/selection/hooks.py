@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.jobs.sql import chunks
+from server.db.sql import chunks
 from server.models import SelectionScore, Visit
 
 NEUTRAL = (1, 0.0)  # a case nobody scored for the day

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from server.access import Caller, case_visible
 from server.audit import service as audit
-from server.dispatch.scope import Caller, case_visible
 from server.errors import Conflict, NotFound
 from server.models import Case, SelectionScore
 

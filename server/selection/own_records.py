@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import Select, case, exists, func, literal, select
 from sqlalchemy.orm import Session
 
-from server.jobs.sql import insert_ignore, new_id_sql
+from server.db.sql import insert_ignore, new_id_sql
 from server.models import (
     Account,
     Address,

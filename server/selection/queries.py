@@ -6,8 +6,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from server.access import Caller
 from server.audit.reads import keep_after_commit, record_list
-from server.dispatch.scope import Caller
 from server.dispatch.workload import find_team
 from server.models import SelectionModel, SelectionScore
 from server.selection.overrides import visible_scores

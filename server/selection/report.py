@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from server.dispatch.scope import Caller, case_visible
+from server.access import Caller, case_visible
 from server.models import Case, HistoryKind, SelectionScore
 from server.selection.features import case_features, h
 from server.selection.model.features import FEATURES

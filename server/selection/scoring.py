@@ -13,10 +13,10 @@ import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from server.access import Caller
 from server.audit import service as audit
-from server.dispatch.scope import Caller
+from server.db.sql import chunks, insert_ignore
 from server.dispatch.workload import find_team
-from server.jobs.sql import chunks, insert_ignore
 from server.models import Case, Role, SelectionArm, SelectionScore, User, new_id
 from server.selection.candidates import CaseRow, team_candidates
 from server.selection.features import case_features
