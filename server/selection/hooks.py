@@ -41,7 +41,8 @@ def with_selection_prizes(session: Session, day):
     ids = [v.id for v in day.visits]
     if not ids:
         return day
-    case_of = dict(session.execute(select(Visit.id, Visit.case_id).where(Visit.id.in_(ids))))
+    case_of = dict(session.execute(select(Visit.id, Visit.case_id)
+                                   .where(Visit.id.in_(ids))).all())
     scores = _scores(session, set(case_of.values()), day.day)
     if not scores:
         return day

@@ -39,7 +39,7 @@ def test_a_compliance_officer_approves_a_model_and_a_dispatcher_may_not(client, 
     headers = bearer(login(client, officer.username))
     no_note = client.post(f"/api/v1/selection/models/{model_id}/approve", headers=headers,
                           json={})
-    assert no_note.status_code == 422 and "note" in no_note.get_json()["errors"]["json"]
+    assert no_note.status_code == 422 and "note" in no_note.get_json()["errors"]
     ok = client.post(f"/api/v1/selection/models/{model_id}/approve", headers=headers,
                      json={"note": "model card and metrics reviewed"})
     assert ok.status_code == 200 and ok.get_json()["status"] == ModelStatus.APPROVED
@@ -75,7 +75,7 @@ def test_a_dispatcher_scores_the_day_reads_it_and_overrides_a_case(client, sessi
     assert override.status_code == 200 and override.get_json()["selected"] is True
     bad = client.post(f"/api/v1/selection/scores/{left_out['id']}/override", headers=headers,
                       json={"action": "maybe", "reason": "x"})
-    assert bad.status_code == 422 and {"action", "reason"} <= set(bad.get_json()["errors"]["json"])
+    assert bad.status_code == 422 and {"action", "reason"} <= set(bad.get_json()["errors"])
     report = client.get("/api/v1/selection/report", headers=headers,
                         query_string={"month": today[:7]})
     assert report.status_code == 200
