@@ -17,6 +17,8 @@ BENCHES = {
     "autoassign": ["--visits", "500", "--collectors", "20"],
     "load": ["--collectors", "8"],
     "logins": ["--rounds", "5"],
+    "selection": ["--seeds", "1", "--train", "5000", "--test", "5000", "--score-cases", "50000",
+                  "--history-rows", "20000"],
 }
 
 
