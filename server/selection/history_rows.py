@@ -7,11 +7,12 @@ from datetime import datetime, time
 from hashlib import sha256
 from zoneinfo import ZoneInfo
 
+from server.clock import OPERATION_ZONE
 from server.imports import values as v
 from server.imports.columns import FileRejected, normalise_header
 from server.models import HistoryKind, OutcomeCode
 
-LENDER_ZONE = ZoneInfo("Asia/Shanghai")  # times without a zone are the lender's local time
+LENDER_ZONE = ZoneInfo(OPERATION_ZONE)  # times without a zone are the lender's local time
 REQUIRED = ("case_id", "kind", "occurred_at")
 ALIASES: dict[str, tuple[str, ...]] = {
     "case_id": ("lender_case_id", "case_ref", "案件编号", "案件号"),

@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import Select, case, exists, func, literal, select
 from sqlalchemy.orm import Session
 
+from server.clock import OPERATION_ZONE
 from server.db.sql import insert_ignore, new_id_sql
 from server.models import (
     Account,
@@ -32,7 +33,7 @@ from server.models import (
     new_id,
 )
 
-ZONE = ZoneInfo("Asia/Shanghai")
+ZONE = ZoneInfo(OPERATION_ZONE)  # the lender's day, as dpd counts it
 COLUMNS = ("id", "lender_id", "case_ref", "kind", "occurred_at", "outcome", "amount",
            "source", "source_key")
 VERIFIED = ("geocoded", "field_verified")
