@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from server.access import Caller
 from server.audit.reads import keep_after_commit, record_list
-from server.dispatch.workload import find_team
 from server.models import SelectionModel, SelectionScore
 from server.selection.overrides import visible_scores
 from server.selection.registry import models_query
+from server.selection.teams import find_team
 
 
 def list_models(session: Session) -> list[SelectionModel]:

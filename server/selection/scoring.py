@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 from server.access import Caller
 from server.audit import service as audit
 from server.db.sql import chunks, insert_ignore
-from server.dispatch.workload import find_team
 from server.models import Case, Role, SelectionArm, SelectionScore, User, new_id
 from server.selection.candidates import CaseRow, team_candidates
 from server.selection.features import case_features
 from server.selection.model.policy import MODEL, Candidate, arm_of, choose
 from server.selection.own_records import sync_own_records
 from server.selection.registry import model_in_force
+from server.selection.teams import find_team
 
 
 @dataclass(frozen=True)
