@@ -18,6 +18,8 @@ BENCHES = {
     "load": ["--collectors", "8"],
     "logins": ["--rounds", "5"],
     "messaging": ["--sizes", "10000"],
+    "selection": ["--seeds", "1", "--train", "5000", "--test", "5000", "--score-cases", "50000",
+                  "--history-rows", "20000"],
 }
 
 

@@ -200,6 +200,8 @@ def load_config(env: dict | None = None, instance_path: str | None = None) -> di
         "SCHEDULER_HOLDER": env.get("SCHEDULER_HOLDER", ""),
         "STALE_VISIT_DAYS": _int(env, "STALE_VISIT_DAYS", 2),
         **_messaging(env),
+        "SELECTION_HOLDOUT_SHARE": _float(env, "SELECTION_HOLDOUT_SHARE", 0.10),
+        "SELECTION_SEED": _int(env, "SELECTION_SEED", 19),
         "LOG_JSON": _bool(env.get("LOG_JSON"), default=production),
         "METRICS_ENABLED": _bool(env.get("METRICS_ENABLED")),
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),

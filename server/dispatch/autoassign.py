@@ -39,6 +39,7 @@ from server.models import (
     VisitStatus,
     new_id,
 )
+from server.selection.hooks import NEUTRAL, selection_ranks
 
 USABLE = ("geocoded", "field_verified", "needs_reverification")  # states with a usable point
 _LATER = (Rule.TWO_PERSON, Rule.CREDENTIALS)  # judged once collectors are chosen
@@ -84,6 +85,7 @@ def auto_assign(session: Session, caller: Caller, req: AutoAssignRequest, now: d
         User.team_id == team.id, User.role == Role.AGENT, User.active.is_(True))
         .order_by(User.id)).all()
     amounts, broken = _priorities(session, [case.id for _, case, _ in rows])
+    chosen = selection_ranks(session, [case.id for _, case, _ in rows], req.on)
     # The rules' inputs of every candidate at once: a few queries, not a few per candidate.
     facts = case_facts_for(session, ProfileResolver(session),
                            [row for row in rows if _usable(row[2])])
@@ -101,8 +103,8 @@ def auto_assign(session: Session, caller: Caller, req: AutoAssignRequest, now: d
         amount, dpd = amounts.get(case.id, (0.0, 0))
         jobs.append(Job(visit.id, case.id, address.lat, address.lng,
                         max(visit.required_collectors, fx.profile.two_person_min), amount,
-                        (not visit.mandatory, -visit.priority, -broken.get(case.id, 0), -dpd,
-                         -amount, visit.id)))
+                        (not visit.mandatory, chosen.get(case.id, NEUTRAL), -visit.priority,
+                         -broken.get(case.id, 0), -dpd, -amount, visit.id)))
     excluded = _uncredentialed(users, facts, req.on)
     load = loads(session, req.on, [u.id for u in users])
     crew = [Crew(u.id, u.base_lat, u.base_lng, u.daily_capacity, load.get(u.id, (0, 0))[0],

@@ -31,6 +31,7 @@ from server.jobs.messaging import deliver_messages
 from server.payments.cash import match_deposits
 from server.promises.monitor import run_promise_monitor
 from server.routing.background import sweep_planning
+from server.selection.jobs import sync_history_job, train_model_job
 from server.unit_of_work import checkpoint
 
 
@@ -121,4 +122,13 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s, now, cfg: purge_expired_cases(s, now),
             "cron", {"hour": 3, "minute": 0}, DAY_GRACE,
             "anonymise closed cases past the longest retention floor"),
+    JobSpec("selection_history",
+            lambda s, now, cfg: sync_history_job(s, now),
+            "cron", {"hour": 1, "minute": 0}, DAY_GRACE,
+            "copy Doorstep's visits, calls, reminders, promises and payments into the history "
+            "store, with the day's snapshot of every open case"),
+    JobSpec("selection_training",
+            lambda s, now, cfg: train_model_job(s, now),
+            "cron", {"day_of_week": "sun", "hour": 2, "minute": 0}, DAY_GRACE,
+            "train a visit-selection uplift model on the history (it decides once approved)"),
 )}

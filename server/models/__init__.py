@@ -47,6 +47,14 @@ from server.models.organisation import Agency, AgencyKind, Team
 from server.models.parties import Party, PartyRelationship, RelationshipKind
 from server.models.quarantine import QuarantinedRecord, QuarantineStatus
 from server.models.routing import PlanningRun, RoutePlan, RouteStop
+from server.models.selection import (
+    HistoryEvent,
+    HistoryKind,
+    ModelStatus,
+    SelectionArm,
+    SelectionModel,
+    SelectionScore,
+)
 from server.models.sync import FactEffect, PushReceipt, SyncChange, SyncCursor
 from server.models.users import AuthToken, Device, LoginThrottle, Role, User
 from server.models.visits import Visit, VisitAssignee, VisitStatus
@@ -56,13 +64,15 @@ __all__ = [
     "Attachment", "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "Case", "CaseEvent",
     "CaseEventKind", "CaseStatus", "CashDeposit", "CheckIn", "Complaint", "ComplaintStatus",
     "Consent", "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device",
-    "FactEffect", "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "InboundAction",
-    "InboundMessage", "JobRun", "JobRunStatus", "LenderPosting", "LoginThrottle",
-    "MessageTemplate", "OptOut", "OutboxMessage", "OutcomeCode", "Party", "PartyRelationship",
-    "Payment", "PaymentPromise", "Placement", "PlanningRun", "PostingConflict", "PostingKind",
-    "PromiseStatus", "PushReceipt", "QuarantineStatus", "QuarantinedRecord", "RelationshipKind",
+    "FactEffect", "FollowUp", "FollowUpKind", "HistoryEvent", "HistoryKind", "ImportRun",
+    "ImportUpload", "InboundAction", "InboundMessage", "JobRun", "JobRunStatus",
+    "LenderPosting", "LoginThrottle", "MessageTemplate", "ModelStatus", "OptOut",
+    "OutboxMessage", "OutcomeCode", "Party", "PartyRelationship", "Payment", "PaymentPromise",
+    "Placement", "PlanningRun", "PostingConflict", "PostingKind", "PromiseStatus",
+    "PushReceipt", "QuarantineStatus", "QuarantinedRecord", "RelationshipKind",
     "ReversalReason", "Role", "RoutePlan", "RouteStop", "RuleProfile", "RuleProfileVersion",
-    "SchedulerLease", "SyncChange", "SyncCursor", "Team", "User", "Verification", "Violation",
-    "Visit", "VisitAssignee", "VisitNote", "VisitOutcome", "VisitStatus", "WordingList",
-    "apscheduler_jobs", "new_id", "utcnow",
+    "SchedulerLease", "SelectionArm", "SelectionModel", "SelectionScore", "SyncChange",
+    "SyncCursor", "Team", "User", "Verification", "Violation", "Visit", "VisitAssignee",
+    "VisitNote", "VisitOutcome", "VisitStatus", "WordingList", "apscheduler_jobs", "new_id",
+    "utcnow",
 ]

@@ -23,6 +23,7 @@ from server.models import (
 )
 from server.routing.solver import Budget, HaversineProvider, MatrixProvider
 from server.routing.solver.search import DEFAULT_BUDGET
+from server.selection.hooks import with_selection_prizes
 
 from .crews import form_crews
 from .day import Day, load_day
@@ -77,7 +78,7 @@ def read_day(session: Session, plan_date: date, agent_ids: Iterable[str] | None,
              team_id: str | None, agency_id: str | None = None) -> Day:
     """Everything planning the day needs, read set-based (the solve itself reads nothing)."""
     ids = collectors_to_plan(session, agent_ids, team_id, agency_id)
-    return load_day(session, plan_date, ids, visit_prize)
+    return with_selection_prizes(session, load_day(session, plan_date, ids, visit_prize))
 
 
 def solve_day(day: Day, matrix_provider: MatrixProvider | None = None,

@@ -120,6 +120,13 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("POST", "/cash/deposits"): frozenset({AGENT, DISPATCHER, ADMIN}),
     ("GET", "/cash/deposits"): frozenset({AGENT, DISPATCHER, ADMIN}),
     ("GET", "/cash/report"): PLANNERS,
+    ("POST", "/selection/history"): frozenset({ADMIN, LENDER_OPS}),
+    ("GET", "/selection/models"): STAFF,
+    ("POST", "/selection/models/{model_id}/approve"): OFFICERS,
+    ("POST", "/selection/days"): PLANNERS,
+    ("GET", "/selection/scores"): STAFF,
+    ("POST", "/selection/scores/{score_id}/override"): PLANNERS,
+    ("GET", "/selection/report"): STAFF,
 }
 
 TODAY = operation_today().isoformat()
@@ -169,8 +176,12 @@ BODIES: dict[tuple[str, str], dict] = {
                                       "reason": "complaint"},
     ("POST", "/receipts/{payment_id}/void"): {"reason": "wrong amount"},
     ("POST", "/receipts/{payment_id}/reissue"): {"reason": "typo", "receipt_no": "R-NEW-1"},
+    ("POST", "/selection/models/{model_id}/approve"): {"note": "reviewed the card"},
+    ("POST", "/selection/days"): {"team": "{team}", "date": TODAY},
+    ("POST", "/selection/scores/{score_id}/override"): {"action": "exclude",
+                                                         "reason": "saw them yesterday"},
 }
-QUERY_DEFAULTS = {"schema_version": 1, "date": TODAY, "from": TODAY,
+QUERY_DEFAULTS = {"schema_version": 1, "date": TODAY, "from": TODAY, "month": TODAY[:7],
                   "to": (operation_today() + timedelta(days=30)).isoformat()}
 
 

@@ -1,0 +1,1 @@
+"""Visit selection: which cases a visit would change (uplift models, hold-out, daily policy)."""

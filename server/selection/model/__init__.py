@@ -1,0 +1,1 @@
+"""The pure core of visit selection: features, simulator, learner, metrics, policy (no database)."""
