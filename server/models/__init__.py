@@ -25,8 +25,9 @@ from server.models.facts import (
     VisitNote,
     VisitOutcome,
 )
+from server.models.field_facts import CallLog, CaseRequestFact
 from server.models.followups import ContactAttempt, FollowUp, FollowUpKind, OutboxMessage
-from server.models.imports import ImportRun, ImportUpload
+from server.models.imports import ImportChange, ImportRun, ImportUpload
 from server.models.jobs import JobRun, JobRunStatus, SchedulerLease, apscheduler_jobs
 from server.models.money import Payment, PaymentPromise, PromiseStatus
 from server.models.organisation import Agency, AgencyKind, Team
@@ -39,10 +40,12 @@ from server.models.visits import Visit, VisitAssignee, VisitStatus
 
 __all__ = [
     "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "Attachment",
-    "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "Case", "CaseEvent", "CaseEventKind",
+    "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "CallLog", "Case", "CaseEvent",
+    "CaseEventKind", "CaseRequestFact",
     "CaseStatus", "CheckIn", "Complaint", "ComplaintStatus", "Consent",
     "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device", "FactEffect",
-    "FollowUp", "FollowUpKind", "ImportRun", "ImportUpload", "JobRun", "JobRunStatus",
+    "FollowUp", "FollowUpKind", "ImportChange", "ImportRun", "ImportUpload", "JobRun",
+    "JobRunStatus",
     "LoginThrottle", "OptOut",
     "OutboxMessage", "OutcomeCode", "Party",
     "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PlanningRun", "PromiseStatus",
