@@ -32,7 +32,7 @@ blp = Blueprint("cases", __name__, url_prefix="/cases", description="Cases")
 STAFF = (Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
 
 
-def _replanner(user_id: str):
+def replanner(user_id: str):
     """Re-plan the routes of cancelled visits with the configured matrices and budget."""
     provider, budget = routing_settings(current_app.config)
     return lambda session, visit_ids: replan_for_visits(
@@ -94,7 +94,7 @@ class CaseRequests(MethodView):
         caller = current_principal()
         with flask_uow() as uow:
             event, cancelled = record_request(uow.session, caller, case_id, body, utcnow(),
-                                              _replanner(caller.user_id))
+                                              replanner(caller.user_id))
             uow.commit()
             return {"event": event, "cancelled_visit_ids": cancelled}
 

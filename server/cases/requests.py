@@ -113,18 +113,29 @@ def record_request(session: Session, caller: Caller, case_id: str, spec: Mapping
     """Record what the debtor asked for, apply it, cancel the open visits it now forbids
     (their collectors' routes re-planned by `replan`)."""
     case = readable_case(session, caller, case_id)
+    return apply_request(session, caller.user_id, case, spec, now, replan)
+
+
+def apply_request(session: Session, actor_id: str, case: Case, spec: Mapping[str, Any],
+                  now: datetime, replan: Callable | None = None, *, occurred_at=None,
+                  device_id: str | None = None, fact_id: str | None = None
+                  ) -> tuple[CaseEvent, list[str]]:
+    """The request as a case event with its effects, from staff or from a pushed fact
+    (`fact_id`, recorded on `device_id` at `occurred_at`)."""
     party = session.get(Party, case.debtor_id)
     effect = _EFFECTS[spec["kind"]](session, case, party, spec, now)
     detail = {k: _plain(spec[k]) for k in _KEPT if spec.get(k) is not None} | effect
-    event = CaseEvent(case_id=case.id, kind=spec["kind"], occurred_at=now,
-                      channel=spec.get("via", "staff"), recorded_by=caller.user_id,
-                      detail=detail, note=spec.get("note") if spec["kind"] != K.VULNERABILITY
-                      else None)
+    if fact_id is not None:
+        detail["fact_id"] = fact_id
+    event = CaseEvent(case_id=case.id, kind=spec["kind"], occurred_at=occurred_at or now,
+                      channel=spec.get("via", "staff"), recorded_by=actor_id,
+                      device_id=device_id, detail=detail,
+                      note=spec.get("note") if spec["kind"] != K.VULNERABILITY else None)
     session.add(event)
     session.flush()
-    audit.record(session, caller.user_id, "case.request", "case", case.id,
+    audit.record(session, actor_id, "case.request", "case", case.id,
                  {"kind": spec["kind"], "event_id": event.id}, now=now)
-    cancelled = [v.id for v in cancel_forbidden_visits(session, caller.user_id, case,
+    cancelled = [v.id for v in cancel_forbidden_visits(session, actor_id, case,
                                                        spec["kind"], now)]
     if replan is not None and cancelled:
         replan(session, cancelled)

@@ -16,7 +16,9 @@ from server.models import (
     Address,
     AddressReport,
     Attachment,
+    CallLog,
     Case,
+    CaseRequestFact,
     CheckIn,
     Consent,
     ConsentText,
@@ -42,6 +44,7 @@ EXTRA_SERVER_COLUMNS = {
     "payment_promises": frozenset({"status", "status_changed_at", "superseded_by",
                                    "paid_amount", "review_flag"}),
     "payments": frozenset({"voided_at", "void_reason", "review_flag"}),
+    "case_requests": frozenset({"event_id"}),  # the case event the request became
 }
 # Server-owned columns a device may change with an `updated` row. Everything else about
 # master data reaches the server as a fact (an address_report, a visit_outcome …).
@@ -105,6 +108,9 @@ _ALL = (
     SyncTable("consents", Consent, True),
     SyncTable("address_reports", AddressReport, True),
     SyncTable("attachments", Attachment, True),
+    # The debtor's voice and calls recorded on the phone (server/cases/field_facts.py).
+    SyncTable("case_requests", CaseRequestFact, True),
+    SyncTable("call_logs", CallLog, True),
 )
 SYNC_TABLES: dict[str, SyncTable] = {t.name: t for t in _ALL}
 TABLE_ORDER: tuple[str, ...] = tuple(t.name for t in _ALL)
