@@ -47,6 +47,10 @@ export const TABLES = {
   address_reports: 'address_id:s visit_id:s kind:s lat:n lng:n accuracy_m:n note:s recorded_at:n ' +
     FACT,
   attachments: `visit_id:s sha256:s kind:s content_type:s recorded_at:n ${FACT}`,
+  case_requests: 'case_id:s visit_id:s kind:s via:s channel:s contact_point_id:s opt_out_id:s ' +
+    `until:s reason:s category:s windows:s value:s note:s event_id:s recorded_at:n ${FACT}`,
+  call_logs: 'case_id:s visit_id:s contact_point_id:s connected:b outcome:s duration_s:n note:s ' +
+    `recorded_at:n ${FACT}`,
 }
 
 const TYPES = { s: 'string', n: 'number', b: 'boolean' }

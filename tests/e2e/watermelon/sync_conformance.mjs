@@ -132,6 +132,7 @@ async function createFacts({ visit_id: visitId, tag = 'wm' }) {
   const theCase = await find('cases', caseId)
   const account = (await raws('accounts')).filter((a) => a.case_id === caseId).sort((a, b) => (a.id < b.id ? -1 : 1))[0]
   const text = (await raws('consent_texts'))[0]
+  const phone = (await raws('contact_points')).filter((p) => p.party_id === theCase._raw.debtor_id).sort((a, b) => (a.id < b.id ? -1 : 1))[0]
   const now = Date.now()
   const photo = Buffer.from(`photo ${visitId} ${tag} ${now}`)
   const sha = createHash('sha256').update(photo).digest('hex')
@@ -148,6 +149,8 @@ async function createFacts({ visit_id: visitId, tag = 'wm' }) {
     consents: { party_id: theCase._raw.debtor_id, case_id: caseId, visit_id: visitId, consent_text_id: text.id, kind: text.kind, method: 'verbal_recorded', granted_at: now },
     address_reports: { address_id: visit._raw.address_id, visit_id: visitId, kind: 'coordinates', lat: 31.2311, lng: 121.4744, accuracy_m: 5, note: tag },
     attachments: { visit_id: visitId, sha256: sha, kind: 'photo', content_type: 'image/jpeg' },
+    case_requests: { case_id: caseId, visit_id: visitId, kind: 'hardship', via: 'door', note: `lost job (${tag})` },
+    call_logs: { case_id: caseId, visit_id: visitId, contact_point_id: phone.id, connected: false, outcome: 'NO_ANSWER', duration_s: 0 },
   }
   const ids = {}
   await database.write(async () => {
