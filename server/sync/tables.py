@@ -64,6 +64,7 @@ class SyncTable:
     name: str
     model: type
     fact: bool
+    since: int = 1  # the schema version that brought the table: older apps never see it
 
     @property
     def table(self) -> Table:
@@ -109,9 +110,14 @@ _ALL = (
     SyncTable("address_reports", AddressReport, True),
     SyncTable("attachments", Attachment, True),
     # The debtor's voice and calls recorded on the phone (server/cases/field_facts.py).
-    SyncTable("case_requests", CaseRequestFact, True),
-    SyncTable("call_logs", CallLog, True),
+    SyncTable("case_requests", CaseRequestFact, True, since=2),
+    SyncTable("call_logs", CallLog, True, since=2),
 )
 SYNC_TABLES: dict[str, SyncTable] = {t.name: t for t in _ALL}
 TABLE_ORDER: tuple[str, ...] = tuple(t.name for t in _ALL)
 FACT_TABLES: tuple[str, ...] = tuple(t.name for t in _ALL if t.fact)
+
+
+def known_to(schema_version: int) -> frozenset[str]:
+    """The tables an app with this local schema version has."""
+    return frozenset(t.name for t in _ALL if t.since <= schema_version)

@@ -15,7 +15,7 @@ import 'fake-indexeddb/auto' // so `useIncrementalIndexedDB: true` runs the real
 import { createRequire } from 'node:module'
 import { createHash } from 'node:crypto'
 import readline from 'node:readline'
-import { schema, TABLES, SCHEMA_VERSION } from './schema.mjs'
+import { schema, TABLES, SCHEMA_VERSION, NEW_TABLES, columnsOf } from './schema.mjs'
 
 // --- logging: stdout is the protocol channel, so every console.* goes to stderr -----------------
 const logged = { error: [], warn: [] }
@@ -31,7 +31,7 @@ const require = createRequire(import.meta.url)
 const { Database, Model } = require('@nozbe/watermelondb')
 const LokiJSAdapter = require('@nozbe/watermelondb/adapters/lokijs').default
 const { synchronize, hasUnsyncedChanges } = require('@nozbe/watermelondb/sync')
-const { schemaMigrations } = require('@nozbe/watermelondb/Schema/migrations')
+const { schemaMigrations, createTable } = require('@nozbe/watermelondb/Schema/migrations')
 const { diagnoseSyncConsistency } = require('@nozbe/watermelondb/diagnostics')
 
 const BASE = (process.env.DOORSTEP_URL || '').replace(/\/$/, '')
@@ -51,7 +51,11 @@ const modelClasses = Object.keys(TABLES).map((table) => {
 })
 const adapter = new LokiJSAdapter({
   schema,
-  migrations: schemaMigrations({ migrations: [] }),
+  // What a shipped app carries to move an older local database up (docs/sync.md section 3)
+  migrations: schemaMigrations({ migrations: Object.entries(NEW_TABLES).map(([version, tables]) => ({
+    toVersion: Number(version),
+    steps: tables.map((name) => createTable({ name, columns: columnsOf(TABLES[name]) })),
+  })) }),
   dbName: `doorstep-${DEVICE}`,
   useWebWorker: false,
   useIncrementalIndexedDB: true,

@@ -4,6 +4,7 @@ events and ledger entries as staff recording them, with the same effects on the 
 from __future__ import annotations
 
 import itertools
+import json
 
 from sqlalchemy import func, select
 
@@ -189,3 +190,18 @@ def test_a_vulnerability_note_never_travels_to_devices(app, client, world):
         party = db.session.get(Party, db.session.get(Case, case_id).debtor_id)
         assert party.vulnerable and party.vulnerability_note == "restricted"
         assert db.session.scalar(select(func.count()).select_from(OptOut)) == 0
+
+
+def test_an_app_on_schema_1_never_sees_the_new_tables_until_its_migration_pull(
+        app, client, world):
+    case_id = world.cases[world.visits["ann"][0]]
+    row = _request(case_id, "hardship", note="lost job")
+    push(client, world.tokens["ann"], _changes("case_requests", row))
+
+    old = pull(client, world.tokens["ann"], schema_version=1)
+    migration = {"from": 1, "tables": ["case_requests", "call_logs"], "columns": []}
+    migrated = pull(client, world.tokens["ann"], last=old["timestamp"],
+                    migration=json.dumps(migration))
+
+    assert "case_requests" not in old["changes"] and "call_logs" not in old["changes"]
+    assert [r["id"] for r in migrated["changes"]["case_requests"]["updated"]] == [row["id"]]
