@@ -51,6 +51,7 @@ def upgrade():
         sa.Column('channel', sa.String(length=16), nullable=True),
         sa.Column('contact_point_id', sa.String(length=64), nullable=True),
         sa.Column('opt_out_id', sa.String(length=64), nullable=True),
+        sa.Column('address_id', sa.String(length=64), nullable=True),
         sa.Column('until', sa.Date(), nullable=True),
         sa.Column('reason', sa.String(length=16), nullable=True),
         sa.Column('category', sa.String(length=24), nullable=True),

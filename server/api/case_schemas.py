@@ -295,8 +295,9 @@ class CaseRequestSchema(Schema):
                         metadata={"description": "how the debtor told us"})
     channel = fields.String(validate=validate.OneOf(STOP_CHANNELS), metadata={
         "description": "stop_contact(_lifted): all, one channel, or visit (visits only)"})
-    contact_point_id = fields.String(validate=validate.Length(1, 64),
-                                     metadata={"description": "stop one number only"})
+    contact_point_id = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "stop_contact: stop one number only; phone_reported: the number it "
+                       "corrects (marked invalid)"})
     opt_out_id = fields.String(validate=validate.Length(1, 64),
                                metadata={"description": "stop_contact_lifted: which one"})
     until = fields.Date(metadata={"description": "hold: last day (debtor's local date)"})
@@ -305,8 +306,14 @@ class CaseRequestSchema(Schema):
                              metadata={"description": "vulnerability category"})
     windows = fields.List(fields.Nested(WindowInSchema), validate=validate.Length(0, MAX_WINDOWS),
                           metadata={"description": "preferred_times: local windows"})
+    address_id = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "moved: the address left; address_reported: the one it corrects"})
+    value = fields.String(validate=validate.Length(1, 300), metadata={
+        "description": "phone_reported: the number (any usual format, normalised); "
+                       "address_reported, moved: the new address text"})
     note = fields.String(validate=validate.Length(1, 500), metadata={
-        "description": "vulnerability: a restricted note (compliance and admins read it)"})
+        "description": "what was said; vulnerability: a restricted note (compliance and "
+                       "admins read it); third_party_report: what the third party said"})
 
     @validates_schema
     def _needs(self, data, **kwargs):

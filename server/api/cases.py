@@ -88,9 +88,9 @@ class CaseRequests(MethodView):
     @blp.arguments(CaseRequestSchema)
     @blp.response(201, CaseRequestResultSchema)
     def post(self, body, case_id):
-        """Record a debtor's request (dispute, stop contact, attorney, vulnerability, hold,
-        hardship, preferred times, or its end); effective at once, forbidden visits
-        cancelled (audited)."""
+        """Record a debtor's request or report (dispute, stop contact, attorney, vulnerability,
+        hold, hardship, preferred times, or its end; a new phone or address, a move, a third
+        party's report); effective at once, forbidden visits cancelled (audited)."""
         caller = current_principal()
         with flask_uow() as uow:
             event, cancelled = record_request(uow.session, caller, case_id, body, utcnow(),

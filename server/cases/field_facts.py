@@ -19,8 +19,8 @@ from server.sync.refs import corrected
 from server.sync.validate import Rejection
 
 # Columns of a pushed request that are the request itself (what the REST body holds).
-REQUEST_FIELDS = ("kind", "via", "channel", "contact_point_id", "opt_out_id", "until",
-                  "reason", "category", "windows", "note")
+REQUEST_FIELDS = ("kind", "via", "channel", "contact_point_id", "opt_out_id", "address_id",
+                  "until", "reason", "category", "windows", "value", "note")
 
 
 def _when(ctx, row):

@@ -17,7 +17,9 @@ CALL_OUTCOMES = ("NO_ANSWER", "BUSY", "WRONG_NUMBER", "MET_DEBTOR", "THIRD_PARTY
                  "PROMISED", "REFUSED", "DISPUTED", "VOICEMAIL")
 # The fields each kind of request needs.
 REQUIRED = {K.STOP_CONTACT: ("channel",), K.HOLD: ("until", "reason"),
-            K.PREFERRED_TIMES: ("windows",), K.VULNERABILITY: ("category",)}
+            K.PREFERRED_TIMES: ("windows",), K.VULNERABILITY: ("category",),
+            K.PHONE_REPORTED: ("value",), K.ADDRESS_REPORTED: ("value",),
+            K.MOVED: ("address_id",), K.THIRD_PARTY_REPORT: ("note",)}
 MAX_WINDOWS = 6
 _FROM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _TO = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]|24:00")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
+from server.cases import contact_details
 from server.cases.scope import readable_case
 from server.compliance import Rule, Severity
 from server.dispatch.assignment import ASSIGNABLE
@@ -102,9 +103,14 @@ _EFFECTS: dict[str, Callable] = {
     K.HARDSHIP: _set("case", hardship=True),
     K.HARDSHIP_ENDED: _set("case", hardship=False),
     K.PREFERRED_TIMES: _set("party", preferred_windows="windows"),
+    K.PHONE_REPORTED: contact_details.report_phone,
+    K.ADDRESS_REPORTED: contact_details.report_address,
+    K.MOVED: contact_details.report_move,
+    K.THIRD_PARTY_REPORT: contact_details.third_party_report,
 }
 # What the event keeps besides its effect's ids (the vulnerability note stays on the party).
-_KEPT = ("channel", "contact_point_id", "until", "reason", "category", "windows", "via")
+_KEPT = ("channel", "contact_point_id", "address_id", "until", "reason", "category",
+         "windows", "via", "value")
 
 
 def record_request(session: Session, caller: Caller, case_id: str, spec: Mapping[str, Any],

@@ -28,11 +28,12 @@ class CaseRequestFact(Fact, Base):
     channel: Mapped[str | None] = mapped_column(String(16))  # stop_contact(_lifted)
     contact_point_id: Mapped[str | None] = mapped_column(String(ID_LEN))
     opt_out_id: Mapped[str | None] = mapped_column(String(ID_LEN))
+    address_id: Mapped[str | None] = mapped_column(String(ID_LEN))  # moved, corrected address
     until: Mapped[date | None]  # hold: last day, the debtor's local date
     reason: Mapped[str | None] = mapped_column(String(16))  # hold reason
     category: Mapped[str | None] = mapped_column(String(24))  # vulnerability category
     windows: Mapped[list | None] = mapped_column()  # preferred_times: [{from, to}]
-    value: Mapped[str | None] = mapped_column(String(300))  # a new phone or address
+    value: Mapped[str | None] = mapped_column(String(300))  # a new phone or address text
     note: Mapped[str | None] = mapped_column(Text)
     event_id: Mapped[str | None] = mapped_column(String(ID_LEN))  # set by the server
 

@@ -50,6 +50,7 @@ export const TABLES = {
     FACT,
   attachments: `visit_id:s sha256:s kind:s content_type:s recorded_at:n ${FACT}`,
   case_requests: 'case_id:s visit_id:s kind:s via:s channel:s contact_point_id:s opt_out_id:s ' +
+    'address_id:s ' +
     `until:s reason:s category:s windows:s value:s note:s event_id:s recorded_at:n ${FACT}`,
   call_logs: 'case_id:s visit_id:s contact_point_id:s connected:b outcome:s duration_s:n note:s ' +
     `recorded_at:n ${FACT}`,

@@ -205,3 +205,22 @@ def test_an_app_on_schema_1_never_sees_the_new_tables_until_its_migration_pull(
 
     assert "case_requests" not in old["changes"] and "call_logs" not in old["changes"]
     assert [r["id"] for r in migrated["changes"]["case_requests"]["updated"]] == [row["id"]]
+
+
+def test_a_new_number_told_at_the_door_reaches_the_next_pull_and_a_bad_one_is_quarantined(
+        app, client, world):
+    case_id = world.cases[world.visits["ann"][0]]
+    first = pull(client, world.tokens["ann"])
+    good = _request(case_id, "phone_reported", value="139 0013 7777")
+    bad = _request(case_id, "phone_reported", value="call me maybe")
+
+    answer = push(client, world.tokens["ann"], _changes("case_requests", good, bad))
+
+    assert answer["experimentalRejectedIds"] == {"case_requests": [bad["id"]]}
+    with app.app_context():
+        record = db.session.scalar(select(QuarantinedRecord).where(
+            QuarantinedRecord.row_id == bad["id"]))
+        assert record.reason == "bad_value" and "value" in record.errors
+    after = pull(client, world.tokens["ann"], last=first["timestamp"])
+    numbers = [p["value"] for p in after["changes"]["contact_points"]["updated"]]
+    assert numbers == ["13900137777"]
