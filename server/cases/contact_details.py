@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.addresses.geo.address_states import AddressEvent, IllegalTransition, transition
 from server.errors import InvalidInput
-from server.geo.address_states import AddressEvent, IllegalTransition, transition
 from server.imports import values
 from server.models import Address, Case, ContactPoint, Party
 
