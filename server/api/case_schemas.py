@@ -8,6 +8,7 @@ from server.api.followup_schemas import FollowUpSchema
 from server.api.promise_schemas import PromiseSchema
 from server.cases.request_values import (
     CALL_OUTCOMES,
+    COMPLAINT_CATEGORIES,
     HOLD_REASONS,
     MAX_WINDOWS,
     STOP_CHANNELS,
@@ -302,8 +303,12 @@ class CaseRequestSchema(Schema):
                                metadata={"description": "stop_contact_lifted: which one"})
     until = fields.Date(metadata={"description": "hold: last day (debtor's local date)"})
     reason = fields.String(validate=validate.OneOf(HOLD_REASONS))
-    category = fields.String(validate=validate.OneOf(VULNERABILITY_CATEGORIES),
-                             metadata={"description": "vulnerability category"})
+    category = fields.String(validate=validate.OneOf(
+        VULNERABILITY_CATEGORIES + COMPLAINT_CATEGORIES), metadata={
+        "description": f"vulnerability: {', '.join(VULNERABILITY_CATEGORIES)}; complaint: "
+                       f"{', '.join(COMPLAINT_CATEGORIES)}"})
+    visit_id = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "complaint: the visit it is about (its collectors are the subjects)"})
     windows = fields.List(fields.Nested(WindowInSchema), validate=validate.Length(0, MAX_WINDOWS),
                           metadata={"description": "preferred_times: local windows"})
     address_id = fields.String(validate=validate.Length(1, 64), metadata={

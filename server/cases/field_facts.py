@@ -20,7 +20,7 @@ from server.sync.validate import Rejection
 
 # Columns of a pushed request that are the request itself (what the REST body holds).
 REQUEST_FIELDS = ("kind", "via", "channel", "contact_point_id", "opt_out_id", "address_id",
-                  "until", "reason", "category", "windows", "value", "note")
+                  "visit_id", "until", "reason", "category", "windows", "value", "note")
 
 
 def _when(ctx, row):

@@ -12,6 +12,7 @@ STOP_CHANNELS = ("all", "call", "sms", "email", "visit")
 HOLD_REASONS = ("bereavement", "illness", "disaster", "wedding", "hospital", "other")
 VULNERABILITY_CATEGORIES = ("health", "mental_health", "bereavement", "age", "disability",
                             "financial_shock", "other")
+COMPLAINT_CATEGORIES = ("conduct", "harassment", "privacy", "wrong_amount", "service", "other")
 VIA = ("staff", "phone", "door", "letter", "email", "self_service")
 CALL_OUTCOMES = ("NO_ANSWER", "BUSY", "WRONG_NUMBER", "MET_DEBTOR", "THIRD_PARTY_MET",
                  "PROMISED", "REFUSED", "DISPUTED", "VOICEMAIL")
@@ -19,7 +20,9 @@ CALL_OUTCOMES = ("NO_ANSWER", "BUSY", "WRONG_NUMBER", "MET_DEBTOR", "THIRD_PARTY
 REQUIRED = {K.STOP_CONTACT: ("channel",), K.HOLD: ("until", "reason"),
             K.PREFERRED_TIMES: ("windows",), K.VULNERABILITY: ("category",),
             K.PHONE_REPORTED: ("value",), K.ADDRESS_REPORTED: ("value",),
-            K.MOVED: ("address_id",), K.THIRD_PARTY_REPORT: ("note",)}
+            K.MOVED: ("address_id",), K.THIRD_PARTY_REPORT: ("note",),
+            K.COMPLAINT: ("category", "note")}
+CATEGORIES = {K.VULNERABILITY: VULNERABILITY_CATEGORIES, K.COMPLAINT: COMPLAINT_CATEGORIES}
 MAX_WINDOWS = 6
 _FROM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _TO = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]|24:00")
@@ -30,18 +33,21 @@ ENUMS = {
     ("case_requests", "via"): VIA,
     ("case_requests", "channel"): STOP_CHANNELS,
     ("case_requests", "reason"): HOLD_REASONS,
-    ("case_requests", "category"): VULNERABILITY_CATEGORIES,
+    ("case_requests", "category"): VULNERABILITY_CATEGORIES + COMPLAINT_CATEGORIES,
     ("call_logs", "outcome"): CALL_OUTCOMES,
 }
 
 
 def missing_fields(spec) -> dict[str, list[str]]:
-    """Fields the request's kind needs and lacks."""
+    """Fields the request's kind needs and lacks, or holds with a value for another kind."""
     kind = spec.get("kind")
     missing = {name: ["required for this kind"] for name in REQUIRED.get(kind, ())
                if spec.get(name) is None}
     if kind == K.STOP_CONTACT_LIFTED and not (spec.get("channel") or spec.get("opt_out_id")):
         missing["channel"] = ["give channel or opt_out_id"]
+    allowed = CATEGORIES.get(kind)
+    if allowed and spec.get("category") is not None and spec["category"] not in allowed:
+        missing["category"] = [f"for {kind}: one of {', '.join(allowed)}"]
     return missing
 
 

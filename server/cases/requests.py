@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from server.access import Caller
 from server.audit import service as audit
 from server.cases import contact_details
+from server.cases.complaints import take_complaint
 from server.cases.scope import readable_case
 from server.compliance.effective import ProfileResolver
 from server.compliance.engine import Rule, Severity
@@ -109,8 +110,8 @@ _EFFECTS: dict[str, Callable] = {
     K.THIRD_PARTY_REPORT: contact_details.third_party_report,
 }
 # What the event keeps besides its effect's ids (the vulnerability note stays on the party).
-_KEPT = ("channel", "contact_point_id", "address_id", "until", "reason", "category",
-         "windows", "via", "value")
+_KEPT = ("channel", "contact_point_id", "address_id", "visit_id", "until", "reason",
+         "category", "windows", "via", "value")
 
 
 def record_request(session: Session, caller: Caller, case_id: str, spec: Mapping[str, Any],
@@ -129,7 +130,8 @@ def apply_request(session: Session, actor_id: str, case: Case, spec: Mapping[str
     """The request as a case event with its effects, from staff or from a pushed fact
     (`fact_id`, recorded on `device_id` at `occurred_at`)."""
     party = session.get(Party, case.debtor_id)
-    effect = _EFFECTS[spec["kind"]](session, case, party, spec, now)
+    effect = _complaint(session, actor_id, case, spec, now) if spec["kind"] == K.COMPLAINT \
+        else _EFFECTS[spec["kind"]](session, case, party, spec, now)
     detail = {k: _plain(spec[k]) for k in _KEPT if spec.get(k) is not None} | effect
     if fact_id is not None:
         detail["fact_id"] = fact_id
@@ -146,6 +148,16 @@ def apply_request(session: Session, actor_id: str, case: Case, spec: Mapping[str
     if replan is not None and cancelled:
         replan(session, cancelled)
     return event, cancelled
+
+
+def _complaint(session: Session, actor_id: str, case: Case, spec: Mapping[str, Any],
+               now: datetime) -> dict:
+    """The debtor complains (at the door, on the phone): a complaint record with its clock."""
+    via = spec.get("via", "staff")
+    complaint = take_complaint(session, actor_id, case, {
+        "category": spec["category"], "description": spec["note"],
+        "channel": "field" if via == "door" else via, "visit_id": spec.get("visit_id")}, now)
+    return {"complaint_id": complaint.id, "due_at": _plain(complaint.due_at)}
 
 
 def _plain(value):

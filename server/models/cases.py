@@ -96,10 +96,11 @@ class CaseEventKind:
     ADDRESS_REPORTED = "address_reported"  # a new or corrected address
     MOVED = "moved"
     THIRD_PARTY_REPORT = "third_party_report"
+    COMPLAINT = "complaint"  # opens a complaint record (server/cases/complaints.py)
     ALL = (DISPUTE_OPENED, DISPUTE_RESOLVED, STOP_CONTACT, STOP_CONTACT_LIFTED, ATTORNEY,
            ATTORNEY_ENDED, VULNERABILITY, VULNERABILITY_ENDED, HOLD, HOLD_LIFTED, HARDSHIP,
            HARDSHIP_ENDED, PREFERRED_TIMES, PHONE_REPORTED, ADDRESS_REPORTED, MOVED,
-           THIRD_PARTY_REPORT)
+           THIRD_PARTY_REPORT, COMPLAINT)
 
 
 class CaseEvent(Base):

@@ -13,6 +13,7 @@ from server.models import (
     Case,
     CaseEvent,
     CaseRequestFact,
+    Complaint,
     ContactAttempt,
     ContactPoint,
     OptOut,
@@ -224,3 +225,24 @@ def test_a_new_number_told_at_the_door_reaches_the_next_pull_and_a_bad_one_is_qu
     after = pull(client, world.tokens["ann"], last=first["timestamp"])
     numbers = [p["value"] for p in after["changes"]["contact_points"]["updated"]]
     assert numbers == ["13900137777"]
+
+
+def test_a_complaint_taken_at_the_door_opens_a_complaint_naming_the_visits_collector(
+        app, client, world):
+    visit = world.visits["ann"][0]
+    case_id = world.cases[visit]
+    row = _request(case_id, "complaint", visit_id=visit, category="conduct",
+                   note="the collector raised his voice")
+    wrong = _request(case_id, "complaint", category="health", note="x")
+
+    answer = push(client, world.tokens["ann"], _changes("case_requests", row, wrong))
+
+    assert answer["experimentalRejectedIds"] == {"case_requests": [wrong["id"]]}
+    with app.app_context():
+        complaint = db.session.scalar(select(Complaint).where(Complaint.case_id == case_id))
+        assert (complaint.channel, complaint.category, complaint.subject_user_ids) == (
+            "field", "conduct", [world.agents["ann"]])
+        assert complaint.description == "the collector raised his voice"
+        assert complaint.due_at is not None and complaint.recorded_by == world.agents["ann"]
+        event = db.session.get(CaseEvent, db.session.get(CaseRequestFact, row["id"]).event_id)
+        assert event.detail["complaint_id"] == complaint.id
