@@ -15,9 +15,10 @@ from server.audit import service as audit
 from server.cases.scope import readable_case
 from server.cases.view import debtor_zone
 from server.compliance.effective import ProfileResolver
-from server.compliance.engine import check_call
+from server.compliance.engine import Finding, Rule, Severity, check_call
 from server.compliance.engine.facts import CallPlan
 from server.compliance.inputs import attempts_for, consents_for, debtor_facts
+from server.compliance.violations import ViolationContext, record_violations
 from server.errors import InvalidInput
 from server.models import Case, ContactAttempt, ContactPoint, OptOut, PartyRelationship
 
@@ -51,10 +52,21 @@ def add_call(session: Session, actor_id: str, case: Case, spec: Mapping[str, Any
                          source_table=source and source[0], source_id=source and source[1])
     session.add(row)
     session.flush()
+    _flag(session, findings, ViolationContext(*(source or ("contact_attempts", row.id)),
+                                              case_id=case.id, visit_id=spec.get("visit_id"),
+                                              user_id=actor_id), now)
     audit.record(session, actor_id, "call.logged", "case", case.id,
                  {"attempt_id": row.id, "connected": row.connected,
                   "findings": [f["rule"] for f in findings]}, now=now)
     return row, findings
+
+
+def _flag(session: Session, findings: list[dict], context: ViolationContext,
+          now: datetime) -> None:
+    """Blocking findings of a call that happened anyway go to compliance review, once."""
+    record_violations(session, [Finding(Rule(f["rule"]), Severity(f["severity"]), f["message"],
+                                        f["details"]) for f in findings
+                                if f["severity"] == Severity.BLOCK], context, now)
 
 
 def _findings(session: Session, case: Case, point: ContactPoint, at: datetime) -> list[dict]:

@@ -39,7 +39,8 @@ def _request(session: Session, ctx, case: Case, row) -> None:
 def _call(session: Session, ctx, case: Case, row) -> None:
     spec = {"contact_point_id": row.values["contact_point_id"],
             "connected": row.values["connected"], "outcome": row.values.get("outcome"),
-            "occurred_at": min(_when(ctx, row), ctx.who.now)}
+            "occurred_at": min(_when(ctx, row), ctx.who.now),
+            "visit_id": row.values.get("visit_id")}
     add_call(session, ctx.who.agent_id, case, spec, ctx.who.now, ("call_logs", row.row_id))
 
 

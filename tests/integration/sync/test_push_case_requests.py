@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -19,12 +21,14 @@ from server.models import (
     OptOut,
     Party,
     QuarantinedRecord,
+    Violation,
     Visit,
 )
 from tests.integration.sync import facts
 from tests.integration.sync.conftest import pull, push
 
 _n = itertools.count(1)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _request(case_id, kind, **kw):
@@ -246,3 +250,18 @@ def test_a_complaint_taken_at_the_door_opens_a_complaint_naming_the_visits_colle
         assert complaint.due_at is not None and complaint.recorded_by == world.agents["ann"]
         event = db.session.get(CaseEvent, db.session.get(CaseRequestFact, row["id"]).event_id)
         assert event.detail["complaint_id"] == complaint.id
+
+
+def test_a_call_made_in_quiet_hours_is_kept_and_flagged_for_compliance(app, client, world):
+    case_id = world.cases[world.visits["ann"][0]]
+    shanghai = datetime.now(SHANGHAI) - timedelta(days=1)
+    late = shanghai.replace(hour=23, minute=0, second=0, microsecond=0)
+    row = _call(case_id, _debtor_phone(app, case_id), recorded_at=int(late.timestamp() * 1000))
+
+    answer = push(client, world.tokens["ann"], _changes("call_logs", row))
+
+    assert answer["experimentalRejectedIds"] == {}
+    with app.app_context():
+        flagged = db.session.scalars(select(Violation).where(Violation.case_id == case_id))
+        assert [(v.rule, v.fact_table, v.fact_id, v.user_id) for v in flagged] == [
+            ("QUIET", "call_logs", row["id"], world.agents["ann"])]
