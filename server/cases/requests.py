@@ -109,9 +109,10 @@ _EFFECTS: dict[str, Callable] = {
     K.MOVED: contact_details.report_move,
     K.THIRD_PARTY_REPORT: contact_details.third_party_report,
 }
-# What the event keeps besides its effect's ids (the vulnerability note stays on the party).
+# What the event keeps besides its effect's ids (the vulnerability note stays on the party; a
+# reported phone or address is in the row the effect made, which the retention purge blanks).
 _KEPT = ("channel", "contact_point_id", "address_id", "visit_id", "until", "reason",
-         "category", "windows", "via", "value")
+         "category", "windows", "via")
 
 
 def record_request(session: Session, caller: Caller, case_id: str, spec: Mapping[str, Any],
