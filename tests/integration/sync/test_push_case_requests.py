@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from server.extensions import db
@@ -265,3 +267,27 @@ def test_a_call_made_in_quiet_hours_is_kept_and_flagged_for_compliance(app, clie
         flagged = db.session.scalars(select(Violation).where(Violation.case_id == case_id))
         assert [(v.rule, v.fact_table, v.fact_id, v.user_id) for v in flagged] == [
             ("QUIET", "call_logs", row["id"], world.agents["ann"])]
+
+
+def test_four_racing_identical_pushes_of_a_request_make_one_case_event(app, world, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers")
+    row = _request(world.cases[world.visits["ann"][0]], "stop_contact", channel="sms")
+    barrier = threading.Barrier(4)
+    answers: list = []
+
+    def send():
+        local = app.test_client()
+        barrier.wait()
+        response = local.post("/api/v1/sync/push", headers=world.tokens["ann"],
+                              json={"changes": _changes("case_requests", row)})
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [a[0] for a in answers] == [200] * 4, answers
+    assert all(a[1]["experimentalRejectedIds"] == {} for a in answers)
+    assert _count(app, CaseEvent) == 1 and _count(app, OptOut) == 1
