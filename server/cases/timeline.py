@@ -144,7 +144,12 @@ def _sources() -> dict[str, list]:
                  info=OutboxMessage.template).where(OutboxMessage.case_id == case_id),
             _row("message", OutboxMessage.status, OutboxMessage.sent_at, OutboxMessage.id,
                  info=OutboxMessage.template)
-            .where(OutboxMessage.case_id == case_id, OutboxMessage.sent_at.is_not(None))],
+            .where(OutboxMessage.case_id == case_id, OutboxMessage.sent_at.is_not(None)),
+            # a gateway that gave up never sent it: the failure shows at the time it was due
+            _row("message", "failed", OutboxMessage.due_at, OutboxMessage.id,
+                 info=OutboxMessage.template)
+            .where(OutboxMessage.case_id == case_id, OutboxMessage.sent_at.is_(None),
+                   OutboxMessage.status == "failed")],
         "violation": _violations(case_id),
         "request": [_row("request", CaseEvent.kind, CaseEvent.occurred_at, CaseEvent.id,
                          CaseEvent.recorded_by, info=CaseEvent.note)

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from server.models import Case, ImportChange, Violation, VisitAssignee
+from server.models import Case, ImportChange, OutboxMessage, Violation, VisitAssignee
 from tests.integration.cases.world import Statements, cases_world
 from tests.integration.imports.support import make_lender, run_import
+from tests.integration.sync.conftest import push
+from tests.integration.sync.facts import now_ms
 from tests.support import factories as f
 from tests.support.api import bearer, login
 from tests.unit.imports.support import csv_text, row
@@ -75,3 +77,37 @@ def test_overrides_and_violation_reviews_are_on_the_timeline(app, client, sessio
         return counter.count
 
     assert statements() == statements()
+
+
+def test_reminders_show_when_queued_sent_or_failed(client, session):
+    c = cases_world(session)
+    case = c.cases[0]
+    at = datetime(2026, 11, 30, 1, tzinfo=UTC)
+    for n, (status, sent) in enumerate((("sent", at.replace(hour=2)), ("failed", None))):
+        session.add(OutboxMessage(case_id=case.id, recipient="13800138000",
+                                  template=f"ptp_reminder_{n}", body="…", due_at=at,
+                                  status=status, sent_at=sent, dedupe_key=f.unique("k")))
+    session.commit()
+
+    body = _feed(client, login(client, c.w.dispatcher.username), case.id, "?kind=message")
+
+    assert sorted((e["event"], e["info"]) for e in body["entries"]) == [
+        ("failed", "ptp_reminder_1"), ("queued", "ptp_reminder_0"), ("queued", "ptp_reminder_1"),
+        ("sent", "ptp_reminder_0")]
+
+
+def test_a_request_pushed_from_the_phone_is_on_the_timeline_as_the_collectors(
+        client, session):
+    c = cases_world(session)
+    case, collector = c.cases[0], c.w.agents[0]
+    session.commit()
+    phone = {**bearer(login(client, collector.username, device_id="phone-t")),
+             "X-Device-Id": "phone-t"}
+    push(client, phone, {"case_requests": {"created": [{
+        "id": "cr-timeline-1", "case_id": case.id, "kind": "hardship", "via": "door",
+        "note": "lost his job in October", "recorded_at": now_ms() - 60_000}]}})
+
+    body = _feed(client, login(client, c.w.dispatcher.username), case.id, "?kind=request")
+
+    assert [(e["event"], e["info"], e["who"]["id"]) for e in body["entries"]] == [
+        ("hardship", "lost his job in October", collector.id)]
