@@ -6,6 +6,16 @@ from server.api.address_schemas import AddressSchema
 from server.api.common_schemas import MONEY
 from server.api.followup_schemas import FollowUpSchema
 from server.api.promise_schemas import PromiseSchema
+from server.cases.request_values import (
+    CALL_OUTCOMES,
+    COMPLAINT_CATEGORIES,
+    HOLD_REASONS,
+    MAX_WINDOWS,
+    STOP_CHANNELS,
+    VIA,
+    VULNERABILITY_CATEGORIES,
+    missing_fields,
+)
 from server.cases.search import SORTS
 from server.cases.timeline import KINDS
 from server.imports import values
@@ -271,11 +281,6 @@ class TimelineSchema(Schema):
 
 
 K = CaseEventKind
-STOP_CHANNELS = ("all", "call", "sms", "email", "visit")
-HOLD_REASONS = ("bereavement", "illness", "disaster", "wedding", "hospital", "other")
-# The fields each kind of request needs.
-REQUIRED = {K.STOP_CONTACT: ("channel",), K.HOLD: ("until", "reason"),
-            K.PREFERRED_TIMES: ("windows",), K.VULNERABILITY: ("category",)}
 
 
 class WindowInSchema(Schema):
@@ -287,32 +292,37 @@ class WindowInSchema(Schema):
 
 class CaseRequestSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(K.ALL))
-    via = fields.String(load_default="staff", validate=validate.OneOf(
-        ("staff", "phone", "door", "letter", "email", "self_service")),
+    via = fields.String(load_default="staff", validate=validate.OneOf(VIA),
                         metadata={"description": "how the debtor told us"})
     channel = fields.String(validate=validate.OneOf(STOP_CHANNELS), metadata={
         "description": "stop_contact(_lifted): all, one channel, or visit (visits only)"})
-    contact_point_id = fields.String(validate=validate.Length(1, 64),
-                                     metadata={"description": "stop one number only"})
+    contact_point_id = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "stop_contact: stop one number only; phone_reported: the number it "
+                       "corrects (marked invalid)"})
     opt_out_id = fields.String(validate=validate.Length(1, 64),
                                metadata={"description": "stop_contact_lifted: which one"})
     until = fields.Date(metadata={"description": "hold: last day (debtor's local date)"})
     reason = fields.String(validate=validate.OneOf(HOLD_REASONS))
     category = fields.String(validate=validate.OneOf(
-        ("health", "mental_health", "bereavement", "age", "disability", "financial_shock",
-         "other")), metadata={"description": "vulnerability category"})
-    windows = fields.List(fields.Nested(WindowInSchema), validate=validate.Length(0, 6),
+        VULNERABILITY_CATEGORIES + COMPLAINT_CATEGORIES), metadata={
+        "description": f"vulnerability: {', '.join(VULNERABILITY_CATEGORIES)}; complaint: "
+                       f"{', '.join(COMPLAINT_CATEGORIES)}"})
+    visit_id = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "complaint: the visit it is about (its collectors are the subjects)"})
+    windows = fields.List(fields.Nested(WindowInSchema), validate=validate.Length(0, MAX_WINDOWS),
                           metadata={"description": "preferred_times: local windows"})
+    address_id = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "moved: the address left; address_reported: the one it corrects"})
+    value = fields.String(validate=validate.Length(1, 300), metadata={
+        "description": "phone_reported: the number (any usual format, normalised); "
+                       "address_reported, moved: the new address text"})
     note = fields.String(validate=validate.Length(1, 500), metadata={
-        "description": "vulnerability: a restricted note (compliance and admins read it)"})
+        "description": "what was said; vulnerability: a restricted note (compliance and "
+                       "admins read it); third_party_report: what the third party said"})
 
     @validates_schema
     def _needs(self, data, **kwargs):
-        missing = {name: ["required for this kind"] for name in REQUIRED.get(data["kind"], ())
-                   if data.get(name) is None}
-        if data["kind"] == K.STOP_CONTACT_LIFTED and not (data.get("channel")
-                                                          or data.get("opt_out_id")):
-            missing["channel"] = ["give channel or opt_out_id"]
+        missing = missing_fields(data)
         if missing:
             raise ValidationError(missing)
 
@@ -337,9 +347,7 @@ class CallLogSchema(Schema):
     contact_point_id = fields.String(required=True, validate=validate.Length(1, 64))
     occurred_at = fields.AwareDateTime(metadata={"description": "when (default: now)"})
     connected = fields.Boolean(required=True, metadata={"description": "someone answered"})
-    outcome = fields.String(validate=validate.OneOf(
-        ("NO_ANSWER", "BUSY", "WRONG_NUMBER", "MET_DEBTOR", "THIRD_PARTY_MET", "PROMISED",
-         "REFUSED", "DISPUTED", "VOICEMAIL")))
+    outcome = fields.String(validate=validate.OneOf(CALL_OUTCOMES))
 
 
 class CallLoggedSchema(Schema):

@@ -32,7 +32,7 @@ blp = Blueprint("cases", __name__, url_prefix="/cases", description="Cases")
 STAFF = (Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
 
 
-def _replanner(user_id: str):
+def replanner(user_id: str):
     """Re-plan the routes of cancelled visits with the configured matrices and budget."""
     provider, budget = routing_settings(current_app.config)
     return lambda session, visit_ids: replan_for_visits(
@@ -86,13 +86,13 @@ class CaseRequests(MethodView):
     @blp.arguments(CaseRequestSchema)
     @blp.response(201, CaseRequestResultSchema)
     def post(self, body, case_id):
-        """Record a debtor's request (dispute, stop contact, attorney, vulnerability, hold,
-        hardship, preferred times, or its end); effective at once, forbidden visits
-        cancelled (audited)."""
+        """Record a debtor's request or report (dispute, stop contact, attorney, vulnerability,
+        hold, hardship, preferred times, or its end; a new phone or address, a move, a third
+        party's report); effective at once, forbidden visits cancelled (audited)."""
         caller = current_principal()
         with use_case() as session:
             event, cancelled = record_request(session, caller, case_id, body, utcnow(),
-                                              _replanner(caller.user_id))
+                                              replanner(caller.user_id))
             return {"event": event, "cancelled_visit_ids": cancelled}
 
 

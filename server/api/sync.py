@@ -10,6 +10,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from server.api.cases import replanner
 from server.api.fact_effects import drain_after_response
 from server.api.push_spec import push_request_body
 from server.api.security import current_principal, roles
@@ -71,7 +72,8 @@ class Push(MethodView):
         who = _who()
         offset, problem = clock_offset_from_header(request.headers.get("X-Device-Time"), who.now)
         ctx = PushContext(who, request.headers.get("X-Device-Id"), offset,
-                          {"X-Device-Time": [problem]} if problem else None)
+                          {"X-Device-Time": [problem]} if problem else None,
+                          replanner(who.agent_id))
         with use_case() as session:
             answer = push(session, ctx, changes, query["last_pulled_at"] or body_cursor,
                           current_principal().device_id, request.headers.get("Idempotency-Key"),

@@ -15,11 +15,12 @@ from server.audit import service as audit
 from server.cases.scope import readable_case
 from server.cases.view import debtor_zone
 from server.compliance.effective import ProfileResolver
-from server.compliance.engine import check_call
+from server.compliance.engine import Finding, Rule, Severity, check_call
 from server.compliance.engine.facts import CallPlan
 from server.compliance.inputs import attempts_for, consents_for, debtor_facts
+from server.compliance.violations import ViolationContext, record_violations
 from server.errors import InvalidInput
-from server.models import ContactAttempt, ContactPoint, OptOut, PartyRelationship
+from server.models import Case, ContactAttempt, ContactPoint, OptOut, PartyRelationship
 
 
 def log_call(session: Session, caller: Caller, case_id: str, spec: Mapping[str, Any],
@@ -27,6 +28,14 @@ def log_call(session: Session, caller: Caller, case_id: str, spec: Mapping[str, 
     """Add the call to the ledger; return it with the findings it broke (kept, not refused:
     it happened)."""
     case = readable_case(session, caller, case_id)
+    return add_call(session, caller.user_id, case, spec, now)
+
+
+def add_call(session: Session, actor_id: str, case: Case, spec: Mapping[str, Any],
+             now: datetime, source: tuple[str, str] | None = None
+             ) -> tuple[ContactAttempt, list[dict]]:
+    """The call in the contact-attempt ledger, judged against the rules as they were before
+    it; `source` (table, id) names the pushed fact it came from, entered once."""
     point = session.get(ContactPoint, spec["contact_point_id"])
     related = set(session.scalars(select(PartyRelationship.party_id).where(
         PartyRelationship.debtor_id == case.debtor_id)))
@@ -36,22 +45,36 @@ def log_call(session: Session, caller: Caller, case_id: str, spec: Mapping[str, 
     at = spec.get("occurred_at") or now
     if at > now:
         raise InvalidInput("a call is logged after it happened", {"occurred_at": ["future"]})
-    findings: list[dict] = []
-    if point.party_id == case.debtor_id:
-        opted = frozenset(session.scalars(select(OptOut.channel).where(
-            OptOut.contact_point_id == point.id, OptOut.lifted_at.is_(None))))
-        plan = CallPlan(at, case.debtor_id, case.id, point.id, contact_point_opt_outs=opted)
-        verdict = check_call(ProfileResolver(session).for_case(case), plan,
-                             debtor_facts(session, case), debtor_zone(session, case.debtor_id),
-                             attempts_for(session, [case.id]).get(case.id, []),
-                             consents_for(session, [case.debtor_id]).get(case.debtor_id, []))
-        findings = [f.to_dict() for f in verdict.findings]
+    findings = _findings(session, case, point, at) if point.party_id == case.debtor_id else []
     row = ContactAttempt(case_id=case.id, party_id=point.party_id, contact_point_id=point.id,
-                         channel="call", user_id=caller.user_id, occurred_at=at,
-                         connected=spec["connected"], outcome=spec.get("outcome"))
+                         channel="call", user_id=actor_id, occurred_at=at,
+                         connected=spec["connected"], outcome=spec.get("outcome"),
+                         source_table=source and source[0], source_id=source and source[1])
     session.add(row)
     session.flush()
-    audit.record(session, caller.user_id, "call.logged", "case", case.id,
+    _flag(session, findings, ViolationContext(*(source or ("contact_attempts", row.id)),
+                                              case_id=case.id, visit_id=spec.get("visit_id"),
+                                              user_id=actor_id), now)
+    audit.record(session, actor_id, "call.logged", "case", case.id,
                  {"attempt_id": row.id, "connected": row.connected,
                   "findings": [f["rule"] for f in findings]}, now=now)
     return row, findings
+
+
+def _flag(session: Session, findings: list[dict], context: ViolationContext,
+          now: datetime) -> None:
+    """Blocking findings of a call that happened anyway go to compliance review, once."""
+    record_violations(session, [Finding(Rule(f["rule"]), Severity(f["severity"]), f["message"],
+                                        f["details"]) for f in findings
+                                if f["severity"] == Severity.BLOCK], context, now)
+
+
+def _findings(session: Session, case: Case, point: ContactPoint, at: datetime) -> list[dict]:
+    opted = frozenset(session.scalars(select(OptOut.channel).where(
+        OptOut.contact_point_id == point.id, OptOut.lifted_at.is_(None))))
+    plan = CallPlan(at, case.debtor_id, case.id, point.id, contact_point_opt_outs=opted)
+    verdict = check_call(ProfileResolver(session).for_case(case), plan,
+                         debtor_facts(session, case), debtor_zone(session, case.debtor_id),
+                         attempts_for(session, [case.id]).get(case.id, []),
+                         consents_for(session, [case.debtor_id]).get(case.debtor_id, []))
+    return [f.to_dict() for f in verdict.findings]

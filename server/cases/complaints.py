@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from server.access import Caller
 from server.audit import service as audit
+from server.cases.request_values import COMPLAINT_CATEGORIES
 from server.cases.scope import case_readable, readable_case
 from server.compliance.effective import ProfileResolver
 from server.db.bulk import in_values
@@ -31,7 +32,7 @@ from server.models import (
     new_id,
 )
 
-CATEGORIES = ("conduct", "harassment", "privacy", "wrong_amount", "service", "other")
+CATEGORIES = COMPLAINT_CATEGORIES
 # While one of these is open the case is not assigned to the collectors it names.
 CONDUCT = ("conduct", "harassment")
 APPROVERS = (Role.COMPLIANCE, Role.ADMIN)  # who may approve the one extension
@@ -58,7 +59,13 @@ def _check_handler(session: Session, complaint: Complaint, handler_id: str | Non
 def open_complaint(session: Session, caller: Caller, case_id: str, spec: Mapping[str, Any],
                    now: datetime) -> Complaint:
     """Take a complaint in; its decision is due after the profile's complaint_decide_days."""
-    case = readable_case(session, caller, case_id)
+    return take_complaint(session, caller.user_id, readable_case(session, caller, case_id),
+                          spec, now)
+
+
+def take_complaint(session: Session, actor_id: str, case: Case, spec: Mapping[str, Any],
+                   now: datetime) -> Complaint:
+    """A complaint about a case the actor may act on (staff, or a collector at the door)."""
     subjects = list(dict.fromkeys(spec.get("subject_user_ids") or ()))
     if spec.get("visit_id"):
         if session.scalar(select(Visit.case_id).where(Visit.id == spec["visit_id"])) != case.id:
@@ -73,13 +80,13 @@ def open_complaint(session: Session, caller: Caller, case_id: str, spec: Mapping
     complaint = Complaint(case_id=case.id, visit_id=spec.get("visit_id"),
                           category=spec["category"], channel=spec.get("channel", "staff"),
                           description=spec["description"], subject_user_ids=subjects,
-                          recorded_by=caller.user_id, received_at=now,
+                          recorded_by=actor_id, received_at=now,
                           due_at=now + timedelta(days=days) if days else None)
     _check_handler(session, complaint, spec.get("handler_id"))
     complaint.handler_id = spec.get("handler_id")
     session.add(complaint)
     session.flush()
-    audit.record(session, caller.user_id, "complaint.open", "complaint", complaint.id,
+    audit.record(session, actor_id, "complaint.open", "complaint", complaint.id,
                  {"case_id": case.id, "category": complaint.category,
                   "subjects": subjects}, now=now)
     return complaint

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from server.access import Caller
 from server.audit import service as audit
+from server.cases import contact_details
+from server.cases.complaints import take_complaint
 from server.cases.scope import readable_case
 from server.compliance.effective import ProfileResolver
 from server.compliance.engine import Rule, Severity
@@ -102,9 +104,15 @@ _EFFECTS: dict[str, Callable] = {
     K.HARDSHIP: _set("case", hardship=True),
     K.HARDSHIP_ENDED: _set("case", hardship=False),
     K.PREFERRED_TIMES: _set("party", preferred_windows="windows"),
+    K.PHONE_REPORTED: contact_details.report_phone,
+    K.ADDRESS_REPORTED: contact_details.report_address,
+    K.MOVED: contact_details.report_move,
+    K.THIRD_PARTY_REPORT: contact_details.third_party_report,
 }
-# What the event keeps besides its effect's ids (the vulnerability note stays on the party).
-_KEPT = ("channel", "contact_point_id", "until", "reason", "category", "windows", "via")
+# What the event keeps besides its effect's ids (the vulnerability note stays on the party; a
+# reported phone or address is in the row the effect made, which the retention purge blanks).
+_KEPT = ("channel", "contact_point_id", "address_id", "visit_id", "until", "reason",
+         "category", "windows", "via")
 
 
 def record_request(session: Session, caller: Caller, case_id: str, spec: Mapping[str, Any],
@@ -113,22 +121,44 @@ def record_request(session: Session, caller: Caller, case_id: str, spec: Mapping
     """Record what the debtor asked for, apply it, cancel the open visits it now forbids
     (their collectors' routes re-planned by `replan`)."""
     case = readable_case(session, caller, case_id)
+    return apply_request(session, caller.user_id, case, spec, now, replan)
+
+
+def apply_request(session: Session, actor_id: str, case: Case, spec: Mapping[str, Any],
+                  now: datetime, replan: Callable | None = None, *, occurred_at=None,
+                  device_id: str | None = None, fact_id: str | None = None
+                  ) -> tuple[CaseEvent, list[str]]:
+    """The request as a case event with its effects, from staff or from a pushed fact
+    (`fact_id`, recorded on `device_id` at `occurred_at`)."""
     party = session.get(Party, case.debtor_id)
-    effect = _EFFECTS[spec["kind"]](session, case, party, spec, now)
+    effect = _complaint(session, actor_id, case, spec, now) if spec["kind"] == K.COMPLAINT \
+        else _EFFECTS[spec["kind"]](session, case, party, spec, now)
     detail = {k: _plain(spec[k]) for k in _KEPT if spec.get(k) is not None} | effect
-    event = CaseEvent(case_id=case.id, kind=spec["kind"], occurred_at=now,
-                      channel=spec.get("via", "staff"), recorded_by=caller.user_id,
-                      detail=detail, note=spec.get("note") if spec["kind"] != K.VULNERABILITY
-                      else None)
+    if fact_id is not None:
+        detail["fact_id"] = fact_id
+    event = CaseEvent(case_id=case.id, kind=spec["kind"], occurred_at=occurred_at or now,
+                      channel=spec.get("via", "staff"), recorded_by=actor_id,
+                      device_id=device_id, detail=detail,
+                      note=spec.get("note") if spec["kind"] != K.VULNERABILITY else None)
     session.add(event)
     session.flush()
-    audit.record(session, caller.user_id, "case.request", "case", case.id,
+    audit.record(session, actor_id, "case.request", "case", case.id,
                  {"kind": spec["kind"], "event_id": event.id}, now=now)
-    cancelled = [v.id for v in cancel_forbidden_visits(session, caller.user_id, case,
+    cancelled = [v.id for v in cancel_forbidden_visits(session, actor_id, case,
                                                        spec["kind"], now)]
     if replan is not None and cancelled:
         replan(session, cancelled)
     return event, cancelled
+
+
+def _complaint(session: Session, actor_id: str, case: Case, spec: Mapping[str, Any],
+               now: datetime) -> dict:
+    """The debtor complains (at the door, on the phone): a complaint record with its clock."""
+    via = spec.get("via", "staff")
+    complaint = take_complaint(session, actor_id, case, {
+        "category": spec["category"], "description": spec["note"],
+        "channel": "field" if via == "door" else via, "visit_id": spec.get("visit_id")}, now)
+    return {"complaint_id": complaint.id, "due_at": _plain(complaint.due_at)}
 
 
 def _plain(value):

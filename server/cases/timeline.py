@@ -22,6 +22,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    func,
     literal,
     null,
     or_,
@@ -36,6 +37,7 @@ from server.cases.scope import readable_case
 from server.cases.view import debtor_zone
 from server.errors import InvalidInput
 from server.models import (
+    Account,
     Attachment,
     Case,
     CaseEvent,
@@ -44,6 +46,8 @@ from server.models import (
     Consent,
     ContactAttempt,
     FollowUp,
+    ImportChange,
+    ImportRun,
     InboundMessage,
     OutboxMessage,
     Payment,
@@ -57,9 +61,9 @@ from server.models import (
     VisitOutcome,
 )
 
-KINDS = ("case", "placement", "visit", "assignment", "check_in", "outcome", "note",
-         "attachment", "promise", "payment", "consent", "contact", "follow_up", "message",
-         "violation", "request", "complaint")
+KINDS = ("case", "import", "placement", "visit", "assignment", "override", "check_in",
+         "outcome", "note", "attachment", "promise", "payment", "consent", "contact",
+         "follow_up", "message", "violation", "request", "complaint")
 
 
 def _row(kind, event, at, ref, who=None, visit=None, lat=None, lng=None, info=None):
@@ -86,6 +90,7 @@ def _sources() -> dict[str, list]:
     return {
         "case": [_row("case", "opened", c.opened_at, c.id, info=c.status)
                  .where(c.id == case_id)],
+        "import": [_imports(case_id)],
         "placement": [
             _row("placement", "placed", p.placed_at, p.id, info=p.agency_id)
             .where(p.case_id == case_id),
@@ -103,6 +108,9 @@ def _sources() -> dict[str, list]:
                  info=a.user_id).where(of_visit(a)),
             _row("assignment", "ended", a.ended_at, a.id, visit=a.visit_id, info=a.user_id)
             .where(of_visit(a), a.ended_at.is_not(None))],
+        "override": [_row("override", "granted", a.assigned_at, a.id, a.assigned_by,
+                          a.visit_id, info=a.override_reason)
+                     .where(of_visit(a), a.override_reason.is_not(None))],
         "check_in": [_row("check_in", "recorded", CheckIn.recorded_at, CheckIn.id,
                           CheckIn.user_id, CheckIn.visit_id, CheckIn.lat, CheckIn.lng,
                           CheckIn.kind).where(of_visit(CheckIn))],
@@ -133,9 +141,7 @@ def _sources() -> dict[str, list]:
                     .where(ContactAttempt.case_id == case_id, ContactAttempt.channel != "visit")],
         "follow_up": _follow_ups(case_id),
         "message": _messages(case_id),
-        "violation": [_row("violation", "detected", Violation.detected_at, Violation.id,
-                           Violation.user_id, Violation.visit_id, info=Violation.rule)
-                      .where(Violation.case_id == case_id)],
+        "violation": _violations(case_id),
         "request": [_row("request", CaseEvent.kind, CaseEvent.occurred_at, CaseEvent.id,
                          CaseEvent.recorded_by, info=CaseEvent.note)
                     .where(CaseEvent.case_id == case_id)],
@@ -157,6 +163,26 @@ def _messages(case_id) -> list:
             .where(mine, om.failed_at.is_not(None)),
             _row("message", "reply", im.received_at, im.id, info=im.action)
             .where(im.case_id == case_id)]
+
+
+def _imports(case_id) -> Select:
+    """Which import created or changed which account, balance before and after (info is
+    'account ref|before|after', formatted by `_info`)."""
+    ic = ImportChange
+    by = select(ImportRun.user_id).where(ImportRun.id == ic.run_id).scalar_subquery()
+    amount = lambda column: func.coalesce(cast(column, String), "")  # noqa: E731
+    info = Account.external_id + "|" + amount(ic.outstanding_before) + "|" + amount(
+        ic.outstanding_after)
+    return (_row("import", ic.outcome, ic.recorded_at, ic.id, by, info=info)
+            .where(ic.case_id == case_id, Account.id == ic.account_id))
+
+
+def _violations(case_id) -> list:
+    v = Violation
+    return [_row("violation", "detected", v.detected_at, v.id, v.user_id, v.visit_id,
+                 info=v.rule).where(v.case_id == case_id),
+            _row("violation", v.status, v.reviewed_at, v.id, v.reviewed_by, v.visit_id,
+                 info=v.review_note).where(v.case_id == case_id, v.reviewed_at.is_not(None))]
 
 
 def _promises(case_id) -> list:
@@ -264,4 +290,8 @@ def _info(kind: str, event: str, info: str | None) -> str | None:
     """Amounts leave as decimal strings on both databases (SQLite casts 500.00 to '500')."""
     if info is not None and (kind == "promise" or (kind, event) == ("payment", "paid")):
         return f"{Decimal(info):.2f}"
+    if kind == "import" and info is not None:
+        ref, before, after = info.split("|")
+        money = [f"{Decimal(x):.2f}" if x else "none" for x in (before, after)]
+        return f"{ref}: {money[0]} -> {money[1]}" if event == "updated" else f"{ref}: {money[1]}"
     return info

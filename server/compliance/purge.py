@@ -3,9 +3,11 @@
 Purged (anonymised in place, ids kept so facts still join): the debtor's and related parties'
 names, national ids, birth dates, gender, notes on vulnerability and holds, preferred hours;
 their addresses' text, parts and coordinates; their contact points' values; visit notes' text
-and outcome notes of the case. Kept: payments and receipts, promises, consents, check-ins,
-violations, the contact ledger and the audit trail (records the rules require), now pointing at
-anonymous parties. A party still debtor of, or related to, a live case is not touched.
+and outcome notes of the case; what the debtor's requests and the collectors' call logs said
+(notes, reported numbers and addresses). Kept: payments and receipts, promises, consents,
+check-ins, violations, the contact ledger and the audit trail (records the rules require), now
+pointing at anonymous parties. A party still debtor of, or related to, a live case is not
+touched.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from server.db.feed import record_changes
 from server.db.sql import chunks
 from server.models import (
     Address,
+    CallLog,
     Case,
+    CaseEvent,
+    CaseRequestFact,
     CaseStatus,
     ContactPoint,
     Party,
@@ -40,7 +45,8 @@ def purge_expired_cases(session: Session, now: datetime) -> dict[str, int]:
     """Anonymise closed cases whose retention floor has passed; audit the counts."""
     due = _due_cases(session, now)
     counts = {"cases": len(due), "parties": 0, "addresses": 0, "contact_points": 0,
-              "visit_notes": 0, "visit_outcomes": 0}
+              "visit_notes": 0, "visit_outcomes": 0, "case_requests": 0, "call_logs": 0,
+              "case_events": 0}
     if not due:
         return counts
     parties = _purgeable_parties(session, due)
@@ -59,6 +65,13 @@ def purge_expired_cases(session: Session, now: datetime) -> dict[str, int]:
                                       dict(body=PURGED))
         counts["visit_outcomes"] += _set(session, VisitOutcome,
                                          VisitOutcome.visit_id.in_(visits), dict(note=None))
+        counts["case_requests"] += _set(session, CaseRequestFact,
+                                        CaseRequestFact.case_id.in_(batch),
+                                        dict(note=None, value=None))
+        counts["call_logs"] += _set(session, CallLog, CallLog.case_id.in_(batch),
+                                    dict(note=None))
+        counts["case_events"] += session.execute(update(CaseEvent).where(
+            CaseEvent.case_id.in_(batch)).values(note=None)).rowcount  # never on a phone
         _set(session, Case, Case.id.in_(batch), dict(purged_at=now))
     audit.record(session, None, "retention.purged", "case", None, counts)
     return counts

@@ -22,7 +22,8 @@ FEED_TABLES = frozenset({
     "cases", "accounts", "parties", "party_relationships", "addresses", "contact_points",
     "opt_outs", "visits", "visit_assignees", "payment_promises", "payments", "check_ins",
     "visit_outcomes", "visit_notes", "consents", "address_reports", "attachments",
-    "route_plans", "route_stops", "rule_profiles", "consent_texts",
+    "route_plans", "route_stops", "rule_profiles", "consent_texts", "case_requests",
+    "call_logs",
 })
 
 

@@ -27,7 +27,7 @@ from server.imports.rows import ImportRow
 from server.imports.scope import import_scope
 from server.imports.source import Scan, SourceInfo, detect, open_text, scan
 from server.imports.writer import ChunkWriter, Context
-from server.models import Agency, AgencyKind, ImportRun, User, utcnow
+from server.models import Agency, AgencyKind, ImportRun, User, new_id, utcnow
 from server.unit_of_work import keep_and_raise
 
 CHUNK_ROWS = 2000
@@ -65,7 +65,7 @@ def import_cases(session: Session, request: ImportRequest) -> ImportRun:
         info = detect(request.stream, found, request.filename, request.file_format)
         run.encoding, run.file_format = info.encoding, info.file_format
         with _collector_paused():
-            _import(session, lender, info, request, report, found.lines - 1)
+            _import(session, lender, info, request, report, found.lines - 1, run.id)
     except InvalidInput as exc:
         session.rollback()
         _finish(run, report, "rejected", details | {"error": {"message": exc.message,
@@ -103,7 +103,7 @@ def _record(session: Session, run: ImportRun, request: ImportRequest) -> ImportR
 
 def new_run(request: ImportRequest, found: Scan) -> ImportRun:
     """The record of an import of this file (not added to any session)."""
-    return ImportRun(id=request.run_id, user_id=request.user_id, started_at=utcnow(),
+    return ImportRun(id=request.run_id or new_id(), user_id=request.user_id, started_at=utcnow(),
                      filename=(request.filename or "")[:255] or None, file_sha256=found.sha256,
                      file_format=(request.file_format or "?")[:8], dry_run=request.dry_run,
                      rows_expected=max(found.lines - 1, 0))
@@ -159,14 +159,14 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _import(session: Session, lender: Agency, info: SourceInfo, request: ImportRequest,
-            report: Report, expected: int) -> None:
+            report: Report, expected: int, run_id: str) -> None:
     text = open_text(request.stream, info.encoding)
     try:
         rows = CsvRows(text) if info.file_format == "csv" else JsonRows(text)
         expected = getattr(rows, "count", expected)
         agencies = dict(session.execute(select(Agency.code, Agency.id)).all())
         ctx = Context(session, lender.id, lender.jurisdiction, agencies, report,
-                      scope=import_scope(session, request.user_id))
+                      scope=import_scope(session, request.user_id), run_id=run_id)
         as_of = request.as_of or datetime.now(LENDER_TIME_ZONE).date()
         # A thread reads and validates the file's next chunk; the database reads and writes
         # chunks while this thread plans them (writer.ChunkWriter).

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from server.imports import children
 from server.imports.admission import FileState, admit
+from server.imports.history import plan_history
 from server.imports.report import Report
 from server.imports.rows import ImportRow
 from server.imports.scope import AgencyScope, out_of_scope
@@ -87,6 +88,7 @@ class Context:
     state: FileState = field(default_factory=FileState)
     fresh: Fresh = field(default_factory=Fresh)
     scope: AgencyScope | None = None  # an agency's import; None: the lender's own
+    run_id: str | None = None  # the ImportRun: the case history names it
 
 
 @dataclass
@@ -304,8 +306,10 @@ def plan_chunk(ctx: Context, rows: list[ImportRow], read: Read) -> tuple[list[Jo
     overlay.parties = parties.written
     cases = _cases(ctx, admitted, read.cases, parties.ids, touched, jobs)
     overlay.cases = cases.written
-    overlay.accounts = _accounts(ctx, admitted, read.accounts, cases.ids, touched, jobs).written
+    accounts = _accounts(ctx, admitted, read.accounts, cases.ids, touched, jobs)
     children.plan_children(ctx, admitted, read, overlay, parties, cases, touched, jobs)
+    plan_history(ctx, admitted, read, accounts, cases.ids, touched, jobs)
+    overlay.accounts = accounts.written
     for row in admitted:
         ctx.report.row("created" if row.account_id not in read.accounts
                        else "updated" if row.line in touched else "unchanged")

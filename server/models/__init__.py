@@ -25,8 +25,9 @@ from server.models.facts import (
     VisitNote,
     VisitOutcome,
 )
+from server.models.field_facts import CallLog, CaseRequestFact
 from server.models.followups import ContactAttempt, FollowUp, FollowUpKind, OutboxMessage
-from server.models.imports import ImportRun, ImportUpload
+from server.models.imports import ImportChange, ImportRun, ImportUpload
 from server.models.jobs import JobRun, JobRunStatus, SchedulerLease, apscheduler_jobs
 from server.models.lender import (
     ApiClient,
@@ -61,18 +62,18 @@ from server.models.visits import Visit, VisitAssignee, VisitStatus
 
 __all__ = [
     "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "ApiClient",
-    "Attachment", "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "Case", "CaseEvent",
-    "CaseEventKind", "CaseStatus", "CashDeposit", "CheckIn", "Complaint", "ComplaintStatus",
-    "Consent", "ConsentKind", "ConsentText", "ContactAttempt", "ContactPoint", "Device",
-    "FactEffect", "FollowUp", "FollowUpKind", "HistoryEvent", "HistoryKind", "ImportRun",
-    "ImportUpload", "InboundAction", "InboundMessage", "JobRun", "JobRunStatus",
-    "LenderPosting", "LoginThrottle", "MessageTemplate", "ModelStatus", "OptOut",
-    "OutboxMessage", "OutcomeCode", "Party", "PartyRelationship", "Payment", "PaymentPromise",
-    "Placement", "PlanningRun", "PostingConflict", "PostingKind", "PromiseStatus",
-    "PushReceipt", "QuarantineStatus", "QuarantinedRecord", "RelationshipKind",
-    "ReversalReason", "Role", "RoutePlan", "RouteStop", "RuleProfile", "RuleProfileVersion",
-    "SchedulerLease", "SelectionArm", "SelectionModel", "SelectionScore", "SyncChange",
-    "SyncCursor", "Team", "User", "Verification", "Violation", "Visit", "VisitAssignee",
-    "VisitNote", "VisitOutcome", "VisitStatus", "WordingList", "apscheduler_jobs", "new_id",
-    "utcnow",
+    "Attachment", "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "CallLog", "Case",
+    "CaseEvent", "CaseEventKind", "CaseRequestFact", "CaseStatus", "CashDeposit", "CheckIn",
+    "Complaint", "ComplaintStatus", "Consent", "ConsentKind", "ConsentText", "ContactAttempt",
+    "ContactPoint", "Device", "FactEffect", "FollowUp", "FollowUpKind", "HistoryEvent",
+    "HistoryKind", "ImportChange", "ImportRun", "ImportUpload", "InboundAction",
+    "InboundMessage", "JobRun", "JobRunStatus", "LenderPosting", "LoginThrottle",
+    "MessageTemplate", "ModelStatus", "OptOut", "OutboxMessage", "OutcomeCode", "Party",
+    "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PlanningRun",
+    "PostingConflict", "PostingKind", "PromiseStatus", "PushReceipt", "QuarantineStatus",
+    "QuarantinedRecord", "RelationshipKind", "ReversalReason", "Role", "RoutePlan", "RouteStop",
+    "RuleProfile", "RuleProfileVersion", "SchedulerLease", "SelectionArm", "SelectionModel",
+    "SelectionScore", "SyncChange", "SyncCursor", "Team", "User", "Verification", "Violation",
+    "Visit", "VisitAssignee", "VisitNote", "VisitOutcome", "VisitStatus", "WordingList",
+    "apscheduler_jobs", "new_id", "utcnow",
 ]

@@ -92,9 +92,15 @@ class CaseEventKind:
     HARDSHIP = "hardship"
     HARDSHIP_ENDED = "hardship_ended"
     PREFERRED_TIMES = "preferred_times"
+    PHONE_REPORTED = "phone_reported"  # a new or corrected number
+    ADDRESS_REPORTED = "address_reported"  # a new or corrected address
+    MOVED = "moved"
+    THIRD_PARTY_REPORT = "third_party_report"
+    COMPLAINT = "complaint"  # opens a complaint record (server/cases/complaints.py)
     ALL = (DISPUTE_OPENED, DISPUTE_RESOLVED, STOP_CONTACT, STOP_CONTACT_LIFTED, ATTORNEY,
            ATTORNEY_ENDED, VULNERABILITY, VULNERABILITY_ENDED, HOLD, HOLD_LIFTED, HARDSHIP,
-           HARDSHIP_ENDED, PREFERRED_TIMES)
+           HARDSHIP_ENDED, PREFERRED_TIMES, PHONE_REPORTED, ADDRESS_REPORTED, MOVED,
+           THIRD_PARTY_REPORT, COMPLAINT)
 
 
 class CaseEvent(Base):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, LargeBinary, String, false
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.models.base import Base, id_column, utcnow
+from server.models.base import ID_LEN, Base, id_column, utcnow
 
 
 class ImportRun(Base):
@@ -48,3 +49,21 @@ class ImportUpload(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     lender_code: Mapped[str | None] = mapped_column(String(32))
     file_format: Mapped[str | None] = mapped_column(String(8))  # as asked: csv, json or None
+
+
+class ImportChange(Base):
+    """What one import did to one account of a case: created or changed it, balance before
+    and after (the case timeline's import entries)."""
+
+    __tablename__ = "import_changes"
+    __table_args__ = (Index("ix_import_changes_case_at", "case_id", "recorded_at"),)
+
+    id: Mapped[str] = id_column()
+    # No foreign key: a run's row is written in the import's final statement, after these.
+    run_id: Mapped[str] = mapped_column(String(ID_LEN), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    outcome: Mapped[str] = mapped_column(String(8))  # created, updated
+    outstanding_before: Mapped[Decimal | None]
+    outstanding_after: Mapped[Decimal | None]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

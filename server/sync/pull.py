@@ -16,7 +16,7 @@ from server.sync.errors import SchemaTooOld
 from server.sync.rows import Masker, fetch, ids, unique_by_id
 from server.sync.scope import Who
 from server.sync.settings import MIN_SCHEMA_VERSION, SYNC_SCHEMA_VERSION
-from server.sync.tables import SYNC_TABLES, TABLE_ORDER
+from server.sync.tables import SYNC_TABLES, TABLE_ORDER, known_to
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,14 @@ def check_schema_version(version: int) -> None:
 
 
 def pull_changes(session: Session, req: PullRequest) -> dict:
-    """Answer one pull: {changes, timestamp, has_more}. Reads only, apart from the cursor row."""
-    return with_allowed_windows(session, _answer(session, req))
+    """Answer one pull: {changes, timestamp, has_more}. Reads only, apart from the cursor row.
+
+    Tables newer than the app's schema version are left out (it has nowhere to put them);
+    its migration pull to that version brings them whole."""
+    answer = with_allowed_windows(session, _answer(session, req))
+    known = known_to(req.schema_version)
+    answer["changes"] = {t: parts for t, parts in answer["changes"].items() if t in known}
+    return answer
 
 
 def _answer(session: Session, req: PullRequest) -> dict:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, select, tuple_
 from sqlalchemy.orm import Session
 
+from server.cases.field_facts import record_field_facts
 from server.db.feed import record_changes
 from server.errors import InvalidInput, StaleVersion
 from server.facts.effects import after_facts_applied
@@ -28,6 +30,7 @@ class PushContext:
     device_id: str | None
     clock_offset_ms: int | None  # server minus device, estimated for this request
     warnings: dict | None = None  # request headers ignored, e.g. {"X-Device-Time": [why]}
+    replan: Callable | None = None  # re-plans routes of visits a pushed request cancelled
 
 
 @dataclass
@@ -148,6 +151,7 @@ def _apply_facts(session, ctx, facts: dict, rejected: list) -> dict:
         applied[name], clashes = apply.insert_facts(session, name, ok)
         rejected.extend(clashes)
     _refuse(session, ctx, refused, rejected)
+    record_field_facts(session, ctx, applied, rejected)
     return applied
 
 

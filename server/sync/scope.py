@@ -122,7 +122,8 @@ def anchored(name: str, visits, who: Who, since: date | None = None):
         return c.visit_id.in_(visits)
     if name == "cases":
         return c.id.in_(_cases(visits))
-    if name in ("accounts", "payment_promises", "payments", "consents"):
+    if name in ("accounts", "payment_promises", "payments", "consents", "case_requests",
+                "call_logs"):
         return c.case_id.in_(_cases(visits))
     if name == "parties":
         return _is_party(c.id, visits)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Bump SYNC_SCHEMA_VERSION when the tables/columns sent to devices change; raise
 # MIN_SCHEMA_VERSION when an older app can no longer sync safely (it is told to update).
-SYNC_SCHEMA_VERSION = 1
+SYNC_SCHEMA_VERSION = 2  # 2: case_requests and call_logs (server/sync/tables.py `since`)
 MIN_SCHEMA_VERSION = 1
 
 MAX_PUSH_ROWS = 5_000  # rows (created + updated + deleted, all tables) in one push

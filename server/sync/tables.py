@@ -16,7 +16,9 @@ from server.models import (
     Address,
     AddressReport,
     Attachment,
+    CallLog,
     Case,
+    CaseRequestFact,
     CheckIn,
     Consent,
     ConsentText,
@@ -42,6 +44,7 @@ EXTRA_SERVER_COLUMNS = {
     "payment_promises": frozenset({"status", "status_changed_at", "superseded_by",
                                    "paid_amount", "review_flag"}),
     "payments": frozenset({"voided_at", "void_reason", "review_flag"}),
+    "case_requests": frozenset({"event_id"}),  # the case event the request became
 }
 # Server-owned columns a device may change with an `updated` row. Everything else about
 # master data reaches the server as a fact (an address_report, a visit_outcome …).
@@ -61,6 +64,7 @@ class SyncTable:
     name: str
     model: type
     fact: bool
+    since: int = 1  # the schema version that brought the table: older apps never see it
 
     @property
     def table(self) -> Table:
@@ -105,7 +109,15 @@ _ALL = (
     SyncTable("consents", Consent, True),
     SyncTable("address_reports", AddressReport, True),
     SyncTable("attachments", Attachment, True),
+    # The debtor's voice and calls recorded on the phone (server/cases/field_facts.py).
+    SyncTable("case_requests", CaseRequestFact, True, since=2),
+    SyncTable("call_logs", CallLog, True, since=2),
 )
 SYNC_TABLES: dict[str, SyncTable] = {t.name: t for t in _ALL}
 TABLE_ORDER: tuple[str, ...] = tuple(t.name for t in _ALL)
 FACT_TABLES: tuple[str, ...] = tuple(t.name for t in _ALL if t.fact)
+
+
+def known_to(schema_version: int) -> frozenset[str]:
+    """The tables an app with this local schema version has."""
+    return frozenset(t.name for t in _ALL if t.since <= schema_version)

@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from server.cases import request_values
 from server.models.consents import ConsentKind
 from server.models.facts import OutcomeCode
 from server.sync.settings import DEVICE_TIME_TOLERANCE_MS
@@ -23,6 +24,7 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("consents", "method"): ("verbal_recorded", "signature", "written", "in_app"),
     ("address_reports", "kind"): ("moved", "wrong", "coordinates", "new_address"),
     ("attachments", "kind"): ("photo", "audio"),
+    **request_values.ENUMS,  # the debtor's requests and calls recorded on the phone
 }
 POSITIVE = frozenset({("payment_promises", "amount"), ("payments", "amount")})
 LATITUDES = ("lat", "proposed_lat")
@@ -58,6 +60,9 @@ def value_errors(table: str, values: dict) -> dict[str, list[str]]:
             pattern, what = PATTERNS[table, column]
             if not pattern.fullmatch(value):
                 errors[column] = [f"expected {what}"]
+    check = request_values.CHECKS.get(table)
+    if check is not None and not errors:
+        errors = check(values)
     return errors
 
 

@@ -27,6 +27,8 @@ from server.extensions import db
 from server.models import (
     AddressReport,
     Attachment,
+    CallLog,
+    CaseRequestFact,
     CheckIn,
     Consent,
     ContactAttempt,
@@ -47,7 +49,8 @@ HERE = Path(__file__).parent / "watermelon"
 SCRIPT = HERE / "sync_conformance.mjs"
 FACT_MODELS = {"check_ins": CheckIn, "visit_outcomes": VisitOutcome, "visit_notes": VisitNote,
                "payment_promises": PaymentPromise, "payments": Payment, "consents": Consent,
-               "address_reports": AddressReport, "attachments": Attachment}
+               "address_reports": AddressReport, "attachments": Attachment,
+               "case_requests": CaseRequestFact, "call_logs": CallLog}
 # WatermelonDB logs this on every first sync with this server: with sendCreatedAsUpdated it
 # expects every pulled row in `updated`, but the server's first pull uses `created` (see
 # test_first_pull_uses_updated_as_send_created_as_updated_expects below).
@@ -198,7 +201,7 @@ def test_watermelondb_synchronize_conforms(app, client, live_server, tmp_path):
         for table in FACT_MODELS:
             assert facts[table] == sorted([created[table], lost["ids"][table]]), table
         assert count(app, QuarantinedRecord) == 0
-        assert count(app, ContactAttempt) == 2  # one per outcome, never twice
+        assert count(app, ContactAttempt) == 4  # one per outcome and per call, never twice
 
         # (g) a no-op update (the number is already marked dead; the app stamps updated_at):
         # it comes back in the next pull, so the local copy converges on the server's

@@ -1,11 +1,13 @@
 // The app's local schema: Doorstep's synced tables as docs/sync.md section 3 lists them
-// (schema version 1). Types on the wire: s = string (text, "YYYY-MM-DD" dates, decimal money,
-// JSON as a string), n = number (integers, floats, epoch-ms datetimes), b = boolean.
+// (schema version 2: case_requests and call_logs came with it). Types on the wire:
+// s = string (text, "YYYY-MM-DD" dates, decimal money, JSON as a string), n = number (integers, floats, epoch-ms datetimes), b = boolean.
 // Every column is optional (nullable): WatermelonDB would otherwise turn null into ''/0/false;
 // except created_at/updated_at, which WatermelonDB requires to be non-optional numbers.
 import { appSchema, tableSchema } from '@nozbe/watermelondb'
 
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
+// The tables each schema version added (the app's migrations create them).
+export const NEW_TABLES = { 2: ['case_requests', 'call_logs'] }
 
 const FACT = 'received_at:n clock_offset_ms:n device_id:s user_id:s'
 
@@ -47,6 +49,11 @@ export const TABLES = {
   address_reports: 'address_id:s visit_id:s kind:s lat:n lng:n accuracy_m:n note:s recorded_at:n ' +
     FACT,
   attachments: `visit_id:s sha256:s kind:s content_type:s recorded_at:n ${FACT}`,
+  case_requests: 'case_id:s visit_id:s kind:s via:s channel:s contact_point_id:s opt_out_id:s ' +
+    'address_id:s ' +
+    `until:s reason:s category:s windows:s value:s note:s event_id:s recorded_at:n ${FACT}`,
+  call_logs: 'case_id:s visit_id:s contact_point_id:s connected:b outcome:s duration_s:n note:s ' +
+    `recorded_at:n ${FACT}`,
 }
 
 const TYPES = { s: 'string', n: 'number', b: 'boolean' }

@@ -15,7 +15,7 @@ import 'fake-indexeddb/auto' // so `useIncrementalIndexedDB: true` runs the real
 import { createRequire } from 'node:module'
 import { createHash } from 'node:crypto'
 import readline from 'node:readline'
-import { schema, TABLES, SCHEMA_VERSION } from './schema.mjs'
+import { schema, TABLES, SCHEMA_VERSION, NEW_TABLES, columnsOf } from './schema.mjs'
 
 // --- logging: stdout is the protocol channel, so every console.* goes to stderr -----------------
 const logged = { error: [], warn: [] }
@@ -31,7 +31,7 @@ const require = createRequire(import.meta.url)
 const { Database, Model } = require('@nozbe/watermelondb')
 const LokiJSAdapter = require('@nozbe/watermelondb/adapters/lokijs').default
 const { synchronize, hasUnsyncedChanges } = require('@nozbe/watermelondb/sync')
-const { schemaMigrations } = require('@nozbe/watermelondb/Schema/migrations')
+const { schemaMigrations, createTable } = require('@nozbe/watermelondb/Schema/migrations')
 const { diagnoseSyncConsistency } = require('@nozbe/watermelondb/diagnostics')
 
 const BASE = (process.env.DOORSTEP_URL || '').replace(/\/$/, '')
@@ -51,7 +51,11 @@ const modelClasses = Object.keys(TABLES).map((table) => {
 })
 const adapter = new LokiJSAdapter({
   schema,
-  migrations: schemaMigrations({ migrations: [] }),
+  // What a shipped app carries to move an older local database up (docs/sync.md section 3)
+  migrations: schemaMigrations({ migrations: Object.entries(NEW_TABLES).map(([version, tables]) => ({
+    toVersion: Number(version),
+    steps: tables.map((name) => createTable({ name, columns: columnsOf(TABLES[name]) })),
+  })) }),
   dbName: `doorstep-${DEVICE}`,
   useWebWorker: false,
   useIncrementalIndexedDB: true,
@@ -132,6 +136,7 @@ async function createFacts({ visit_id: visitId, tag = 'wm' }) {
   const theCase = await find('cases', caseId)
   const account = (await raws('accounts')).filter((a) => a.case_id === caseId).sort((a, b) => (a.id < b.id ? -1 : 1))[0]
   const text = (await raws('consent_texts'))[0]
+  const phone = (await raws('contact_points')).filter((p) => p.party_id === theCase._raw.debtor_id).sort((a, b) => (a.id < b.id ? -1 : 1))[0]
   const now = Date.now()
   const photo = Buffer.from(`photo ${visitId} ${tag} ${now}`)
   const sha = createHash('sha256').update(photo).digest('hex')
@@ -148,6 +153,8 @@ async function createFacts({ visit_id: visitId, tag = 'wm' }) {
     consents: { party_id: theCase._raw.debtor_id, case_id: caseId, visit_id: visitId, consent_text_id: text.id, kind: text.kind, method: 'verbal_recorded', granted_at: now },
     address_reports: { address_id: visit._raw.address_id, visit_id: visitId, kind: 'coordinates', lat: 31.2311, lng: 121.4744, accuracy_m: 5, note: tag },
     attachments: { visit_id: visitId, sha256: sha, kind: 'photo', content_type: 'image/jpeg' },
+    case_requests: { case_id: caseId, visit_id: visitId, kind: 'hardship', via: 'door', note: `lost job (${tag})` },
+    call_logs: { case_id: caseId, visit_id: visitId, contact_point_id: phone.id, connected: false, outcome: 'NO_ANSWER', duration_s: 0 },
   }
   const ids = {}
   await database.write(async () => {

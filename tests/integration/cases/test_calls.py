@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from server.compliance.inputs import attempts_for
-from server.models import ContactAttempt, ContactPoint
+from server.models import ContactAttempt, ContactPoint, Violation
 from tests.integration.cases.world import cases_world
 from tests.support.api import bearer, login
 
@@ -60,6 +60,9 @@ def test_a_call_in_quiet_hours_is_logged_and_flagged(client, session):
 
     assert answer.status_code == 201
     assert "QUIET" in {f["rule"] for f in answer.get_json()["findings"]}
+    flagged = session.scalars(select(Violation).where(Violation.case_id == c.cases[1].id)).all()
+    assert [(v.rule, v.fact_table, v.fact_id, v.status) for v in flagged] == [
+        ("QUIET", "contact_attempts", answer.get_json()["id"], "open")]
 
 
 def test_calls_to_foreign_numbers_or_cases_and_future_calls_are_refused(client, session):

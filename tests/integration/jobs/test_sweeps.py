@@ -13,6 +13,8 @@ from server.models import (
     Account,
     AuditEvent,
     Case,
+    CaseEvent,
+    CaseRequestFact,
     ContactPoint,
     FollowUp,
     JobRun,
@@ -71,6 +73,9 @@ def test_the_retention_purge_anonymises_old_closed_cases_keeps_money_and_audits(
     f.fact(session, VisitNote, NOW - timedelta(days=1200), visit_id=old_visit.id,
            body="邻居说他在外地")
     paid = f.payment(session, old, "100.00", NOW - timedelta(days=1200))
+    said = f.fact(session, CaseRequestFact, NOW - timedelta(days=1200), case_id=old.id,
+                  kind="phone_reported", value="13900001111", note="new number")
+    session.add(CaseEvent(case_id=old.id, kind="third_party_report", note="neighbour: moved"))
     session.flush()
 
     counts = purge_expired_cases(session, NOW)
@@ -86,6 +91,9 @@ def test_the_retention_purge_anonymises_old_closed_cases_keeps_money_and_audits(
     assert session.scalar(select(VisitNote.body)) == "[purged]"
     assert session.get(Payment, paid.id).amount == paid.amount
     assert session.get(Case, old.id).purged_at is not None
+    stored = session.get(CaseRequestFact, said.id)
+    assert (stored.kind, stored.value, stored.note) == ("phone_reported", None, None)
+    assert session.scalar(select(CaseEvent.note)) is None
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "retention.purged"))
     assert event.detail["cases"] == 1 and event.detail["addresses"] == 1
 

@@ -9,6 +9,7 @@ import pytest
 
 from server.extensions import db
 from server.models import ContactPoint, Party, PartyRelationship, utcnow
+from server.sync.settings import SYNC_SCHEMA_VERSION
 from tests.support import factories
 from tests.support.api import bearer, login
 
@@ -69,7 +70,8 @@ def world(app, client) -> World:
 
 
 def pull(client, headers, last=None, expect=200, **params):
-    query = {"last_pulled_at": "" if last is None else last, "schema_version": 1, **params}
+    query = {"last_pulled_at": "" if last is None else last,
+             "schema_version": SYNC_SCHEMA_VERSION, **params}
     response = client.get("/api/v1/sync/pull", query_string=query, headers=headers)
     assert response.status_code == expect, response.get_json()
     return response.get_json()

@@ -16,7 +16,15 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Account, Case, CheckIn, ConsentText, QuarantinedRecord, Visit
+from server.models import (
+    Account,
+    Case,
+    CheckIn,
+    ConsentText,
+    ContactPoint,
+    QuarantinedRecord,
+    Visit,
+)
 from server.sync.quarantine import stored_id
 from server.sync.tables import FACT_TABLES, SYNC_TABLES
 from tests.integration.sync import facts
@@ -46,7 +54,7 @@ def _send(client, headers, changes, cursor=None):
 
 
 def _valid_row(table: str, visit: str, case: str, account: str, debtor: str, address: str,
-               text: str) -> dict:
+               text: str, point: str) -> dict:
     """A row of `table` the server would store (or at least judge without any bad value)."""
     now, n = facts.now_ms(), next(_n)
     return {
@@ -64,6 +72,10 @@ def _valid_row(table: str, visit: str, case: str, account: str, debtor: str, add
                             "kind": "moved", "recorded_at": now},
         "attachments": {"id": f"p-at-{n}", "visit_id": visit, "sha256": "a" * 64,
                         "kind": "photo", "recorded_at": now},
+        "case_requests": {"id": f"p-cr-{n}", "case_id": case, "kind": "dispute_opened",
+                          "via": "door", "recorded_at": now},
+        "call_logs": {"id": f"p-cl-{n}", "case_id": case, "contact_point_id": point,
+                      "connected": False, "recorded_at": now},
     }[table]
 
 
@@ -79,7 +91,8 @@ def refs(app, world):
                            effective_from=date(2026, 1, 1))
         db.session.add(text)
         db.session.commit()
-        return visit, case, account, debtor, address, text.id
+        point = db.session.scalar(select(ContactPoint.id).where(ContactPoint.party_id == debtor))
+        return visit, case, account, debtor, address, text.id, point
 
 
 def _columns(table: str) -> list[str]:

@@ -84,6 +84,16 @@ UPWARD = {
                                               "(DEFAULT_TZ: to move to server.clock)",
     ("cases.search", "compliance.inputs"): "search filters on the debtor's local day "
                                            "(DEFAULT_TZ: to move to server.clock)",
+    ("cases.calls", "compliance.violations"): "a call that broke a blocking rule is flagged "
+                                              "for compliance review as it is logged",
+    ("cases.contact_details", "imports"): "a reported phone is normalised by the import's "
+                                          "cell parser (one normalisation)",
+    ("sync.push", "cases.field_facts"): "pushed case_requests / call_logs are applied by the "
+                                        "staff services; to be declared per table on the "
+                                        "registry",
+    ("sync.values", "cases"): "the value checks of case_requests / call_logs are shared with "
+                              "the REST schema (cases.request_values); to be declared per "
+                              "table on the registry",
 }
 
 
