@@ -13,7 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask import Flask
 
     from server import api as api_package
-    from server import cli, database, errors_http, logging_setup, observability, security
+    from server import cli, console, database, errors_http, logging_setup, observability, security
     from server.api.openapi import OpenAPIExtras
     from server.config import load_config
     from server.extensions import api, db, migrate
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging_setup.init_app(app)
     observability.init_app(app)
     api_package.register(app, api)
+    console.init_app(app)
     security.init_app(app)
     errors_http.init_app(app)
     cli.init_app(app)

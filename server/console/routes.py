@@ -1,0 +1,18 @@
+"""Builds the console blueprint once, at first import: guards, headers, error pages, pages."""
+
+from server.console import (  # noqa: F401  (each page module registers its routes)
+    blp,
+    board_pages,
+    case_pages,
+    errors,
+    headers,
+    i18n,
+    session,
+    sign_in,
+    visit_pages,
+)
+
+i18n.install(blp)
+session.install_guards(blp)
+headers.install(blp)
+errors.install(blp)
