@@ -36,6 +36,7 @@ LOCAL_DAY_TESTS = (
     "tests/security/test_authorization_matrix.py", "tests/security/test_read_audit.py",
     "tests/security/test_profile_scope.py", "tests/e2e/test_client_stub.py",
     "tests/integration/cases/", "tests/integration/api/test_user_admin.py",
+    "tests/integration/console/", "tests/e2e/console/",
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 
 from server.console import blp
 from server.console.forms import choice, day
@@ -32,5 +32,6 @@ def board():
         return render_template(template, board=shown, statuses=VisitStatus.ALL,
                                status=request.args.get("status", ""),
                                collector=request.args.get("collector", ""),
-                               refresh_s=REFRESH_S,
+                               refresh_s=current_app.config.get("CONSOLE_REFRESH_S",
+                                                                REFRESH_S),
                                may_assign=who.role in (Role.DISPATCHER, Role.ADMIN))
