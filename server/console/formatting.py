@@ -16,10 +16,12 @@ STATUS_LABELS = {
 }
 
 
-def local_time(moment: datetime | None, tz: str | None, fmt: str = "%H:%M") -> str:
-    """A UTC instant as wall time in `tz` ('' for none)."""
-    if moment is None:
+def local_time(moment: datetime | str | None, tz: str | None, fmt: str = "%H:%M") -> str:
+    """A UTC instant (or its ISO text) as wall time in `tz` ('' for none)."""
+    if not moment:
         return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(ZoneInfo(tz or "Asia/Shanghai")).strftime(fmt)
 

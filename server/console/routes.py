@@ -7,6 +7,7 @@ from server.console import (  # noqa: F401  (each page module registers its rout
     errors,
     headers,
     i18n,
+    plan_pages,
     session,
     sign_in,
     visit_pages,

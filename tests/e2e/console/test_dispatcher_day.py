@@ -127,6 +127,21 @@ def test_a_dispatchers_day_in_the_browser(app, session, screen, day, monkeypatch
     page.wait_for_load_state()
     row = page.locator(f'tr[data-visit="{d.visits[1]}"]')
     assert d.agents[0][1] in row.inner_text()
+
+    # Plan the team's routes, then see them on the map (no tiles configured: points and lines).
+    page.click("nav >> text=Route plans")
+    page.wait_for_load_state()
+    page.click("#plan-routes")
+    page.wait_for_selector("section.plan")
+    assert d.visits[1] in page.inner_text("section.plan")
+    assert screen.axe() == []
+    screen.shot("route-plans")
+    page.click("text=Show on the map")
+    page.wait_for_selector("#map[data-ready=true]", state="attached")
+    assert re.search(r"3 visits, [1-9]\d* routes", page.inner_text("#map-summary"))
+    assert page.locator("#map .leaflet-overlay-pane canvas").count() == 1
+    assert screen.axe() == []
+    screen.shot("map")
     assert screen.refused == []
 
 

@@ -14,6 +14,8 @@ PINNED = {  # sha256 of the files as `npm pack` shipped them (VERSIONS.md)
         "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717",
     VENDOR / "leaflet" / "leaflet.js":
         "db49d009c841f5ca34a888c96511ae936fd9f5533e90d8b2c4d57596f4e5641a",
+    VENDOR / "markercluster" / "leaflet.markercluster.js":
+        "1e4e1d22972a3926f48598e0caf14e3fe7049835d428a344fed4f9e3665b3508",
     AXE / "axe.min.js": "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c",
 }
 
