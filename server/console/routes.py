@@ -8,6 +8,7 @@ from server.console import (  # noqa: F401  (each page module registers its rout
     headers,
     i18n,
     plan_pages,
+    quarantine_pages,
     session,
     sign_in,
     visit_pages,

@@ -4,6 +4,7 @@ Every screen: no CSP refusal, no script run from data, axe-core 0 serious/critic
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -179,3 +180,23 @@ def test_the_accessibility_check_does_find_what_it_looks_for(screen):
                             '<img src="x.png"></main></body></html>')
 
     assert [v["id"] for v in screen.axe()] == ["image-alt"]
+
+
+def test_a_dispatcher_replays_a_quarantined_row_in_the_browser(app, client, screen):
+    from tests.integration.console.test_quarantine_pages import _quarantined
+
+    _, row, record_id, dispatcher, _ = _quarantined(app, client)
+    page = sign_in(screen, dispatcher, PASSWORD)
+
+    page = screen.go("/console/quarantine")
+    assert screen.axe() == []
+    page.click(f'tr[data-record="{record_id}"] a')
+    page.wait_for_selector("#payload")
+    assert screen.axe() == []
+    screen.shot("quarantine")
+    page.fill("#payload", json.dumps({**row, "lat": 31.23}))
+    page.fill("#note", "the phone sent the label instead of the latitude")
+    page.click("#replay")
+    page.wait_for_load_state()
+    assert page.inner_text("#q-state") == "replayed"
+    assert screen.refused == []
