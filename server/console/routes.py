@@ -7,6 +7,7 @@ from server.console import (  # noqa: F401  (each page module registers its rout
     errors,
     headers,
     i18n,
+    import_pages,
     plan_pages,
     quarantine_pages,
     session,

@@ -65,5 +65,7 @@ def language():
 @blp.route("/")
 @page(*Role.ALL)
 def home():
-    """Collectors go to their own day; staff to today's board."""
-    return redirect(url_for("console.board"))
+    """Collectors and staff go to today's board (a collector's is their own day); the
+    lender's operations, who work no visits, to the imports."""
+    lender_ops = caller().role == Role.LENDER_OPS
+    return redirect(url_for("console.imports" if lender_ops else "console.board"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -199,4 +200,26 @@ def test_a_dispatcher_replays_a_quarantined_row_in_the_browser(app, client, scre
     page.click("#replay")
     page.wait_for_load_state()
     assert page.inner_text("#q-state") == "replayed"
+    assert screen.refused == []
+
+
+def test_an_import_with_bad_rows_shows_progress_and_its_rejected_rows_download(app, screen):
+    from tests.integration.console.test_import_pages import FILE, _ops
+
+    page = sign_in(screen, _ops(app), PASSWORD)
+    assert "/console/imports" in page.url
+    assert screen.axe() == []
+    page.set_input_files("#file", files=[{"name": "cases.csv", "mimeType": "text/csv",
+                                          "buffer": FILE}])
+    page.fill("#lender", "LND")
+    page.click("#upload")
+    page.wait_for_selector('#import-run[data-status="completed"]')
+    assert page.inner_text("#rejected-count") == "2"
+    assert screen.axe() == []
+    screen.shot("import-report")
+    with page.expect_download() as download:
+        page.click("#rejected-csv")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "line,case_id,account_id,debtor_id,column,problem"
+    assert len(text.splitlines()) == 3
     assert screen.refused == []
