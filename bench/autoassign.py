@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from bench.pgdb import throwaway_database
 from server.auth.passwords import hash_password
+from server.compliance.profile_store import seed_profiles
 from server.dispatch import autoassign
 from server.dispatch.autoassign import AutoAssignRequest, auto_assign
 from server.dispatch.checks import case_facts
@@ -46,7 +47,6 @@ from server.models import (
     Visit,
     new_id,
 )
-from server.rules.profiles import seed_profiles
 
 DISTRICTS = {"黄浦区": (31.2304, 121.4737), "静安区": (31.2286, 121.4480),
              "徐汇区": (31.1885, 121.4365), "长宁区": (31.2204, 121.4246)}

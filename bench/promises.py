@@ -19,13 +19,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from server.compliance.inputs import DEFAULT_TZ
+from server.compliance.profile_store import seed_profiles
 from server.config import normalise_database_url
+from server.db import feed
 from server.followups.backlog import time_pending_follow_ups
 from server.models import Base
 from server.promises.monitor import run_promise_monitor
-from server.rules.inputs import DEFAULT_TZ
-from server.rules.profiles import seed_profiles
-from server.sync import feed
 
 NOW = datetime(2026, 3, 31, 4, 0, tzinfo=UTC)
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "promises_bench_results.md"

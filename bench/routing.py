@@ -15,9 +15,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from server.routing import Budget, Collector, HaversineProvider, Point, Problem, Stop, solve
-from server.routing.benchmarks import instance_names, load, solomon_class, solve_instance
-from server.routing.matrix import EARTH_RADIUS_M
+from server.routing.solver import Budget, Collector, HaversineProvider, Point, Problem, Stop, solve
+from server.routing.solver.benchmarks import instance_names, load, solomon_class, solve_instance
+from server.routing.solver.matrix import EARTH_RADIUS_M
 
 H = 3600
 QUICK_SOLOMON = ("C101", "C201", "R101", "R201", "RC101", "RC201")

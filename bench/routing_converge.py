@@ -23,9 +23,9 @@ import pyvrp
 from pyvrp.stop import MaxIterations
 
 from bench.routing import H, _day
-from server.routing import Budget, Collector, HaversineProvider, Point, Problem, Stop, solve
-from server.routing.build import build, prepare
-from server.routing.solver import run
+from server.routing.solver import Budget, Collector, HaversineProvider, Point, Problem, Stop, solve
+from server.routing.solver.build import build, prepare
+from server.routing.solver.search import run
 
 STALL = 250  # the planner's default (ROUTING_STALL_ITERATIONS)
 ITERS = 2_000

@@ -18,8 +18,8 @@ import random
 import statistics
 import time
 
-from server.routing import Budget, Collector, Point, Problem, Stop, solve
-from server.routing.sync import _copy_id, shared_stops, solve_synchronised
+from server.routing.solver import Budget, Collector, Point, Problem, Stop, solve
+from server.routing.solver.sync import _copy_id, shared_stops, solve_synchronised
 
 H = 3600
 OFFICE = Point(31.2304, 121.4737)

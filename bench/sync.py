@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from bench.pgdb import throwaway_database
 from server.config import normalise_database_url
+from server.facts.deferred import run_fact_effects
 from server.models import (
     Account,
     Address,
@@ -34,7 +35,6 @@ from server.models import (
     new_id,
     utcnow,
 )
-from server.sync.deferred import run_fact_effects
 from server.sync.push import PushContext
 from server.sync.scope import Who
 from server.sync.service import pull, push
@@ -240,7 +240,7 @@ def run(server_url: str, visits: int, batches: int, batch_size: int) -> list[str
               f"**{rate(plain_t) / rate(plain_raw_t):.2f}x** | >= 0.5x |",
               f"| replayed push of the same {batch_size} facts (all no-ops) | {ms(replay_t)} | |",
               f"| after the answer: ledger, address evidence, compliance flags of the "
-              f"{batch_size} mixed facts (server/sync/deferred.py) | {ms(effects_t)} | |",
+              f"{batch_size} mixed facts (server/facts/deferred.py) | {ms(effects_t)} | |",
               f"| same, {batch_size} check-ins + notes | {ms(plain_effects_t)} | |",
               f"| first pull, {visits} visits ({rows:,} rows), server time | {ms(first)} | < 1 s |",
               f"| first pull incl. JSON encoding | {ms(encode)} | |",

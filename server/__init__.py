@@ -13,9 +13,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask import Flask
 
     from server import api as api_package
-    from server import cli, console, database, errors_http, logging_setup, observability, security
+    from server import cli, console, errors_http, logging_setup, observability, security
     from server.api.openapi import OpenAPIExtras
     from server.config import load_config
+    from server.db import connection as database
     from server.extensions import api, db, migrate
 
     app = Flask(__name__, instance_relative_config=True)

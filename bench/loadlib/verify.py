@@ -12,7 +12,7 @@ from bench.loadlib.day import DispatchStats, PhoneResult
 from bench.loadlib.timing import Sample
 from client_stub.client import FACT_TABLES
 from server.config import normalise_database_url
-from server.sync.deferred import MAX_ATTEMPTS, run_fact_effects
+from server.facts.deferred import MAX_ATTEMPTS, run_fact_effects
 
 # Answers that are part of the protocol, not errors: the dispatcher's stale version (409,
 # read again) and rule findings (422, sent again with overrides).
@@ -52,7 +52,7 @@ def db_now(database_url: str):
 def settle_effects(database_url: str, wait_s: float = 15.0) -> dict:
     """Let the workers' post-push drains finish, then sweep what is left as the scheduler would.
 
-    Ledger, address evidence and compliance flags follow a push (server/sync/deferred.py);
+    Ledger, address evidence and compliance flags follow a push (server/facts/deferred.py);
     a worker killed between a push's commit and its drain leaves them for the `fact_effects`
     job, which is what the sweep here stands for.
     """

@@ -135,9 +135,9 @@ def _demo_collectors(conn, today: date) -> list[Collector]:
 
 def _add_pairs(conn, today: date, pairs: int, visits_per_pair: int) -> list[Collector]:
     """`pairs` new two-person teams with `visits_per_pair` visits today each, set-based."""
+    from server.db.feed import FEED_TABLES, record_many
     from server.demo.rows import local
     from server.models import Device, User, Visit, VisitAssignee, new_id, utcnow
-    from server.sync.feed import FEED_TABLES, record_many
 
     now = utcnow()
     templates = conn.execute(text("""

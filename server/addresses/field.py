@@ -17,16 +17,22 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.geo.address_states import (
+from server.addresses.geo.address_states import (
     AddressEvent,
     IllegalTransition,
     event_for_outcome,
     transition,
 )
-from server.geo.geocoders import DEFAULT_ACCURACY_M
-from server.geo.verification import FAR, VERIFIED, Fix, check_in_verdict, propose_correction
+from server.addresses.geo.geocoders import DEFAULT_ACCURACY_M
+from server.addresses.geo.verification import (
+    FAR,
+    VERIFIED,
+    Fix,
+    check_in_verdict,
+    propose_correction,
+)
+from server.db.bulk import in_values
 from server.models import Address, AddressReport, CheckIn, Visit, VisitOutcome, utcnow
-from server.sync.bulk import in_values
 
 UNKNOWN_ACCURACY_M = 1e6  # a fix without an accuracy proves nothing ('inconclusive')
 REPORT_EVENTS = {"moved": AddressEvent.MOVED, "wrong": AddressEvent.WRONG_ADDRESS,

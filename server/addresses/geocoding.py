@@ -15,14 +15,19 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from server.access import Caller
+from server.addresses.geo.address_states import (
+    AddressEvent,
+    AddressState,
+    IllegalTransition,
+    transition,
+)
+from server.addresses.geo.factory import build_geocoder
+from server.addresses.geo.geocoders import Geocoder, ProviderRejected, ProviderUnavailable
+from server.addresses.geo.parsing import ParsedAddress, parse_address
+from server.addresses.geo.timezones import timezone_for
 from server.addresses.queries import address_visible
-from server.dispatch.scope import Caller
 from server.errors import NotFound
-from server.geo.address_states import AddressEvent, AddressState, IllegalTransition, transition
-from server.geo.factory import build_geocoder
-from server.geo.geocoders import Geocoder, ProviderRejected, ProviderUnavailable
-from server.geo.parsing import ParsedAddress, parse_address
-from server.geo.timezones import timezone_for
 from server.models import Address, Verification
 
 Progress = Callable[[int, int], None]

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from server.access import Caller
+from server.addresses.geo.address_states import AddressEvent, transition
+from server.addresses.geo.timezones import timezone_for
 from server.addresses.queries import get_visible_address
 from server.audit import service as audit
-from server.dispatch.scope import Caller
 from server.errors import InvalidInput
-from server.geo.address_states import AddressEvent, transition
-from server.geo.timezones import timezone_for
 from server.models import Address
 
 MANUAL_ACCURACY_M = 50.0  # a point a person confirmed: building level

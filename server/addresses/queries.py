@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.orm import Session
 
+from server.access import Caller, assigned_to, placed_with, sees_everything
 from server.audit.reads import record_read
-from server.dispatch.scope import Caller, assigned_to, placed_with, sees_everything
 from server.errors import NotFound
 from server.models import Address, Case, Role, Visit
 

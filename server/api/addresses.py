@@ -4,6 +4,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from server.addresses.geo.timezones import parse_overrides
 from server.addresses.geocoding import configured_geocoder, geocode_addresses, resolve_ids
 from server.addresses.manual import verify_address
 from server.addresses.queries import addresses_query, read_address
@@ -16,7 +17,6 @@ from server.api.address_schemas import (
 )
 from server.api.audited import audited_page
 from server.api.security import current_principal, roles
-from server.geo.timezones import parse_overrides
 from server.models import Role, utcnow
 from server.unit_of_work import flask_uow
 

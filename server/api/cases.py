@@ -24,8 +24,8 @@ from server.cases.summaries import case_rows
 from server.cases.timeline import case_timeline
 from server.cases.view import read_case
 from server.models import Role, utcnow
-from server.plans.service import replan_for_visits
-from server.plans.settings import routing_settings
+from server.routing.service import replan_for_visits
+from server.routing.settings import routing_settings
 from server.unit_of_work import flask_uow
 
 blp = Blueprint("cases", __name__, url_prefix="/cases", description="Cases")

@@ -3,6 +3,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from server.access import visible_case_id
 from server.api.compliance_schemas import (
     EffectiveQuerySchema,
     EffectiveSchema,
@@ -17,12 +18,11 @@ from server.api.compliance_schemas import (
 )
 from server.api.pagination import paginate_select
 from server.api.security import current_principal, roles
-from server.dispatch.scope import visible_case_id
+from server.compliance import profile_store as rule_profiles
+from server.compliance.effective import explain_effective
+from server.compliance.violations import review_violation, violations_query
 from server.extensions import db
 from server.models import Role
-from server.rules import profiles as rule_profiles
-from server.rules.effective import explain_effective
-from server.rules.violations import review_violation, violations_query
 from server.unit_of_work import flask_uow
 
 blp = Blueprint("compliance", __name__, url_prefix="/compliance", description="Compliance")

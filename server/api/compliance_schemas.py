@@ -3,9 +3,9 @@
 from marshmallow import Schema, fields, validate
 
 from server.api.common_schemas import Instant, UserRef
-from server.compliance import Rule
-from server.rules.profiles import Scope
-from server.rules.violations import REVIEW_STATUSES
+from server.compliance.engine import Rule
+from server.compliance.profile_store import Scope
+from server.compliance.violations import REVIEW_STATUSES
 
 _CODE = validate.Regexp(r"^[A-Za-z0-9_\-+.]{1,32}$")
 

@@ -1,7 +1,7 @@
 """Run the queued effects of pushed facts once the push's answer has gone out.
 
 The push commits its facts and answers the device; the same worker then judges them
-(server/sync/deferred.py) in a fresh unit of work, so flags appear within a second without
+(server/facts/deferred.py) in a fresh unit of work, so flags appear within a second without
 the device waiting. Anything this misses (a crash, an error) the `fact_effects` job sweeps.
 """
 
@@ -11,7 +11,7 @@ import logging
 
 from flask import Flask, after_this_request, current_app
 
-from server.sync.deferred import run_fact_effects
+from server.facts.deferred import run_fact_effects
 from server.unit_of_work import flask_uow
 
 log = logging.getLogger("doorstep.sync.effects")

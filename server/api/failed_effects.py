@@ -5,8 +5,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from server.api.security import current_principal, roles
+from server.facts.failures import failed_effects
 from server.models import Role
-from server.sync.failures import failed_effects
 from server.unit_of_work import flask_uow
 
 blp = Blueprint("fact_effects", __name__, url_prefix="/fact-effects",

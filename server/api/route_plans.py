@@ -21,9 +21,9 @@ from server.audit.reads import record_list
 from server.extensions import db
 from server.models import Role
 from server.observability.http import api_metrics
-from server.plans import plan_routes, routing_settings
-from server.plans.background import get_visible_run, queue_planning, run_planning
-from server.plans.queries import agency_scope, my_plan, plan_views, plans_page
+from server.routing import plan_routes, routing_settings
+from server.routing.background import get_visible_run, queue_planning, run_planning
+from server.routing.queries import agency_scope, my_plan, plan_views, plans_page
 from server.unit_of_work import flask_uow
 
 blp = Blueprint("route_plans", __name__, description="Daily route plans")

@@ -22,9 +22,9 @@ from server.api.sync_schemas import (
     read_json_body,
 )
 from server.errors_http import error_response
+from server.facts.deferred import EFFECT_TABLES
 from server.models import Role, utcnow
 from server.observability.http import count_push
-from server.sync.deferred import EFFECT_TABLES
 from server.sync.devices import clock_offset_from_header
 from server.sync.errors import SchemaTooOld
 from server.sync.push import PushContext

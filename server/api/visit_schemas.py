@@ -10,7 +10,7 @@ from marshmallow import (
 )
 
 from server.api.common_schemas import MONEY, TeamRef, UserRef
-from server.compliance import Rule
+from server.compliance.engine import Rule
 from server.models import VisitStatus
 
 _RULES = [str(r) for r in Rule]

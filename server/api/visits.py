@@ -24,8 +24,8 @@ from server.dispatch.workload import workload
 from server.errors import InvalidInput
 from server.extensions import db
 from server.models import Role, utcnow
-from server.plans.service import replan_for_visits
-from server.plans.settings import routing_settings
+from server.routing.service import replan_for_visits
+from server.routing.settings import routing_settings
 from server.unit_of_work import flask_uow
 
 blp = Blueprint("visits", __name__, url_prefix="/visits", description="Visits and assignment")

@@ -28,7 +28,7 @@ def chain_key() -> bytes:
     """The HMAC key of the chain (from the environment via config; never in the database)."""
     key = _KEY.get("key")
     if key is None:
-        raise RuntimeError("the audit chain's key is not installed (server.database.init_app)")
+        raise RuntimeError("the audit chain's key is not installed (server.db.connection.init_app)")
     return key
 
 

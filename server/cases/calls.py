@@ -10,16 +10,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.access import Caller
 from server.audit import service as audit
 from server.cases.scope import readable_case
 from server.cases.view import debtor_zone
-from server.compliance import check_call
-from server.compliance.facts import CallPlan
-from server.dispatch.scope import Caller
+from server.compliance.effective import ProfileResolver
+from server.compliance.engine import check_call
+from server.compliance.engine.facts import CallPlan
+from server.compliance.inputs import attempts_for, consents_for, debtor_facts
 from server.errors import InvalidInput
 from server.models import ContactAttempt, ContactPoint, OptOut, PartyRelationship
-from server.rules.effective import ProfileResolver
-from server.rules.inputs import attempts_for, consents_for, debtor_facts
 
 
 def log_call(session: Session, caller: Caller, case_id: str, spec: Mapping[str, Any],

@@ -11,11 +11,13 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from server.access import Caller
 from server.audit import service as audit
 from server.cases.scope import case_readable, readable_case
-from server.dispatch.scope import Caller
+from server.compliance.effective import ProfileResolver
+from server.db.bulk import in_values
+from server.db.sql import insert_ignore
 from server.errors import InvalidInput, NotFound
-from server.jobs.sql import insert_ignore
 from server.models import (
     Case,
     Complaint,
@@ -28,8 +30,6 @@ from server.models import (
     VisitAssignee,
     new_id,
 )
-from server.rules.effective import ProfileResolver
-from server.sync.bulk import in_values
 
 CATEGORIES = ("conduct", "harassment", "privacy", "wrong_amount", "service", "other")
 # While one of these is open the case is not assigned to the collectors it names.

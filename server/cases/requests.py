@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.access import Caller
 from server.audit import service as audit
 from server.cases.scope import readable_case
-from server.compliance import Rule, Severity
+from server.compliance.effective import ProfileResolver
+from server.compliance.engine import Rule, Severity
 from server.dispatch.assignment import ASSIGNABLE
 from server.dispatch.checks import case_facts_for, verdict_for
-from server.dispatch.scope import Caller
 from server.errors import InvalidInput
 from server.models import (
     Address,
@@ -35,7 +36,6 @@ from server.models import (
     VisitAssignee,
     VisitStatus,
 )
-from server.rules.effective import ProfileResolver
 
 K = CaseEventKind
 # The rules a debtor's request can newly break; other findings (two-person, notice) are the

@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from server.dispatch.scope import Caller, assigned_to, case_visible
+from server.access import Caller, assigned_to, case_visible
 from server.errors import NotFound
 from server.models import Case, Role, Visit
 
 
 def case_readable(caller: Caller) -> ColumnElement[bool]:
     """A WHERE clause on Case: collectors the cases of their open assignments, dispatchers
-    their agency's placed cases, compliance and admins all (server.dispatch.scope)."""
+    their agency's placed cases, compliance and admins all (server.access)."""
     if caller.role == Role.AGENT:
         return Case.id.in_(select(Visit.case_id).where(assigned_to(caller.user_id)))
     return case_visible(caller)

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from server.access import Caller, assigned_to
 from server.cases.scope import case_readable
-from server.dispatch.scope import Caller, assigned_to
+from server.clock import local_today
+from server.compliance.inputs import DEFAULT_TZ
 from server.errors import InvalidInput
 from server.models import (
     Account,
@@ -29,8 +31,6 @@ from server.models import (
     Visit,
     VisitStatus,
 )
-from server.rules.inputs import DEFAULT_TZ
-from server.rules.windows_util import local_today
 
 OPEN_FOLLOW_UPS = ("open", "pending")
 SORTS = ("case_ref", "opened_at", "last_activity_at", "priority", "dpd", "outstanding",

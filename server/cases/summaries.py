@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 
 from server.cases import masking
 from server.cases.search import OPEN_FOLLOW_UPS
+from server.clock import local_today
+from server.compliance.inputs import DEFAULT_TZ, cease_channels_for
+from server.db.bulk import in_values
 from server.models import (
     Account,
     Agency,
@@ -22,9 +25,6 @@ from server.models import (
     VisitAssignee,
     VisitStatus,
 )
-from server.rules.inputs import DEFAULT_TZ, cease_channels_for
-from server.rules.windows_util import local_today
-from server.sync.bulk import in_values
 
 
 def _grouped(rows) -> dict[str, list]:

@@ -7,13 +7,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.access import Caller
 from server.audit.reads import keep_after_commit, record_read
 from server.cases import masking
 from server.cases.counts import case_counts
 from server.cases.scope import readable_case
 from server.cases.search import OPEN_FOLLOW_UPS
-from server.compliance import allowed_windows
-from server.dispatch.scope import Caller
+from server.clock import local_today
+from server.compliance.effective import ProfileResolver, explain_effective, placed_agencies
+from server.compliance.engine import allowed_windows
+from server.compliance.inputs import DEFAULT_TZ, cease_channels, preferred_windows
 from server.models import (
     Account,
     Address,
@@ -31,9 +34,6 @@ from server.models import (
     VisitAssignee,
     VisitStatus,
 )
-from server.rules.effective import ProfileResolver, explain_effective, placed_agencies
-from server.rules.inputs import DEFAULT_TZ, cease_channels, preferred_windows
-from server.rules.windows_util import local_today
 
 
 def debtor_zone(session: Session, debtor_id: str) -> str:

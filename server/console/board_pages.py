@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 
+from server.clock import local_today
 from server.console import blp
 from server.console.forms import choice, day
 from server.console.session import caller, page
 from server.dispatch.board import board_team, team_board
 from server.models import Role, VisitStatus, utcnow
-from server.rules.windows_util import local_today
 from server.unit_of_work import use_case
 
 REFRESH_S = 30

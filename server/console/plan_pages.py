@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 
 from server.audit.reads import record_list
+from server.clock import local_today
 from server.console import blp
 from server.console.forms import day
 from server.console.session import caller, page
 from server.dispatch.board import board_team, team_collectors
 from server.dispatch.day_map import datum_shift, day_map
 from server.models import Role, utcnow
-from server.plans import plan_routes, routing_settings
-from server.plans.queries import agency_scope, plan_views, visible_plans
-from server.rules.windows_util import local_today
+from server.routing import plan_routes, routing_settings
+from server.routing.queries import agency_scope, plan_views, visible_plans
 from server.unit_of_work import use_case
 
 STAFF = (Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)

@@ -12,8 +12,8 @@ from server.dispatch.queries import read_visit
 from server.dispatch.visits import update_visit
 from server.errors import RuleViolation
 from server.models import Case, Party, Role, Team, utcnow
-from server.plans.service import replan_for_visits
-from server.plans.settings import routing_settings
+from server.routing.service import replan_for_visits
+from server.routing.settings import routing_settings
 from server.unit_of_work import use_case
 
 PLANNERS = (Role.DISPATCHER, Role.ADMIN)

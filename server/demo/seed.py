@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.auth.passwords import hash_password
+from server.db.feed import FEED_TABLES, record_changes
 from server.demo.activity import build_visits
 from server.demo.ledger import build_ledger
 from server.demo.portfolio import build_portfolio
@@ -42,7 +43,6 @@ from server.models import (
     VisitOutcome,
     utcnow,
 )
-from server.sync.feed import FEED_TABLES, record_changes
 
 DEMO_PASSWORD = "doorstep-demo"  # printed with the logins; demo databases only
 DEFAULT_SEED = 2024

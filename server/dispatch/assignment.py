@@ -13,14 +13,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.access import Caller, sees_everything
 from server.audit import service as audit
 from server.cases.complaints import conduct_subjects
-from server.compliance import Severity, Verdict
+from server.compliance.effective import ProfileResolver
+from server.compliance.engine import Severity, Verdict
 from server.dispatch.checks import assignment_verdict
-from server.dispatch.scope import Caller, sees_everything
 from server.errors import Conflict, InvalidInput, RuleViolation
 from server.models import Address, Case, Placement, Role, User, Visit, VisitAssignee, VisitStatus
-from server.rules.effective import ProfileResolver
 
 ASSIGNABLE = (VisitStatus.PLANNED, VisitStatus.ASSIGNED)
 

@@ -13,13 +13,15 @@ from datetime import date, datetime
 from sqlalchemy import exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from server.access import Caller, placed_with
 from server.audit import service as audit
 from server.cases.complaints import conduct_subjects
-from server.compliance import Rule, merge_strictest
-from server.compliance.rules import credential_findings
+from server.compliance.effective import ProfileResolver
+from server.compliance.engine import Rule, merge_strictest
+from server.compliance.engine.rules import credential_findings
+from server.db.feed import record_changes
 from server.dispatch.checks import case_facts_for, credentials, verdict_for
 from server.dispatch.planner import Crew, Job, Left, plan
-from server.dispatch.scope import Caller, placed_with
 from server.dispatch.workload import find_team, loads
 from server.errors import Conflict
 from server.models import (
@@ -37,8 +39,6 @@ from server.models import (
     VisitStatus,
     new_id,
 )
-from server.rules.effective import ProfileResolver
-from server.sync.feed import record_changes
 
 USABLE = ("geocoded", "field_verified", "needs_reverification")  # states with a usable point
 _LATER = (Rule.TWO_PERSON, Rule.CREDENTIALS)  # judged once collectors are chosen

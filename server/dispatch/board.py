@@ -10,9 +10,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.access import Caller, sees_everything
 from server.audit.reads import record_list
 from server.dispatch.queries import visits_query
-from server.dispatch.scope import Caller, sees_everything
 from server.dispatch.workload import find_team
 from server.models import Address, Case, Party, Role, Team, User, Visit, VisitAssignee
 

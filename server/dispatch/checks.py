@@ -1,4 +1,4 @@
-"""The compliance check of an assignment, fed from rows through server.rules' input builders."""
+"""The compliance check of an assignment, fed from rows by server.compliance.inputs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from server.compliance import (
+from server.compliance.effective import ProfileResolver
+from server.compliance.engine import (
     AddressFacts,
     CollectorFacts,
     Consent,
@@ -20,9 +21,7 @@ from server.compliance import (
     VisitPlan,
     check_assignment,
 )
-from server.models import Address, Case, User, Visit
-from server.rules.effective import ProfileResolver
-from server.rules.inputs import (
+from server.compliance.inputs import (
     DEFAULT_TZ,
     address_facts,
     attempts_for,
@@ -30,6 +29,7 @@ from server.rules.inputs import (
     debtor_facts_for,
     notices_given,
 )
+from server.models import Address, Case, User, Visit
 
 # Without an appointment a visit happens within the collectors' shifts; with nobody assigned
 # yet, within an ordinary working day.
@@ -71,7 +71,7 @@ class CaseFacts:
 
 def case_facts(session: Session, resolver: ProfileResolver, visit: Visit, case: Case,
                address: Address) -> CaseFacts:
-    """Load the rule inputs of one visit through server.rules' builders."""
+    """Load the rule inputs of one visit through server.compliance' builders."""
     return case_facts_for(session, resolver, [(visit, case, address)])[visit.id]
 
 

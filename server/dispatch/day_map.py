@@ -9,12 +9,12 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.access import Caller
+from server.addresses.geo.gcj02 import wgs84_to_gcj02
 from server.audit.reads import record_list
 from server.dispatch.board import team_board
-from server.dispatch.scope import Caller
-from server.geo.gcj02 import wgs84_to_gcj02
 from server.models import CheckIn, Team, User, Visit
-from server.plans.queries import plan_views, visible_plans
+from server.routing.queries import plan_views, visible_plans
 
 Shift = Callable[[float, float], tuple[float, float]]
 

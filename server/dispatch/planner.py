@@ -16,8 +16,8 @@ from itertools import combinations
 
 import numpy as np
 
-from server.geo.coords import haversine_m as great_circle_m
-from server.routing.matrix import haversine_m
+from server.addresses.geo.coords import haversine_m as great_circle_m
+from server.routing.solver.matrix import haversine_m
 
 NO_CAPACITY = "no capacity"
 NO_PAIR = "no collector pair available"

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
+from server.access import Caller, assigned_to, visit_visible
 from server.audit.reads import record_read
-from server.dispatch.scope import Caller, assigned_to, visit_visible
 from server.errors import NotFound
 from server.models import Visit, VisitAssignee
 

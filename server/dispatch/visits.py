@@ -10,15 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from server.access import Caller, case_visible, sees_everything
 from server.audit import service as audit
+from server.clock import local_today
+from server.compliance.effective import ProfileResolver
+from server.compliance.inputs import DEFAULT_TZ
 from server.dispatch.assignment import ASSIGNABLE, assign_visit
 from server.dispatch.queries import VisitView, active_assignees, as_views, get_visible_visit
-from server.dispatch.scope import Caller, case_visible, sees_everything
 from server.errors import InvalidInput, NotFound, RuleViolation, StaleVersion
 from server.models import Address, Case, CaseStatus, Team, User, Visit, VisitStatus
-from server.rules.effective import ProfileResolver
-from server.rules.inputs import DEFAULT_TZ
-from server.rules.windows_util import local_today
 
 _PLAN_FIELDS = ("scheduled_on", "window_start", "window_end", "team_id", "purpose",
                 "talking_points", "offer", "mandatory", "required_collectors", "priority",

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from server.dispatch.scope import Caller, sees_everything
+from server.access import Caller, sees_everything
 from server.errors import NotFound
 from server.models import Account, Role, Team, User, Visit, VisitAssignee, VisitStatus
 

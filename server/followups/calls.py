@@ -19,7 +19,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from server.compliance import (
+from server.clock import local_today
+from server.compliance.effective import ProfileResolver
+from server.compliance.engine import (
     CallPlan,
     ContactAttempt,
     DebtorFacts,
@@ -28,14 +30,12 @@ from server.compliance import (
     Severity,
     check_call,
 )
+from server.compliance.inputs import consents_for, debtor_facts_for, ledger_attempt
+from server.db.bulk import in_values
 from server.followups.pending import BATCH, PENDING, apply_decisions, decision
 from server.followups.timing import AllowedHours
 from server.models import Address, Case, ContactPoint, FollowUp, FollowUpKind, OptOut
 from server.models import ContactAttempt as AttemptRow
-from server.rules.effective import ProfileResolver
-from server.rules.inputs import consents_for, debtor_facts_for, ledger_attempt
-from server.rules.windows_util import local_today
-from server.sync.bulk import in_values
 
 HORIZON_DAYS = 31  # local days searched for an allowed call, today included
 _FU = FollowUp.__table__

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from server.jobs.sql import insert_ignore, new_id_sql
+from server.db.sql import insert_ignore, new_id_sql
 from server.models import FollowUp, FollowUpKind, Visit, VisitStatus
 from server.models.base import UTCDateTime
 

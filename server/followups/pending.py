@@ -1,6 +1,6 @@
 """What the compliance-timed follow-ups share: the `pending` status and the one bulk update
 that opens or cancels a batch of pending follow-ups (the ledger as the engine reads it is
-`server.rules.inputs.ledger_attempt`).
+`server.compliance.inputs.ledger_attempt`).
 
 The promise monitor inserts a broken promise's follow-up `pending` (set-based: it judges a
 million promises in one run, while the rules are per debtor). `server.followups.calls` and

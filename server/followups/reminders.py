@@ -14,9 +14,12 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import exists, literal, select
 from sqlalchemy.orm import Session
 
-from server.compliance import ALL_CHANNELS, reminder_due_at
+from server.clock import local_today
+from server.compliance.effective import ProfileResolver
+from server.compliance.engine import ALL_CHANNELS, reminder_due_at
+from server.compliance.inputs import VISIT_NOTICE_KEY, address_facts, debtor_facts, home_address
+from server.db.sql import insert_ignore
 from server.followups.timing import first_allowed_at, first_allowed_between
-from server.jobs.sql import insert_ignore
 from server.models import (
     Address,
     Case,
@@ -29,9 +32,6 @@ from server.models import (
     VisitStatus,
     new_id,
 )
-from server.rules.effective import ProfileResolver
-from server.rules.inputs import VISIT_NOTICE_KEY, address_facts, debtor_facts, home_address
-from server.rules.windows_util import local_today
 
 AIM = time(10)  # a reminder aims at 10:00 local, or the first allowed time after it
 

@@ -24,7 +24,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import exists, literal, select
 from sqlalchemy.orm import Session
 
-from server.compliance import (
+from server.clock import local_today
+from server.compliance.effective import ProfileResolver
+from server.compliance.engine import (
     AddressFacts,
     Consent,
     ContactAttempt,
@@ -35,22 +37,20 @@ from server.compliance import (
     VisitPlan,
     check_assignment,
 )
-from server.followups.pending import BATCH, PENDING, apply_decisions, decision
-from server.followups.timing import AllowedHours
-from server.jobs.sql import insert_ignore
-from server.models import Address, Case, FollowUp, FollowUpKind, OutcomeCode, Visit, VisitOutcome
-from server.models import ContactAttempt as AttemptRow
-from server.models import new_id as make_id
-from server.rules.effective import ProfileResolver
-from server.rules.inputs import (
+from server.compliance.inputs import (
     address_facts,
     consents_for,
     corrected,
     debtor_facts_for,
     ledger_attempt,
 )
-from server.rules.windows_util import local_today
-from server.sync.bulk import in_values
+from server.db.bulk import in_values
+from server.db.sql import insert_ignore
+from server.followups.pending import BATCH, PENDING, apply_decisions, decision
+from server.followups.timing import AllowedHours
+from server.models import Address, Case, FollowUp, FollowUpKind, OutcomeCode, Visit, VisitOutcome
+from server.models import ContactAttempt as AttemptRow
+from server.models import new_id as make_id
 
 HORIZON_DAYS = 31  # longest seeded visit cap span (30 days) plus one
 _PLACE_AND_PERSON = {Rule.VISIT_CAP, Rule.VISIT_INTERVAL, Rule.CEASE, Rule.VULNERABLE,

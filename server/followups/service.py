@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.auth.service import Principal
+from server.compliance.inputs import home_address
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.followups.pending import PENDING
 from server.models import Case, FollowUp, FollowUpKind, Role, User, Visit, VisitStatus, utcnow
-from server.rules.inputs import home_address
 
 FOLLOW_UP_STATUSES = (PENDING, "open", "done", "cancelled")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from server.compliance import Profile, TimeWindow, allowed_windows
-from server.rules.windows_util import local_today
+from server.clock import local_today
+from server.compliance.engine import Profile, TimeWindow, allowed_windows
 
 
 class AllowedHours:

@@ -26,10 +26,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from server.db.feed import FEED_TABLES, record_changes, record_from_select, record_joined
 from server.imports.report import Report
 from server.imports.staging import KEY_SEPARATOR, joined_keys, new_ids, stage
 from server.models import utcnow
-from server.sync.feed import FEED_TABLES, record_changes, record_from_select, record_joined
 
 IN_CHUNK = 5000  # keys per IN (...) list, well under SQLite's 32,766 parameters
 

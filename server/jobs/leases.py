@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from server.jobs.sql import insert_ignore
+from server.db.sql import insert_ignore
 from server.models import SchedulerLease, utcnow
 
 

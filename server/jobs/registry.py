@@ -17,16 +17,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from server.audit.service import anchor_audit_chain
+from server.cases.accounts import recompute_dpd
 from server.cases.complaints import escalate_complaints
+from server.compliance.purge import purge_expired_cases
+from server.facts.deferred import run_fact_effects
 from server.followups.escalation import escalate_stale_visits
 from server.followups.reminders import queue_reminders
 from server.followups.revisits import schedule_revisits
 from server.imports.background import sweep_imports
-from server.jobs.accounts import recompute_dpd
-from server.plans.background import sweep_planning
 from server.promises.monitor import run_promise_monitor
-from server.rules.retention import purge_expired_cases
-from server.sync.deferred import run_fact_effects
+from server.routing.background import sweep_planning
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,8 @@ def _open_quarantine_rows() -> dict[str, int]:
 
 def _queued_fact_effects() -> dict[str, int]:
     from server.extensions import db
+    from server.facts.deferred import MAX_ATTEMPTS
     from server.models import FactEffect
-    from server.sync.deferred import MAX_ATTEMPTS
 
     # retrying: a fact whose effects failed (queued alone with its error), tried again by the
     # sweep; failed: given up after MAX_ATTEMPTS, for an operator.

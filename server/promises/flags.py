@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.audit.reads import record_list
+from server.db.feed import record_changes
 from server.errors import InvalidInput, NotFound
 from server.models import Payment, PaymentPromise, Role, User
 from server.promises.lifecycle import supersede_previous_promises
-from server.sync.feed import record_changes
 
 MODELS = {"payment_promises": PaymentPromise, "payments": Payment}
 

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from server.jobs.sql import chunks
+from server.db.feed import record_changes
+from server.db.sql import chunks
 from server.models import PaymentPromise, PromiseStatus, utcnow
-from server.sync.feed import record_changes
 
 
 def _latest_active(account_id):

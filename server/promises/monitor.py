@@ -34,9 +34,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from server.clock import local_midnight_utc
+from server.compliance.effective import ProfileResolver
+from server.compliance.inputs import DEFAULT_TZ
+from server.db.feed import record_changes
+from server.db.sql import chunks, insert_ignore, new_id_sql
 from server.followups.backlog import BUDGET_S, time_pending_follow_ups
 from server.followups.pending import BATCH, PENDING
-from server.jobs.sql import chunks, insert_ignore, new_id_sql
 from server.models import (
     Address,
     Case,
@@ -49,10 +53,6 @@ from server.models import (
     utcnow,
 )
 from server.models.base import UTCDateTime
-from server.rules.effective import ProfileResolver
-from server.rules.inputs import DEFAULT_TZ
-from server.rules.windows_util import local_midnight_utc
-from server.sync.feed import record_changes
 
 _meta = MetaData()
 _TEMP = {"prefixes": ["TEMPORARY"], "postgresql_on_commit": "DROP"}

@@ -1,29 +1,20 @@
-"""Route planning for collectors: travel matrices, the day model, and the PyVRP solver adapter.
+"""Daily route plans from the database: load a team's day, solve it, store and serve the plans.
 
-Pure Python + numpy + PyVRP; no Flask and no database here (the service layer feeds it).
+Flask-free (services take a Session); the pure solver lives in server/routing/solver/.
 """
 
-from .matrix import HaversineProvider, MatrixProvider, haversine_m
-from .model import Budget, Collector, Point, Problem, Stop
-from .osrm import OsrmError, OsrmProvider
-from .plan import DroppedStop, Plan, Route, RoutingFailed, Visit
-from .solver import solve
+from .routes import NO_BASE, NO_COORDINATES, NO_LEGAL_WINDOW, SHORT_CREW, UnsafePlan
+from .service import VehicleSummary, plan_routes, replan_for_visits
+from .settings import routing_settings
 
 __all__ = [
-    "Budget",
-    "Collector",
-    "DroppedStop",
-    "HaversineProvider",
-    "MatrixProvider",
-    "OsrmError",
-    "OsrmProvider",
-    "Plan",
-    "Point",
-    "Problem",
-    "Route",
-    "RoutingFailed",
-    "Stop",
-    "Visit",
-    "haversine_m",
-    "solve",
+    "NO_BASE",
+    "NO_COORDINATES",
+    "NO_LEGAL_WINDOW",
+    "SHORT_CREW",
+    "UnsafePlan",
+    "VehicleSummary",
+    "plan_routes",
+    "replan_for_visits",
+    "routing_settings",
 ]

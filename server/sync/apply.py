@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import literal, select, union_all, update
 from sqlalchemy.orm import Session
 
-from server.sync.bulk import in_values, insert_rows
-from server.sync.feed import record_changes
+from server.db.bulk import in_values, insert_rows
+from server.db.feed import record_changes
 from server.sync.tables import SYNC_TABLES
 from server.sync.validate import Checked, Rejection
 

@@ -11,8 +11,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from server.access import visit_visible
 from server.audit import service as audit
-from server.dispatch.scope import visit_visible
 from server.errors import InvalidInput, NotFound, TooLarge
 from server.models import Attachment, Blob, BlobUpload, Role, Visit, VisitAssignee
 from server.sync.storage import BlobStore

@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, exists, not_, or_, select
 from sqlalchemy.orm import Session
 
+from server.compliance.visit_windows import with_allowed_windows
+from server.db.bulk import materialize
 from server.models import Case, PartyRelationship, SyncChange, SyncCursor, Visit, VisitAssignee
 from server.sync import cursor as cursors
 from server.sync import scope
-from server.sync.bulk import materialize
 from server.sync.errors import SchemaTooOld
 from server.sync.rows import Masker, fetch, ids, unique_by_id
 from server.sync.scope import Who
 from server.sync.settings import MIN_SCHEMA_VERSION, SYNC_SCHEMA_VERSION
 from server.sync.tables import SYNC_TABLES, TABLE_ORDER
-from server.sync.windows import with_allowed_windows
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import and_, select, tuple_
 from sqlalchemy.orm import Session
 
+from server.db.feed import record_changes
 from server.errors import InvalidInput, StaleVersion
+from server.facts.effects import after_facts_applied
+from server.facts.plausible import field_errors, promise_limits
 from server.models import SyncChange
 from server.sync import apply, cursor, quarantine
 from server.sync.attachments import misplaced
-from server.sync.effects import after_facts_applied
-from server.sync.feed import record_changes
-from server.sync.plausible import field_errors, promise_limits
 from server.sync.refs import check_refs, corrected, load_reach
 from server.sync.rows import Masker, encode
 from server.sync.scope import Who, current_visits, debt_related_parties, in_scope

@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from server.db.feed import record_changes, record_deletions
 from server.models import QuarantinedRecord, QuarantineStatus, new_id
-from server.sync.feed import record_changes, record_deletions
 from server.sync.tables import SYNC_TABLES
 from server.sync.validate import valid_id
 from server.sync.wire import payload_digest, storable

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, union
 from sqlalchemy.orm import Session
 
+from server.db.bulk import in_driving_values, in_values
 from server.models import (
     Account,
     Address,
@@ -22,7 +23,6 @@ from server.models import (
     Visit,
     VisitAssignee,
 )
-from server.sync.bulk import in_driving_values, in_values
 from server.sync.validate import Checked
 
 

@@ -191,9 +191,9 @@ def test_rejected_facts_stay_in_the_outbox_and_status_shows_them(app, client, li
 def test_route_lists_the_days_stops_in_order(app, client, live_server, tmp_path):
     from datetime import timedelta
 
+    from server.clock import local_today
     from server.extensions import db
     from server.models import RoutePlan, RouteStop, utcnow
-    from server.rules.windows_util import local_today
 
     world = seed(app, client)
     now = utcnow()

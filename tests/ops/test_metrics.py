@@ -7,8 +7,8 @@ from sqlalchemy import delete
 
 from server import create_app
 from server.extensions import db
+from server.facts.deferred import MAX_ATTEMPTS
 from server.models import FactEffect, QuarantinedRecord
-from server.sync.deferred import MAX_ATTEMPTS
 from tests.integration.sync import facts
 from tests.integration.sync.conftest import build_world, push
 from tests.ops.conftest import scrape

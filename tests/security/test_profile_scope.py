@@ -1,4 +1,4 @@
-"""Rule profiles across agencies (server/rules/profiles.py).
+"""Rule profiles across agencies (server/compliance/profile_store.py).
 
 Jurisdiction and lender profiles apply to every agency working those cases: every staff caller
 reads them. An agency-scoped profile is that agency's own configuration: another agency's
@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from server.compliance.profile_store import SEEDED, create_profile, seed_profiles
 from server.extensions import db
 from server.models import Case, RuleProfile, Team
-from server.rules.profiles import SEEDED, create_profile, seed_profiles
 from tests.security import world as seed
 from tests.support import factories as f
 from tests.support.api import bearer, login

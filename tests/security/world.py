@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from server.compliance.profile_store import SEEDED, create_profile
 from server.models import (
     Account,
     Address,
@@ -35,7 +36,6 @@ from server.models import (
     Visit,
     VisitAssignee,
 )
-from server.rules.profiles import SEEDED, create_profile
 from server.sync.storage import store_from_config
 from tests.support import factories as f
 from tests.support.clock import operation_today

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from server.clock import local_today
 from server.models import utcnow
-from server.rules.windows_util import local_today
 
 # The operation's zone (config SCHEDULER_TIMEZONE; the demo and every test team are in Shanghai).
 OPERATION_TZ = "Asia/Shanghai"

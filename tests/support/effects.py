@@ -11,8 +11,8 @@ import time
 from sqlalchemy import func, select
 
 from server.extensions import db
+from server.facts.deferred import MAX_ATTEMPTS, run_fact_effects
 from server.models import FactEffect
-from server.sync.deferred import MAX_ATTEMPTS, run_fact_effects
 
 
 def settle(app, wait_s: float = 10.0) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from server.audit import service as audit
-from server.compliance import Finding, Rule, Severity
+from server.compliance.engine import Finding, Rule, Severity
+from server.compliance.violations import ViolationContext, record_violations
 from server.models import FollowUp, Placement
-from server.rules.violations import ViolationContext, record_violations
 from tests.support import factories as f
 from tests.support.api import bearer, login
 

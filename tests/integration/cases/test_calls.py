@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from server.compliance.inputs import attempts_for
 from server.models import ContactAttempt, ContactPoint
-from server.rules.inputs import attempts_for
 from tests.integration.cases.world import cases_world
 from tests.support.api import bearer, login
 

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from server.geo.gcj02 import wgs84_to_gcj02
+from server.addresses.geo.gcj02 import wgs84_to_gcj02
 from server.models import AuditEvent, RoutePlan, RouteStop, VisitAssignee
 from tests.integration.console.conftest import csrf_of, sign_in
 from tests.integration.dispatch.world import planned_visit, world

@@ -7,6 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, select
 
+from server.compliance.effective import ProfileResolver
+from server.compliance.inputs import (
+    DEFAULT_TZ,
+    address_facts,
+    attempts_for,
+    consents_for,
+    debtor_facts,
+    notices_given,
+)
 from server.dispatch.checks import CaseFacts, case_facts_for
 from server.models import (
     Address,
@@ -17,15 +26,6 @@ from server.models import (
     SyncChange,
     Visit,
     VisitAssignee,
-)
-from server.rules.effective import ProfileResolver
-from server.rules.inputs import (
-    DEFAULT_TZ,
-    address_facts,
-    attempts_for,
-    consents_for,
-    debtor_facts,
-    notices_given,
 )
 from tests.integration.dispatch.world import collector, planned_visit, world
 from tests.support.api import bearer, login

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from server.compliance.profile_store import seed_profiles
 from server.followups.reminders import queue_reminders
 from server.followups.revisits import schedule_revisits
 from server.models import Address, ContactAttempt, ContactPoint, FollowUp, OptOut, OutboxMessage
-from server.rules.profiles import seed_profiles
 from tests.support import factories as f
 
 SH, NY = "Asia/Shanghai", "America/New_York"

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from server.cases.accounts import bucket_of, recompute_dpd
+from server.compliance.purge import purge_expired_cases
 from server.followups.escalation import escalate_stale_visits
-from server.jobs.accounts import bucket_of, recompute_dpd
 from server.models import (
     Account,
     AuditEvent,
@@ -19,7 +20,6 @@ from server.models import (
     Payment,
     VisitNote,
 )
-from server.rules.retention import purge_expired_cases
 from tests.support import factories as f
 
 NOW = datetime(2026, 3, 20, 2, 0, tzinfo=UTC)

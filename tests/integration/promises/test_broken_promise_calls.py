@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from server.compliance import seeded_profile
+from server.compliance.engine import seeded_profile
+from server.compliance.profile_store import seed_profiles
 from server.followups import backlog
 from server.models import (
     Address,
@@ -23,7 +24,6 @@ from server.models import (
     utcnow,
 )
 from server.promises.monitor import run_promise_monitor
-from server.rules.profiles import seed_profiles
 from tests.support import factories as f
 
 SH, URUMQI, NY = "Asia/Shanghai", "Asia/Urumqi", "America/New_York"

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from server.compliance.profile_store import seed_profiles
 from server.models import Address, ContactAttempt, FollowUp, JobRun, OptOut, Party, utcnow
 from server.promises.monitor import run_promise_monitor
-from server.rules.profiles import seed_profiles
 from tests.support import factories as f
 
 SH, URUMQI, NY, KOLKATA = "Asia/Shanghai", "Asia/Urumqi", "America/New_York", "Asia/Kolkata"

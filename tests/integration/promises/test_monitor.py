@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from server.compliance.profile_store import seed_profiles
 from server.models import Address, FollowUp, PaymentPromise, SyncChange
 from server.promises.lifecycle import supersede_previous_promises
 from server.promises.monitor import run_promise_monitor
-from server.rules.profiles import seed_profiles
 from tests.support import factories as f
 
 SH, NY = "Asia/Shanghai", "America/New_York"
@@ -137,7 +137,7 @@ def test_a_late_arriving_older_promise_is_superseded_by_the_active_newer_one(ses
 
 
 def test_a_lender_profile_with_more_grace_moves_the_deadline(session):
-    from server.compliance import seeded_profile
+    from server.compliance.engine import seeded_profile
     from server.models import RuleProfile
 
     case = _case(session)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from server.compliance import allowed_windows, seeded_profile
+from server.compliance.engine import allowed_windows, seeded_profile
 from server.models import (
     Account,
     Address,
@@ -23,7 +23,7 @@ from server.models import (
     Visit,
     VisitAssignee,
 )
-from server.routing import Budget
+from server.routing.solver import Budget
 from tests.support import factories as f
 
 DAY = date(2030, 3, 5)
@@ -139,6 +139,6 @@ def wall(day: date, minutes: int, tz: str) -> datetime:
 
 
 def _window(pref: dict):
-    from server.compliance import TimeWindow
+    from server.compliance.engine import TimeWindow
 
     return TimeWindow.parse([pref["from"], pref["to"]])

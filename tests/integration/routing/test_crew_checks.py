@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from server.errors import InvalidInput
 from server.models import RoutePlan, VisitAssignee
-from server.plans import SHORT_CREW, plan_routes
-from server.plans.crews import TOO_MANY_COLLECTORS
+from server.routing import SHORT_CREW, plan_routes
+from server.routing.crews import TOO_MANY_COLLECTORS
 from tests.integration.routing.day import (
     BUDGET,
     DAY,

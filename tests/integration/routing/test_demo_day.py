@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from server.demo.seed import seed_demo
 from server.models import Address, RouteStop, Visit
-from server.plans import plan_routes
-from server.routing import Budget, HaversineProvider
-from server.routing.plan import DOES_NOT_FIT, NO_FEASIBLE_WINDOW, NOT_PROFITABLE
+from server.routing import plan_routes
+from server.routing.solver import Budget, HaversineProvider
+from server.routing.solver.plan import DOES_NOT_FIT, NO_FEASIBLE_WINDOW, NOT_PROFITABLE
 from tests.integration.routing.day import assert_every_stop_is_legal_and_in_shift
 
 DEMO_DAY = date(2026, 12, 2)

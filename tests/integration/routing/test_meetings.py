@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from server.plans import plan_routes
-from server.plans.service import MEET
-from server.routing import Budget
+from server.routing import plan_routes
+from server.routing.service import MEET
+from server.routing.solver import Budget
 from tests.integration.routing.day import (
     DAY,
     assert_every_stop_is_legal_and_in_shift,
@@ -44,7 +44,7 @@ def test_collectors_meet_at_their_shared_visits_and_otherwise_drive_alone(sessio
 
 
 def test_a_shared_visit_the_pair_cannot_meet_at_is_dropped_on_both_plans(session):
-    from server.routing.sync import NO_MEETING
+    from server.routing.solver.sync import NO_MEETING
 
     t = team_day(session, agents=2)
     li, wang = t.agents

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from server.plans import NO_COORDINATES, NO_LEGAL_WINDOW, plan_routes
-from server.routing.plan import DOES_NOT_FIT
+from server.routing import NO_COORDINATES, NO_LEGAL_WINDOW, plan_routes
+from server.routing.solver.plan import DOES_NOT_FIT
 from tests.integration.routing.day import (
     BUDGET,
     DAY,
@@ -203,9 +203,9 @@ def test_a_plan_that_breaks_a_window_is_refused_and_nothing_is_stored(session, m
     from sqlalchemy import func, select
 
     from server.models import RoutePlan
-    from server.plans import UnsafePlan
-    from server.plans import routes as planning
-    from server.routing import Plan, Route, Visit
+    from server.routing import UnsafePlan
+    from server.routing import routes as planning
+    from server.routing.solver import Plan, Route, Visit
 
     def reckless(problem, provider, budget):  # a solver bug: service at 23:00
         stop = problem.stops[0]
@@ -237,7 +237,7 @@ def test_a_debtor_in_another_zone_keeps_their_own_quiet_hours(session):
 
 
 def test_a_collector_in_two_pairs_rides_with_one_and_the_other_visit_is_reported(session):
-    from server.plans.crews import SPLIT_CREW
+    from server.routing.crews import SPLIT_CREW
 
     t = team_day(session, agents=3)
     a, b, c = t.agents

@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-import server.plans.service as service
+import server.routing.service as service
 from server.extensions import db
 from server.models import PlanningRun, RoutePlan, utcnow
-from server.plans.background import queue_planning, run_planning, sweep_planning
+from server.routing.background import queue_planning, run_planning, sweep_planning
 from tests.integration.routing.day import BUDGET, DAY, near, team_day, visit
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.models import VisitAssignee, utcnow
-from server.plans import plan_routes, replan_for_visits
+from server.routing import plan_routes, replan_for_visits
 from tests.integration.routing.day import (
     BUDGET,
     DAY,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from server.compliance.profile_store import seed_profiles
 from server.demo.seed import DEMO_PASSWORD, seed_demo
 from server.models import Case
-from server.rules.profiles import seed_profiles
 from tests.support.api import bearer, login
 
 

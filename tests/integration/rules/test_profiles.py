@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from server.compliance.effective import effective_profile
+from server.compliance.profile_store import seed_profiles
 from server.models import AuditEvent, Placement, RuleProfile, RuleProfileVersion
-from server.rules.effective import effective_profile
-from server.rules.profiles import seed_profiles
 from tests.support import factories as f
 from tests.support.api import bearer, login
 
@@ -144,7 +144,7 @@ def test_an_unknown_case_or_a_lender_profile_without_a_lender_is_a_clear_error(c
 
 
 def _params(code):
-    from server.compliance import seeded_profile
+    from server.compliance.engine import seeded_profile
 
     return seeded_profile(code).to_dict()
 

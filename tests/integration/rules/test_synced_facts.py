@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from server.compliance.profile_store import seed_profiles
+from server.compliance.synced import check_synced_facts
 from server.models import Address, Attachment, CheckIn, Violation
-from server.rules.profiles import seed_profiles
-from server.rules.synced import check_synced_facts
 from tests.support import factories as f
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from server.compliance import Finding, Rule, Severity
+from server.compliance.engine import Finding, Rule, Severity
+from server.compliance.violations import ViolationContext, record_violations
 from server.models import AuditEvent
-from server.rules.violations import ViolationContext, record_violations
 from tests.support import factories as f
 from tests.support.api import bearer, login
 
@@ -51,7 +51,7 @@ def test_violations_are_listed_by_rule_and_agent_and_reviewed_once(client, sessi
 
 def test_violations_are_inserted_in_key_order_so_two_workers_cannot_deadlock(session,
                                                                                monkeypatch):
-    from server.rules import violations
+    from server.compliance import violations
 
     sent = []
     real = violations.insert_rows

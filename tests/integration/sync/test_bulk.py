@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from server.db import bulk
+from server.db.bulk import insert_rows
 from server.models import Agency, new_id
-from server.sync import bulk
-from server.sync.bulk import insert_rows
 
 
 def _agencies(n: int) -> list[dict]:

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from server.extensions import db
+from server.facts import deferred
+from server.facts.deferred import MAX_ATTEMPTS, run_fact_effects
 from server.jobs.registry import JOBS, JobSettings
 from server.models import Address, ContactAttempt, FactEffect, Team, Violation, Visit
-from server.sync import deferred
-from server.sync.deferred import MAX_ATTEMPTS, run_fact_effects
 from tests.integration.sync import facts
 from tests.integration.sync.conftest import push
 from tests.support import factories

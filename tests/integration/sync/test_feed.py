@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from server.db.feed import latest_seq, record_changes
 from server.models import SyncChange, Visit, VisitStatus
-from server.sync.feed import latest_seq, record_changes
 from tests.support import factories
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from server.compliance.seeds import seeded_profile
+from server.compliance.engine.seeds import seeded_profile
 from server.extensions import db
 from server.models import Address, Case, Party, RuleProfile, User, Visit, VisitAssignee, utcnow
 from tests.integration.sync.conftest import ids, pull

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server.extensions import db
 from server.models import RoutePlan, RouteStop, utcnow
-from server.plans import store
+from server.routing import store
 from tests.integration.sync.conftest import ids, pull
 from tests.support.clock import operation_today
 

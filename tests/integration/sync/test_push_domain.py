@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from server.extensions import db
+from server.facts.deferred import run_fact_effects
 from server.models import (
     Account,
     AuditEvent,
@@ -22,7 +23,6 @@ from server.models import (
     Visit,
 )
 from server.promises.monitor import run_promise_monitor
-from server.sync.deferred import run_fact_effects
 from tests.integration.sync import facts
 from tests.integration.sync.conftest import push
 from tests.support import factories

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from server.compliance import (
+from server.compliance.engine import (
     AddressFacts,
     CollectorFacts,
     Consent,

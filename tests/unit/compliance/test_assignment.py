@@ -3,8 +3,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from server.compliance import SEEDED, CollectorFacts, ConsentKind, check_assignment
-from server.compliance.verdicts import Rule
+from server.compliance.engine import SEEDED, CollectorFacts, ConsentKind, check_assignment
+from server.compliance.engine.verdicts import Rule
 
 from .support import (
     KOLKATA,

@@ -3,8 +3,8 @@ from datetime import timedelta
 
 import pytest
 
-from server.compliance import SEEDED, CallPlan, ConsentKind, RollingCap, check_call
-from server.compliance.verdicts import Rule
+from server.compliance.engine import SEEDED, CallPlan, ConsentKind, RollingCap, check_call
+from server.compliance.engine.verdicts import Rule
 
 from .support import NEW_YORK, SHANGHAI, TWO_ZONES, at, call_attempt, consent, debtor
 

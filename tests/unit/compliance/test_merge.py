@@ -3,7 +3,7 @@ from datetime import time
 
 import pytest
 
-from server.compliance import SEEDED, ProfileInvalid, RollingCap, TimeWindow, merge_strictest
+from server.compliance.engine import SEEDED, ProfileInvalid, RollingCap, TimeWindow, merge_strictest
 
 CN, US, US_MA, IN, UK = (SEEDED[c] for c in ("CN", "US", "US-MA", "IN", "UK"))
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from server.compliance import (
+from server.compliance.engine import (
     SEEDED,
     Profile,
     ProfileInvalid,

@@ -3,10 +3,10 @@
 import ast
 from pathlib import Path
 
-import server.compliance
+import server.compliance.engine
 
-PACKAGE = Path(server.compliance.__file__).parent
-FORBIDDEN = ("flask", "sqlalchemy", "server.models", "server.extensions", "server.database")
+PACKAGE = Path(server.compliance.engine.__file__).parent
+FORBIDDEN = ("flask", "sqlalchemy", "server.models", "server.extensions", "server.db")
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -3,8 +3,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from server.compliance import SEEDED, TimeWindow, allowed_windows, check_contact_time, check_window
-from server.compliance.verdicts import Rule
+from server.compliance.engine import (
+    SEEDED,
+    TimeWindow,
+    allowed_windows,
+    check_contact_time,
+    check_window,
+)
+from server.compliance.engine.verdicts import Rule
 
 from .support import KOLKATA, LONDON, NEW_YORK, SHANGHAI, at
 

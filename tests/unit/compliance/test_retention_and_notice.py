@@ -2,14 +2,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from server.compliance import (
+from server.compliance.engine import (
     SEEDED,
     check_purge,
     merge_strictest,
     reminder_due_at,
     retention_cutoff,
 )
-from server.compliance.verdicts import Rule
+from server.compliance.engine.verdicts import Rule
 
 from .support import LONDON, NEW_YORK, SHANGHAI, at
 

@@ -2,14 +2,14 @@ from datetime import timedelta
 
 import pytest
 
-from server.compliance import (
+from server.compliance.engine import (
     SEEDED,
     CheckIn,
     ConsentKind,
     SyncedVisitFacts,
     check_synced_visit_facts,
 )
-from server.compliance.verdicts import Rule
+from server.compliance.engine.verdicts import Rule
 
 from .support import KOLKATA, LONDON, NEW_YORK, SHANGHAI, TWO_ZONES, address, at, consent, debtor
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.compliance import (
+from server.compliance.engine import (
     SEEDED,
     Profile,
     TimeWindow,
@@ -13,7 +13,7 @@ from server.compliance import (
     check_contact_time,
     local_date,
 )
-from server.compliance.intervals import contains
+from server.compliance.engine.intervals import contains
 
 from .support import KOLKATA, LONDON, NEW_YORK, SHANGHAI
 

@@ -1,7 +1,6 @@
 import pytest
 
-from server.errors import Conflict
-from server.geo.address_states import (
+from server.addresses.geo.address_states import (
     TRANSITIONS,
     AddressEvent,
     AddressState,
@@ -9,6 +8,7 @@ from server.geo.address_states import (
     event_for_outcome,
     transition,
 )
+from server.errors import Conflict
 
 S, E = AddressState, AddressEvent
 

@@ -1,5 +1,5 @@
-from server.geo.cache import LRUCache, cache_key
-from server.geo.geocoders import GeocodeResult
+from server.addresses.geo.cache import LRUCache, cache_key
+from server.addresses.geo.geocoders import GeocodeResult
 
 RESULT = GeocodeResult(31.2, 121.4, "district", 3000.0, "offline")
 

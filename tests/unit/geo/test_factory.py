@@ -1,8 +1,8 @@
 import pytest
 
-from server.geo.factory import build_geocoder
-from server.geo.gazetteer import SAMPLE_GAZETTEER_PATH
-from server.geo.geocoders import (
+from server.addresses.geo.factory import build_geocoder
+from server.addresses.geo.gazetteer import SAMPLE_GAZETTEER_PATH
+from server.addresses.geo.geocoders import (
     ChainGeocoder,
     Geocoder,
     GeocodeResult,
@@ -10,8 +10,8 @@ from server.geo.geocoders import (
     ProviderUnavailable,
     finer,
 )
-from server.geo.offline import OfflineGeocoder
-from server.geo.providers import GeopyGeocoder
+from server.addresses.geo.offline import OfflineGeocoder
+from server.addresses.geo.providers import GeopyGeocoder
 from tests.unit.geo.test_providers import nominatim_place
 
 

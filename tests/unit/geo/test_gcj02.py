@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from server.geo.gcj02 import wgs84_to_gcj02
+from server.addresses.geo.gcj02 import wgs84_to_gcj02
 
 
 def _metres(a, b) -> float:

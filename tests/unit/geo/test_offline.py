@@ -1,9 +1,9 @@
 import pytest
 
-from server.geo.coords import gcj02_to_wgs84, haversine_m, wgs84_to_bd09, wgs84_to_gcj02
-from server.geo.gazetteer import SAMPLE_GAZETTEER_PATH, Gazetteer, GazetteerError
-from server.geo.offline import OfflineGeocoder
-from server.geo.regions import region_table
+from server.addresses.geo.coords import gcj02_to_wgs84, haversine_m, wgs84_to_bd09, wgs84_to_gcj02
+from server.addresses.geo.gazetteer import SAMPLE_GAZETTEER_PATH, Gazetteer, GazetteerError
+from server.addresses.geo.offline import OfflineGeocoder
+from server.addresses.geo.regions import region_table
 
 HEADER = "name,aliases,city,district,lat,lng,coord_system,precision,accuracy_m,note\n"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from server.geo.parsing import normalise_text, parse_address
+from server.addresses.geo.parsing import normalise_text, parse_address
 
 
 def test_full_address_resolves_to_the_district_with_full_confidence():

@@ -1,6 +1,6 @@
 import pytest
 
-from server.geo.precision import precision_from_raw
+from server.addresses.geo.precision import precision_from_raw
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,10 @@ import time
 
 import pytest
 
-from server.geo.cache import LRUCache
-from server.geo.coords import haversine_m, wgs84_to_bd09
-from server.geo.geocoders import ProviderRejected, ProviderUnavailable
-from server.geo.providers import GeopyGeocoder
+from server.addresses.geo.cache import LRUCache
+from server.addresses.geo.coords import haversine_m, wgs84_to_bd09
+from server.addresses.geo.geocoders import ProviderRejected, ProviderUnavailable
+from server.addresses.geo.providers import GeopyGeocoder
 
 PEOPLES_SQUARE = (31.2312, 121.4733)  # WGS-84
 

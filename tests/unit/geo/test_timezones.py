@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from server.geo.timezones import (
+from server.addresses.geo.timezones import (
     country_for_timezone,
     jurisdiction_for,
     parse_overrides,
@@ -65,9 +65,10 @@ def test_the_override_setting_is_parsed_and_validated():
 def test_importing_the_geo_package_loads_nothing_heavy():
     code = (
         "import sys\n"
-        "import server.geo.address_states, server.geo.factory, server.geo.timezones\n"
-        "import server.geo.verification, server.geo.parsing\n"
-        "import server.geo.regions as r\n"
+        "import server.addresses.geo.address_states, server.addresses.geo.factory\n"
+        "import server.addresses.geo.timezones\n"
+        "import server.addresses.geo.verification, server.addresses.geo.parsing\n"
+        "import server.addresses.geo.regions as r\n"
         "assert 'timezonefinder' not in sys.modules, 'timezonefinder imported'\n"
         "assert r.region_table.cache_info().currsize == 0, 'regions loaded'\n"
         "for banned in ('flask', 'sqlalchemy', 'server.models', 'pandas', 'cpca'):\n"

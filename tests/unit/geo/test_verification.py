@@ -1,6 +1,6 @@
 import pytest
 
-from server.geo.verification import (
+from server.addresses.geo.verification import (
     FAR,
     INCONCLUSIVE,
     VERIFIED,

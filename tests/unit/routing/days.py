@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 
-from server.routing import Collector, Point, Stop
+from server.routing.solver import Collector, Point, Stop
 
 PEOPLES_SQUARE = Point(31.2304, 121.4737)
 H = 3600

@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from server.routing import HaversineProvider, haversine_m
-from server.routing.matrix import EARTH_RADIUS_M
+from server.routing.solver import HaversineProvider, haversine_m
+from server.routing.solver.matrix import EARTH_RADIUS_M
 
 PEOPLES_SQUARE = (31.2304, 121.4737)
 ORIENTAL_PEARL_TOWER = (31.2397, 121.4998)  # Lujiazui

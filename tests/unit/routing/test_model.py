@@ -1,8 +1,8 @@
 import pytest
 
-from server.routing import Budget, Collector, Point, Problem, Stop
-from server.routing.solver import stopping_criterion
-from server.routing.windows import merge
+from server.routing.solver import Budget, Collector, Point, Problem, Stop
+from server.routing.solver.search import stopping_criterion
+from server.routing.solver.windows import merge
 
 HOME = Point(31.23, 121.47)
 

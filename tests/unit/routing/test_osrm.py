@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import requests
 
-from server.routing import HaversineProvider, OsrmError, OsrmProvider
+from server.routing.solver import HaversineProvider, OsrmError, OsrmProvider
 
 ISLAND_LAT = 31.5  # the stand-in server cannot route to or from points at this latitude
 

@@ -1,7 +1,7 @@
 import pytest
 
-from server.routing import Budget
-from server.routing.benchmarks import data_dir, load, solomon_class, solve_instance
+from server.routing.solver import Budget
+from server.routing.solver.benchmarks import data_dir, load, solomon_class, solve_instance
 
 # One instance per class; 5,000 iterations is ~3 s each on one core and lands within 2 %.
 INSTANCES = ("C101", "C201", "R101", "R201", "RC101", "RC201")

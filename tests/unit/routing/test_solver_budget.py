@@ -3,8 +3,8 @@
 import random
 import time
 
-from server.routing import Budget, Collector, Point, Problem, Stop, solve
-from server.routing.plan import DOES_NOT_FIT, MANDATORY_CONFLICT
+from server.routing.solver import Budget, Collector, Point, Problem, Stop, solve
+from server.routing.solver.plan import DOES_NOT_FIT, MANDATORY_CONFLICT
 
 from .days import PEOPLES_SQUARE, H
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from server.routing import Budget, HaversineProvider, Problem, solve
+from server.routing.solver import Budget, HaversineProvider, Problem, solve
 
 from .days import exact_optimum, random_day
 

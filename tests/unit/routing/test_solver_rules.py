@@ -2,8 +2,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.routing import Budget, Collector, HaversineProvider, Point, Problem, Stop, solve
-from server.routing.plan import (
+from server.routing.solver import Budget, Collector, HaversineProvider, Point, Problem, Stop, solve
+from server.routing.solver.plan import (
     MANDATORY_CONFLICT,
     NO_ELIGIBLE_COLLECTOR,
     NO_FEASIBLE_WINDOW,

@@ -2,8 +2,8 @@
 
 import random
 
-from server.routing import Budget, Collector, Point, Problem, Stop
-from server.routing.sync import NO_MEETING, solve_synchronised
+from server.routing.solver import Budget, Collector, Point, Problem, Stop
+from server.routing.solver.sync import NO_MEETING, solve_synchronised
 
 from .days import PEOPLES_SQUARE, H
 

@@ -1,0 +1,53 @@
+"""Each pulled visit carries its day's legal contact windows, so the app can warn offline.
+
+The windows are the effective profile's allowed hours on the visit's date in the debtor's
+local time, narrowed by the debtor's stated preferences (server/compliance/engine/windows.py); the
+device gets them as a JSON string of [start, end) pairs in epoch milliseconds (UTC), because
+WatermelonDB columns hold strings, numbers and booleans only.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.compliance.effective import ProfileResolver, placed_agencies
+from server.compliance.engine import allowed_windows
+from server.compliance.inputs import DEFAULT_TZ, preferred_windows
+from server.models import Address, Case, Party, Visit
+
+COLUMN = "allowed_windows"
+
+
+def _ms(moment) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def with_allowed_windows(session: Session, answer: dict) -> dict:
+    """Add `allowed_windows` to every visit row of a pull answer (a few queries in all)."""
+    parts = answer["changes"].get("visits", {})
+    rows = [row for kind in ("created", "updated") for row in parts.get(kind, [])]
+    if not rows:
+        return answer
+    found = session.execute(
+        select(Visit.id, Visit.scheduled_on, Case.id.label("case_id"), Case.jurisdiction,
+               Case.lender_id, Address.time_zone, Party.preferred_windows)
+        .join(Case, Case.id == Visit.case_id)
+        .join(Address, Address.id == Visit.address_id)
+        .join(Party, Party.id == Case.debtor_id)
+        .where(Visit.id.in_([row["id"] for row in rows]))).all()
+    resolver = ProfileResolver(session)
+    placed = placed_agencies(session, {r.case_id for r in found})
+    profiles = {r.case_id: resolver.merged(r.jurisdiction, r.lender_id, placed.get(r.case_id, ()))
+                for r in found}
+    windows = {}
+    for r in found:
+        spans = allowed_windows(profiles[r.case_id], r.scheduled_on, r.time_zone or DEFAULT_TZ,
+                                preferred_windows(r.preferred_windows or ()))
+        windows[r.id] = json.dumps([[_ms(start), _ms(end)] for start, end in spans])
+    for row in rows:
+        row[COLUMN] = windows.get(row["id"], "[]")
+    return answer
+

@@ -1,0 +1,1 @@
+"""What stored device facts imply: visit state, promises, the contact ledger, evidence, flags."""

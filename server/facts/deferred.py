@@ -1,0 +1,168 @@
+"""What pushed facts imply for the server, worked out after the push commits.
+
+A push stores its facts and completes visits in its own transaction, and queues one
+`sync_fact_effects` row naming the facts. What derives from them for the server's own use
+happens here, in a later transaction: the contact-attempt ledger that frequency caps count
+(server/facts/ledger.py), field evidence on addresses, and judging the facts (COMPLIANCE.md's
+after-the-fact checks: late check-ins, two-person visits, recordings…):
+
+- the pushing worker drains the queue right after it has sent the push's answer (the API hooks
+  `drain` to the response), so flags appear within a second of the push;
+- the `fact_effects` scheduled job sweeps whatever a crashed or busy worker left behind.
+
+The device never waits for the judgement, and a failing check can never make a push fail (the
+facts are already safe). Workers take queue rows with SKIP LOCKED on PostgreSQL, so several
+drain side by side; both steps are idempotent (violations carry dedupe keys, address states
+only move forward), so a row processed twice after a crash does no harm. A row whose effects
+keep failing is retried `MAX_ATTEMPTS` times, then left with its error for an operator. Each
+effect runs on its own and a failing one is retried fact by fact, so one bad fact is flagged
+alone (queued with its error) while its visit's other effects are stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from server.addresses.field import apply_field_evidence
+from server.compliance.synced import check_synced_facts
+from server.db.bulk import is_postgres
+from server.facts.ledger import ledger_outcomes
+from server.models import FactEffect, utcnow
+
+log = logging.getLogger("doorstep.sync.effects")
+
+EFFECT_TABLES = ("check_ins", "visit_outcomes", "attachments", "address_reports")
+MAX_ATTEMPTS = 5
+MAX_FACTS_PER_ROUND = 5000  # one round's merged ids stay well inside SQLite's parameter limit
+QUEUE = FactEffect.__table__
+
+
+def enqueue(session: Session, applied_ids: Mapping[str, Sequence[str]]) -> None:
+    """Queue the effects of newly applied facts ({table: [ids]}); no row when none matter."""
+    facts = {t: list(applied_ids[t]) for t in EFFECT_TABLES if applied_ids.get(t)}
+    if facts:
+        session.execute(insert(QUEUE).values(facts=facts, created_at=utcnow(), attempts=0))
+
+
+def _ledger(session: Session, facts: Mapping[str, Sequence[str]]) -> int:
+    ledger_outcomes(session, facts.get("visit_outcomes", ()))  # the checks count attempts
+    return 0
+
+
+def _field(session: Session, facts: Mapping[str, Sequence[str]]) -> int:
+    if facts.keys() & {"check_ins", "visit_outcomes", "address_reports"}:
+        apply_field_evidence(session, check_in_ids=facts.get("check_ins", ()),
+                             outcome_ids=facts.get("visit_outcomes", ()),
+                             report_ids=facts.get("address_reports", ()))
+    return 0
+
+
+def _compliance(session: Session, facts: Mapping[str, Sequence[str]]) -> int:
+    return check_synced_facts(session, facts)
+
+
+# Each effect runs on its own: a fact whose compliance check fails still gets its ledger entry
+# and address evidence, and the other facts of its visit and push all their effects.
+STEPS = (("ledger", _ledger), ("field_evidence", _field), ("compliance", _compliance))
+
+
+def apply_effects(session: Session, facts: Mapping[str, Sequence[str]]) -> int:
+    """Ledger, field evidence and compliance flags of these facts; returns new violations."""
+    return sum(step(session, facts) for _, step in STEPS)
+
+
+def run_fact_effects(session: Session, now: datetime | None = None,
+                     rounds: int = 20) -> dict[str, int]:
+    """Work off queued effects, up to `rounds` merged rounds; the caller commits.
+
+    Each round merges the oldest queue rows (up to MAX_FACTS_PER_ROUND facts) into one set-based
+    pass. When a round fails, its rows are retried one by one so one poisoned push cannot hold
+    back the others; a row that fails gets its attempt counted and its error kept.
+    """
+    counts = {"pushes": 0, "facts": 0, "violations": 0, "failed": 0}
+    failed: set[int] = set()  # retried by a later run, not again in this one
+    for _ in range(rounds):
+        batch = _take(session, failed)
+        if not batch:
+            break
+        failed |= _round(session, batch, counts)
+    counts["waiting"] = session.scalar(
+        select(func.count()).select_from(QUEUE).where(QUEUE.c.attempts < MAX_ATTEMPTS)) or 0
+    return counts
+
+
+def _take(session: Session, skip: set[int]) -> list[FactEffect]:
+    stmt = (select(FactEffect).where(FactEffect.attempts < MAX_ATTEMPTS)
+            .order_by(FactEffect.id).limit(100))
+    if skip:
+        stmt = stmt.where(FactEffect.id.not_in(sorted(skip)))
+    if is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    batch, size = [], 0
+    for item in session.scalars(stmt):
+        n = sum(len(ids) for ids in item.facts.values())
+        if batch and size + n > MAX_FACTS_PER_ROUND:
+            break
+        batch.append(item)
+        size += n
+    return batch
+
+
+def _merged(batch: Sequence[FactEffect]) -> dict[str, list[str]]:
+    merged: dict[str, set[str]] = {}
+    for item in batch:
+        for table, ids in item.facts.items():
+            merged.setdefault(table, set()).update(ids)
+    return {table: sorted(ids) for table, ids in merged.items()}
+
+
+def _round(session: Session, batch: list[FactEffect], counts: dict[str, int]) -> set[int]:
+    """One merged pass per effect; an effect that fails is retried fact by fact, and each fact
+    whose effect still fails is queued alone with its error (flagged, retried by later runs).
+    Returns the ids of those new queue rows."""
+    merged = _merged(batch)
+    failures: dict[tuple[str, str], str] = {}
+    for name, step in STEPS:
+        try:
+            with session.begin_nested():
+                counts["violations"] += step(session, merged)
+            continue
+        except Exception:
+            log.exception("%s of %d pushes failed together; retrying fact by fact", name,
+                          len(batch))
+        for table, ids in merged.items():
+            for fact_id in ids:
+                try:
+                    with session.begin_nested():
+                        counts["violations"] += step(session, {table: [fact_id]})
+                except Exception as exc:  # flagged with its error; retried by the next run
+                    log.exception("%s of %s %s failed", name, table, fact_id)
+                    failures.setdefault((table, fact_id), f"{name}: {type(exc).__name__}: "
+                                                          f"{exc}"[:500])
+    session.execute(delete(QUEUE).where(QUEUE.c.id.in_([item.id for item in batch])))
+    failed_rows = {item.id for item in batch if any(
+        (table, i) in failures for table, ids in item.facts.items() for i in ids)}
+    counts["pushes"] += len(batch) - len(failed_rows)
+    counts["facts"] += sum(len(ids) for ids in merged.values()) - len(failures)
+    counts["failed"] += len(failures)
+    return _requeue(session, batch, failures)
+
+
+def _requeue(session: Session, batch: list[FactEffect], failures: dict) -> set[int]:
+    """One queue row per failed fact, its attempts counted on from the row it came from."""
+    if not failures:
+        return set()
+    tried = {}
+    for item in batch:
+        for table, ids in item.facts.items():
+            for fact_id in ids:
+                tried[table, fact_id] = max(tried.get((table, fact_id), 0), item.attempts)
+    rows = [{"facts": {table: [fact_id]}, "created_at": utcnow(),
+             "attempts": tried[table, fact_id] + 1, "last_error": error}
+            for (table, fact_id), error in sorted(failures.items())]
+    return set(session.scalars(insert(QUEUE).returning(QUEUE.c.id), rows))

@@ -1,0 +1,124 @@
+"""Synchronised two-person visits: each collector keeps their own route and both meet at the
+shared visit, their service starts at most `tolerance_s` apart (docs/decisions.md D-sync-visits).
+
+PyVRP has no synchronisation constraint, so a shared visit becomes one copy per collector
+(allowed to that collector only) and a repair loop over time windows aligns the copies: solve,
+and for every shared visit whose copies start too far apart, fix both copies' window to the
+later start plus the tolerance (clipped to the legal window it lies in) and solve again. A
+shared visit that still cannot be met (one copy dropped after its window was fixed, or no
+agreement within the rounds) is dropped on both routes, so a pair is always both present.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from .matrix import HaversineProvider, MatrixProvider
+from .model import Budget, Problem, Stop
+from .plan import DroppedStop, Plan
+from .search import DEFAULT_BUDGET, solve
+
+NO_MEETING = "two-person visit: its two collectors cannot both be there at the same time"
+MAX_ROUNDS = 6
+
+
+@dataclass(frozen=True)
+class _Shared:
+    stop: Stop
+    pair: tuple[str, str]
+
+
+def shared_stops(problem: Problem) -> list[_Shared]:
+    """Stops two named collectors must serve together (required_collectors 2, two allowed)."""
+    out = []
+    for s in problem.stops:
+        if s.required_collectors == 2 and s.allowed_collector_ids is not None \
+                and len(s.allowed_collector_ids) == 2:
+            out.append(_Shared(s, tuple(sorted(s.allowed_collector_ids))))
+    return out
+
+
+def _copy_id(stop_id: str, collector_id: str) -> str:
+    return f"{stop_id}@{collector_id}"
+
+
+def solve_synchronised(problem: Problem, matrix_provider: MatrixProvider | None = None,
+                       budget: Budget | None = None, tolerance_s: int = 600,
+                       max_rounds: int = MAX_ROUNDS) -> Plan:
+    """Plan each collector's own route; shared visits are met by both within tolerance_s."""
+    budget, provider = budget or DEFAULT_BUDGET, matrix_provider or HaversineProvider()
+    began = time.perf_counter()
+    shared = {s.stop.id: s for s in shared_stops(problem)}
+    solo = tuple(s for s in problem.stops if s.id not in shared)
+    windows = {sid: s.stop.windows for sid, s in shared.items()}
+    fixed: set[str] = set()
+    excluded: set[str] = set()
+    runtime = iterations = 0.0
+    # After max_rounds every unmet visit is dropped, one round each at worst, so this ends.
+    for round_no in range(max_rounds + len(shared) + 1):
+        stops = solo + tuple(
+            replace(s.stop, id=_copy_id(sid, c), windows=windows[sid], required_collectors=1,
+                    allowed_collector_ids=frozenset({c}))
+            for sid, s in shared.items() if sid not in excluded for c in s.pair)
+        plan = solve(replace(problem, stops=stops), provider,
+                     _share(budget, began, max(max_rounds + 1 - round_no, 1)))
+        runtime, iterations = runtime + plan.runtime_s, iterations + plan.iterations
+        starts = {v.stop_id: v.start_s for r in plan.routes for v in r.visits}
+        repaired = False
+        for sid, s in shared.items():
+            if sid in excluded:
+                continue
+            got = [starts.get(_copy_id(sid, c)) for c in s.pair]
+            if None not in got and max(got) - min(got) <= tolerance_s:
+                continue  # met in time
+            if got == [None, None]:
+                continue  # dropped on both routes: nothing to align
+            if sid in fixed or round_no >= max_rounds:
+                excluded.add(sid)  # cannot be met: drop it on both routes
+            else:
+                windows[sid] = _meeting(s.stop, max(t for t in got if t is not None),
+                                        tolerance_s)
+                fixed.add(sid)
+            repaired = True
+        if not repaired:
+            return _merged(plan, shared, excluded, runtime, int(iterations))
+    raise AssertionError("unreachable: every round after max_rounds drops an unmet visit")
+
+
+def _meeting(stop: Stop, t: int, tolerance_s: int) -> tuple[tuple[int, int], ...]:
+    """The window [t, t + tolerance] clipped to the legal window holding t."""
+    for early, late in stop.windows or ((0, 10**9),):
+        if early <= t <= late:
+            return ((t, min(late, t + tolerance_s)),)
+    return ((t, t + tolerance_s),)
+
+
+def _share(budget: Budget, began: float, rounds_left: int) -> Budget:
+    """The runtime left, shared among the rounds that may still come."""
+    if budget.max_runtime_s is None:
+        return budget
+    left = budget.max_runtime_s - (time.perf_counter() - began)
+    return replace(budget, max_runtime_s=max(left / max(rounds_left, 1), 0.01))
+
+
+def _merged(plan: Plan, shared: dict, excluded: set[str], runtime: float,
+            iterations: int) -> Plan:
+    """Copies renamed back to their visit; a shared visit dropped once, with its reason."""
+    def back(stop_id: str) -> str:
+        return stop_id.rsplit("@", 1)[0] if "@" in stop_id else stop_id
+
+    routes = tuple(replace(r, visits=tuple(replace(v, stop_id=back(v.stop_id))
+                                           for v in r.visits)) for r in plan.routes)
+    dropped, seen = [], set()
+    for d in plan.dropped:
+        sid = back(d.stop_id)
+        if sid in shared:
+            if sid in seen:
+                continue
+            seen.add(sid)
+        dropped.append(replace(d, stop_id=sid))
+    dropped += [DroppedStop(sid, shared[sid].stop.mandatory, NO_MEETING)
+                for sid in sorted(excluded) if sid not in seen]
+    return replace(plan, routes=routes, dropped=tuple(dropped), runtime_s=runtime,
+                   iterations=iterations)
