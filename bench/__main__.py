@@ -17,6 +17,7 @@ BENCHES = {
     "autoassign": ["--visits", "500", "--collectors", "20"],
     "load": ["--collectors", "8"],
     "logins": ["--rounds", "5"],
+    "console": ["--runs", "5"],
 }
 
 

@@ -109,3 +109,23 @@ def test_another_agencys_team_is_not_found_on_the_map(console, session):
     sign_in(console, other.dispatcher.username)
 
     assert console.get(f"/console/map/data?team={w.team.code}").status_code == 404
+
+
+def test_the_map_shows_each_collectors_last_check_in_of_the_day(console, session):
+    from datetime import timedelta
+
+    from server.models import CheckIn, utcnow
+    from tests.support import factories
+
+    w = world(session)
+    visits = _assigned_day(session, w, 2)
+    factories.check_in(session, visits[0], w.agents[0], utcnow() - timedelta(hours=2))
+    factories.fact(session, CheckIn, utcnow() - timedelta(hours=1), w.agents[0],
+                   visit_id=visits[1].id, lat=31.3, lng=121.5)
+    session.commit()
+    sign_in(console, w.dispatcher.username)
+
+    data = console.get(f"/console/map/data?team={w.team.code}").get_json()
+
+    assert [(c["user_id"], c["pos"]) for c in data["check_ins"]] == [
+        (w.agents[0].id, [31.3, 121.5])]
