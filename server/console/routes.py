@@ -4,6 +4,7 @@ from server.console import (  # noqa: F401  (each page module registers its rout
     blp,
     board_pages,
     case_pages,
+    complaint_pages,
     errors,
     headers,
     i18n,

@@ -223,3 +223,28 @@ def test_an_import_with_bad_rows_shows_progress_and_its_rejected_rows_download(a
     assert text.splitlines()[0] == "line,case_id,account_id,debtor_id,column,problem"
     assert len(text.splitlines()) == 3
     assert screen.refused == []
+
+
+def test_a_dispatcher_answers_a_complaint_in_the_browser(session, screen):
+    from tests.integration.console.test_complaint_pages import _complaint
+
+    w = world(session)
+    complaint_id = _complaint(session, w)
+    dispatcher = w.dispatcher.username
+    session.commit()
+
+    page = sign_in(screen, dispatcher, PASSWORD)
+    page = screen.go("/console/complaints")
+    assert screen.axe() == []
+    page.click(f'tr[data-complaint="{complaint_id}"] a')
+    page.wait_for_selector("#save-complaint")
+    assert screen.axe() == []
+    screen.shot("complaint")
+    page.check("#take")
+    page.select_option("#c-status", "resolved")
+    page.fill("#final_response", "已向债务人道歉，并对催收员进行了培训。")
+    page.click("#save-complaint")
+    page.wait_for_load_state()
+    assert page.inner_text("#complaint-status") == "resolved"
+    assert "已向债务人道歉" in page.inner_text("#final-response")
+    assert screen.refused == []
