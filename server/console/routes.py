@@ -1,6 +1,7 @@
 """Builds the console blueprint once, at first import: guards, headers, error pages, pages."""
 
 from server.console import (  # noqa: F401  (each page module registers its routes)
+    autoassign_pages,
     blp,
     board_pages,
     case_pages,
