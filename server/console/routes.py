@@ -6,6 +6,7 @@ from server.console import (  # noqa: F401  (each page module registers its rout
     board_pages,
     case_pages,
     complaint_pages,
+    compliance_pages,
     errors,
     headers,
     i18n,

@@ -248,3 +248,17 @@ def test_a_dispatcher_answers_a_complaint_in_the_browser(session, screen):
     assert page.inner_text("#complaint-status") == "resolved"
     assert "已向债务人道歉" in page.inner_text("#final-response")
     assert screen.refused == []
+
+
+def test_the_compliance_screen_is_accessible(session, screen):
+    from tests.support import factories
+
+    factories.user(session, "compliance", username="officer-e2e")
+    session.commit()
+
+    page = sign_in(screen, "officer-e2e", PASSWORD)
+    page = screen.go("/console/compliance?action=login")
+    assert page.locator("tr.audit-event").count() >= 1
+    assert screen.axe() == []
+    screen.shot("compliance")
+    assert screen.refused == []
