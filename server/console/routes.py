@@ -5,6 +5,7 @@ from server.console import (  # noqa: F401  (each page module registers its rout
     blp,
     board_pages,
     case_pages,
+    collector_pages,
     complaint_pages,
     compliance_pages,
     errors,
