@@ -14,6 +14,7 @@ from server.console import (  # noqa: F401  (each page module registers its rout
     import_pages,
     plan_pages,
     quarantine_pages,
+    report_pages,
     session,
     sign_in,
     visit_pages,

@@ -262,3 +262,17 @@ def test_the_compliance_screen_is_accessible(session, screen):
     assert screen.axe() == []
     screen.shot("compliance")
     assert screen.refused == []
+
+
+def test_the_team_report_and_a_collectors_day_are_accessible(session, screen, day):
+    _assign(session, day.visits[0], day.agents[0][0])
+
+    page = sign_in(screen, day.dispatcher, PASSWORD)
+    page = screen.go("/console/reports")
+    assert page.locator("#team-report tbody tr").count() == 2
+    assert screen.axe() == []
+    screen.shot("team-report")
+    page = screen.go(f"/console/collectors/day?collector={day.agents[0][0]}")
+    assert page.locator(f'tr[data-visit="{day.visits[0]}"]').count() == 1
+    assert screen.axe() == []
+    assert screen.refused == []
