@@ -74,7 +74,7 @@ def screen(browser, live_server):
     """A fresh browser context (its own cookies) on the live server."""
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # a loaded CI box: the solver and imports take seconds
     yield Screen(page, live_server)
     context.close()
 

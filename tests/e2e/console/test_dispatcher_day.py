@@ -213,7 +213,7 @@ def test_an_import_with_bad_rows_shows_progress_and_its_rejected_rows_download(a
                                           "buffer": FILE}])
     page.fill("#lender", "LND")
     page.click("#upload")
-    page.wait_for_selector('#import-run[data-status="completed"]')
+    page.wait_for_selector('#import-run[data-status="completed"]', timeout=60_000)  # background
     assert page.inner_text("#rejected-count") == "2"
     assert screen.axe() == []
     screen.shot("import-report")
