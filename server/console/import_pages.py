@@ -3,6 +3,7 @@ report, download the rejected rows as a CSV."""
 
 from __future__ import annotations
 
+import io
 import logging
 
 from flask import (
@@ -20,17 +21,18 @@ from server.console import blp
 from server.console.session import caller, page
 from server.errors import InvalidInput
 from server.extensions import db
-from server.imports import ImportRequest, import_runs
+from server.imports import ImportRequest, import_cases, import_runs
 from server.imports.background import queue_import, run_queued
 from server.imports.rejected_csv import rejected_rows_csv
 from server.imports.scope import get_visible_run, visible_runs
 from server.models import Role
-from server.unit_of_work import use_case
+from server.unit_of_work import flask_uow, use_case
 
 log = logging.getLogger("doorstep.imports")
 UPLOADERS = (Role.DISPATCHER, Role.ADMIN, Role.LENDER_OPS)
 READERS = (*UPLOADERS, Role.COMPLIANCE)
 SHOWN = 30
+BACKGROUND_LINES = 2000  # larger files import after the answer, their progress shown live
 
 
 def _run_after_answer(app, run_id: str) -> None:
@@ -54,16 +56,22 @@ def imports():
 @blp.route("/imports", methods=["POST"])
 @page(*UPLOADERS)
 def upload():
-    """Queue the uploaded file as a background import and show its progress."""
+    """Import the uploaded file: a small one at once, a large one in the background (its page
+    then shows the progress live)."""
     upload_ = request.files.get("file")
     if upload_ is None or not upload_.filename:
         raise InvalidInput("choose a file to import", {"file": ["required"]})
     content = upload_.read()
+    import_request = ImportRequest(
+        io.BytesIO(content), upload_.filename, request.form.get("lender") or None, None,
+        bool(request.form.get("dry_run")), caller().user_id, source="console")
+    if content.count(b"\n") <= current_app.config.get("CONSOLE_BACKGROUND_LINES",
+                                                       BACKGROUND_LINES):
+        with flask_uow() as uow:
+            run_id = import_cases(uow, import_request).id
+        return redirect(url_for("console.import_run", run_id=run_id))
     with use_case() as session:
-        run = queue_import(session, ImportRequest(
-            None, upload_.filename, request.form.get("lender") or None, None,
-            bool(request.form.get("dry_run")), caller().user_id, source="console"), content)
-        run_id = run.id
+        run_id = queue_import(session, import_request, content).id
     app = current_app._get_current_object()
 
     @after_this_request

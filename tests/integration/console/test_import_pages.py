@@ -31,7 +31,7 @@ def _upload(console, data=FILE, **form):
         content_type="multipart/form-data")
 
 
-def test_an_upload_runs_in_the_background_and_reports_its_rejected_rows(app, console):
+def test_a_small_upload_is_imported_at_once_and_reports_its_rejected_rows(app, console):
     sign_in(console, _ops(app))
 
     answer = _upload(console)
@@ -49,6 +49,18 @@ def test_an_upload_runs_in_the_background_and_reports_its_rejected_rows(app, con
     assert lines[0] == ["line", "case_id", "account_id", "debtor_id", "column", "problem"]
     assert sorted((line[0], line[4]) for line in lines[1:]) == [("3", "outstanding"),
                                                                  ("4", "principal")]
+
+
+def test_a_large_upload_runs_in_the_background(app, console, monkeypatch):
+    monkeypatch.setitem(app.config, "CONSOLE_BACKGROUND_LINES", 1)
+    sign_in(console, _ops(app))
+
+    answer = _upload(console)
+
+    with app.app_context():
+        run = db.session.get(ImportRun, answer.headers["Location"].rsplit("/", 1)[1])
+        assert run.report["source"] == "console"
+        assert (run.status, run.rejected_count) == ("completed", 2)  # ran after the answer
 
 
 def test_a_page_asked_by_htmx_while_running_polls_itself(app, console):
