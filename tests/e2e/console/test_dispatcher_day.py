@@ -203,7 +203,7 @@ def test_a_dispatcher_replays_a_quarantined_row_in_the_browser(app, client, scre
     assert screen.refused == []
 
 
-def test_an_import_with_bad_rows_shows_progress_and_its_rejected_rows_download(app, screen):
+def test_an_import_with_bad_rows_reports_them_and_they_download_as_csv(app, screen):
     from tests.integration.console.test_import_pages import FILE, _ops
 
     page = sign_in(screen, _ops(app), PASSWORD)
