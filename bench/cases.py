@@ -30,7 +30,7 @@ from server.cases.summaries import case_rows
 from server.cases.timeline import case_timeline
 from server.config import normalise_database_url
 from server.models import Base
-from server.unit_of_work import UnitOfWork
+from server.unit_of_work import use_case
 
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "cases_bench_results.md"
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
@@ -108,13 +108,12 @@ def _p95(samples: list[float]) -> float:
 
 def _ours(engine, caller, kind: str, value: str) -> float:
     started = time.perf_counter()
-    with UnitOfWork(lambda: Session(engine)) as uow:
+    with use_case(lambda: Session(engine)) as session:
         query = {kind: value}
-        stmt = search_cases(uow.session, caller, query, NOW)
-        page = audited_page(uow, caller.user_id, "case", stmt, query,
+        stmt = search_cases(session, caller, query, NOW)
+        page = audited_page(session, caller.user_id, "case", stmt, query,
                             Pages(page=1, page_size=50, item_count=None))
-        case_rows(uow.session, caller.role, page, NOW)
-        uow.session.close()
+        case_rows(session, caller.role, page, NOW)
     return time.perf_counter() - started
 
 
@@ -130,15 +129,13 @@ def _raw(engine, kind: str, value: str) -> float:
 def _timeline(engine, caller) -> tuple[float, float, int]:
     started = time.perf_counter()
     seen, after = 0, None
-    with UnitOfWork(lambda: Session(engine)) as uow:
+    with use_case(lambda: Session(engine)) as session:
         while True:
-            page = case_timeline(uow.session, caller, "c1", (), after, 1000)
+            page = case_timeline(session, caller, "c1", (), after, 1000)
             seen += len(page["entries"])
             after = page["next"]
             if after is None:
                 break
-        uow.commit()
-        uow.session.close()
     ours = time.perf_counter() - started
     started = time.perf_counter()
     with engine.connect() as conn:

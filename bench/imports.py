@@ -136,7 +136,7 @@ def _service_run(url: str, instance: str, path: Path) -> tuple[float, dict]:
     """Import the file through the service, as `flask import cases` does; time the feed too."""
     from server.extensions import db
     from server.imports import ImportRequest, import_cases, upsert
-    from server.unit_of_work import flask_uow
+    from server.unit_of_work import use_case
 
     feed_seconds = 0.0
     originals = {name: getattr(upsert, name)
@@ -155,10 +155,10 @@ def _service_run(url: str, instance: str, path: Path) -> tuple[float, dict]:
     try:
         with _app(url, instance).app_context():
             started, client = time.perf_counter(), _client_cpu()
-            with path.open("rb") as stream, flask_uow() as uow:
-                pid = uow.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            with path.open("rb") as stream, use_case() as session:
+                pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
                 server = _server_cpu(pid)
-                run = import_cases(uow, ImportRequest(stream, path.name, "BENCH",
+                run = import_cases(session, ImportRequest(stream, path.name, "BENCH",
                                                       source="bench"))
                 counts = {"created": run.created_count, "updated": run.updated_count,
                           "unchanged": run.unchanged_count}

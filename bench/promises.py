@@ -26,6 +26,7 @@ from server.db import feed
 from server.followups.backlog import time_pending_follow_ups
 from server.models import Base
 from server.promises.monitor import run_promise_monitor
+from server.unit_of_work import checkpoint
 
 NOW = datetime(2026, 3, 31, 4, 0, tzinfo=UTC)
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "promises_bench_results.md"
@@ -102,7 +103,7 @@ def bench_size(server_url: str, n: int) -> dict:
         started = time.perf_counter()
         with Session(engine) as session:
             timed = time_pending_follow_ups(session, NOW, DEFAULT_TZ, budget_s=TIMING_S,
-                                            commit_batches=True)
+                                            after_batch=checkpoint)
             session.commit()
         timing_s = time.perf_counter() - started
         n_timed = sum(timed[k] for k in ("calls_due", "calls_cancelled", "revisits_due",

@@ -1,7 +1,9 @@
-"""What a caller may see: agencies see the cases placed with them, agents their own visits."""
+"""Who may see what, for every entrypoint: one caller type; agencies see the cases placed with
+them, collectors their own visits, admins and compliance officers everything."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, Select, exists, select, true
@@ -18,6 +20,20 @@ class Caller(Protocol):
     role: str
     agency_id: str | None
     team_id: str | None
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The command line and the scheduler act for the operator: unscoped like an admin, with
+    no user id (what they do is audited with no actor)."""
+
+    user_id: str | None = None
+    role: str = Role.ADMIN
+    agency_id: str | None = None
+    team_id: str | None = None
+
+
+OPERATOR = Operator()
 
 
 def placed_with(agency_id: str | None) -> Select:

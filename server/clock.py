@@ -1,9 +1,19 @@
-"""Local wall-clock helpers shared by the DB-facing rule code."""
+"""The operation's clock: its zone (from config), local dates and wall-clock helpers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from server.config import OPERATION_ZONE
+
+__all__ = ["OPERATION_ZONE", "local_iso", "local_midnight_utc", "local_today", "operation_zone"]
+
+
+def operation_zone(config: Mapping) -> str:
+    """The operation's zone as configured (SCHEDULER_TIMEZONE), else the default one."""
+    return config.get("SCHEDULER_TIMEZONE") or OPERATION_ZONE
 
 
 def local_iso(at: datetime, clock_offset_ms: int | None, tz: str) -> str:

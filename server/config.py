@@ -6,6 +6,10 @@ import os
 import secrets
 from pathlib import Path
 
+# The operation's zone: the scheduler's calendar, the lender's days, and the zone of a debtor
+# whose address has none yet. server/clock.py hands it out; no other module names a zone.
+OPERATION_ZONE = "Asia/Shanghai"
+
 DEFAULT_TOKEN_TTL_S = 12 * 3600
 
 
@@ -149,7 +153,7 @@ def load_config(env: dict | None = None, instance_path: str | None = None) -> di
         "GEOCODER_API_KEY": env.get("GEOCODER_API_KEY", ""),
         "GEOCODER_MIN_DELAY_S": _float(env, "GEOCODER_MIN_DELAY_S", 1.0),
         "GAZETTEER_PATH": env.get("GAZETTEER_PATH", ""),
-        "TZ_OVERRIDES": env.get("TZ_OVERRIDES", "CN=Asia/Shanghai"),
+        "TZ_OVERRIDES": env.get("TZ_OVERRIDES", f"CN={OPERATION_ZONE}"),
         "DISPATCH_BALANCE_KM": _float(env, "DISPATCH_BALANCE_KM", 10.0),
         "GEOCODE_BATCH_SIZE": _int(env, "GEOCODE_BATCH_SIZE", 200),
         "ROUTING_MATRIX": env.get("ROUTING_MATRIX", "haversine"),
@@ -162,7 +166,7 @@ def load_config(env: dict | None = None, instance_path: str | None = None) -> di
         "ROUTING_TWO_PERSON": env.get("ROUTING_TWO_PERSON", "meet"),
         "ROUTING_MEET_TOLERANCE_MIN": _int(env, "ROUTING_MEET_TOLERANCE_MIN", 10),
         "OSRM_MAX_TABLE_SIZE": _int(env, "OSRM_MAX_TABLE_SIZE", 100),
-        "SCHEDULER_TIMEZONE": env.get("SCHEDULER_TIMEZONE", "Asia/Shanghai"),
+        "SCHEDULER_TIMEZONE": env.get("SCHEDULER_TIMEZONE", OPERATION_ZONE),
         "SCHEDULER_LEASE_TTL_S": _int(env, "SCHEDULER_LEASE_TTL_S", 30),
         "SCHEDULER_HOLDER": env.get("SCHEDULER_HOLDER", ""),
         "STALE_VISIT_DAYS": _int(env, "STALE_VISIT_DAYS", 2),

@@ -18,7 +18,7 @@ from server.api.address_schemas import (
 from server.api.audited import audited_page
 from server.api.security import current_principal, roles
 from server.models import Role, utcnow
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("addresses", __name__, url_prefix="/addresses", description="Addresses")
 PLANNERS = (Role.DISPATCHER, Role.ADMIN)
@@ -39,9 +39,9 @@ class Addresses(MethodView):
         """List addresses by verification state and district; the ids shown are audited (one
         event per answer)."""
         caller = current_principal()
-        with flask_uow() as uow:
+        with use_case() as session:
             stmt = addresses_query(caller, query.get("state"), query.get("district"))
-            return audited_page(uow, caller.user_id, "address", stmt, query,
+            return audited_page(session, caller.user_id, "address", stmt, query,
                                 pagination_parameters)
 
 
@@ -52,11 +52,10 @@ class Geocode(MethodView):
     @blp.response(200, GeocodeReportSchema)
     def post(self, body):
         """Geocode the given addresses, or up to `limit` in a state (default unverified)."""
-        with flask_uow() as uow, configured_geocoder(current_app.config) as geocoder:
-            ids = resolve_ids(uow.session, current_principal(), body.get("address_ids"),
+        with use_case() as session, configured_geocoder(current_app.config) as geocoder:
+            ids = resolve_ids(session, current_principal(), body.get("address_ids"),
                               body["state"], body["limit"])
-            report = geocode_addresses(uow.session, geocoder, ids, _overrides(), utcnow())
-            uow.commit()
+            report = geocode_addresses(session, geocoder, ids, _overrides(), utcnow())
             return report
 
 
@@ -66,9 +65,8 @@ class AddressById(MethodView):
     @blp.response(200, AddressSchema)
     def get(self, address_id):
         """One address (agents: only where they are assigned a visit); the read is audited."""
-        with flask_uow() as uow:
-            address = read_address(uow.session, current_principal(), address_id)
-            uow.commit()
+        with use_case() as session:
+            address = read_address(session, current_principal(), address_id)
             return address
 
 
@@ -80,8 +78,7 @@ class VerifyAddress(MethodView):
     def post(self, body, address_id):
         """Verify an address by hand with a note (optionally at a point or the proposed one)."""
         point = (body["lat"], body["lng"]) if "lat" in body else None
-        with flask_uow() as uow:
-            address = verify_address(uow.session, current_principal(), address_id, body["note"],
+        with use_case() as session:
+            address = verify_address(session, current_principal(), address_id, body["note"],
                                      point, body["accept_proposed"], _overrides(), utcnow())
-            uow.commit()
             return address

@@ -16,7 +16,7 @@ from server.api.security import current_principal, roles
 from server.models import Role, utcnow
 from server.sync.attachments import MAX_ATTACHMENT_BYTES, read_attachment, store_attachment
 from server.sync.storage import store_from_config
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("attachments", __name__, url_prefix="/attachments",
                 description="Attachment files")
@@ -33,12 +33,11 @@ class AttachmentByHash(MethodView):
         """Upload a file under its SHA-256 for one of your visits: 201 stored, 200 already there."""
         p = current_principal()
         limit = current_app.config.get("ATTACHMENT_MAX_BYTES", MAX_ATTACHMENT_BYTES)
-        with flask_uow() as uow:
+        with use_case() as session:
             blob, created = store_attachment(
-                uow.session, store_from_config(current_app.config), sha256,
+                session, store_from_config(current_app.config), sha256,
                 request.get_data(cache=False), request.mimetype or None, p.user_id, utcnow(),
                 query["visit_id"], limit)
-            uow.commit()
             return blob, (201 if created else 200)
 
     @roles(Role.AGENT, Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
@@ -47,9 +46,8 @@ class AttachmentByHash(MethodView):
         "schema": {"type": "string", "format": "binary"}, "example": "(the file's bytes)"}}}})
     def get(self, sha256):
         """Download a file named by a fact on a visit you see and uploaded for that visit."""
-        with flask_uow() as uow:
-            blob, data = read_attachment(uow.session, store_from_config(current_app.config),
+        with use_case() as session:
+            blob, data = read_attachment(session, store_from_config(current_app.config),
                                          sha256, current_principal())
             mimetype = blob.content_type or "application/octet-stream"
-            uow.commit()  # the download's audit event
         return Response(data, mimetype=mimetype, headers={"ETag": f'"{sha256}"'})

@@ -9,7 +9,7 @@ from server.api.security import current_principal, public, roles
 from server.auth.service import LoginPolicy, log_in, log_out
 from server.auth.settings import login_policy
 from server.models import Role
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Tokens")
 
@@ -26,8 +26,8 @@ class Tokens(MethodView):
     def post(self, body):
         """Log in: exchange username and password for a bearer token. Failed log-ins back off
         per account, per source and per both (429 with Retry-After); never a lockout."""
-        with flask_uow() as uow:
-            return log_in(uow, body["username"], body["password"], body.get("device_id"),
+        with use_case() as session:
+            return log_in(session, body["username"], body["password"], body.get("device_id"),
                           _policy(), source=request.remote_addr)
 
 
@@ -37,6 +37,5 @@ class CurrentToken(MethodView):
     @blp.response(204)
     def delete(self):
         """Log out: revoke the token used for this request."""
-        with flask_uow() as uow:
-            log_out(uow.session, current_principal().token_id)
-            uow.commit()
+        with use_case() as session:
+            log_out(session, current_principal().token_id)

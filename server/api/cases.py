@@ -26,7 +26,7 @@ from server.cases.view import read_case
 from server.models import Role, utcnow
 from server.routing.service import replan_for_visits
 from server.routing.settings import routing_settings
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("cases", __name__, url_prefix="/cases", description="Cases")
 STAFF = (Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
@@ -49,10 +49,10 @@ class Cases(MethodView):
         """Search the cases the caller may read (collectors: their assigned cases;
         dispatchers: their agency's placed cases); the ids shown are audited."""
         caller, now = current_principal(), utcnow()
-        with flask_uow() as uow:
-            stmt = search_cases(uow.session, caller, query, now)
-            page = audited_page(uow, caller.user_id, "case", stmt, query, pagination_parameters)
-            return case_rows(uow.session, caller.role, page, now)
+        with use_case() as session:
+            stmt = search_cases(session, caller, query, now)
+            page = audited_page(session, caller.user_id, "case", stmt, query, pagination_parameters)
+            return case_rows(session, caller.role, page, now)
 
 
 @blp.route("/<case_id>")
@@ -62,9 +62,8 @@ class CaseById(MethodView):
     def get(self, case_id):
         """One case whole: parties (masked per role), accounts, addresses, contacts,
         placements, promises, state, today's rules, open work, counts (audited)."""
-        with flask_uow() as uow:
-            view = read_case(uow.session, current_principal(), case_id, utcnow())
-            uow.commit()
+        with use_case() as session:
+            view = read_case(session, current_principal(), case_id, utcnow())
             return view
 
 
@@ -75,10 +74,9 @@ class CaseTimeline(MethodView):
     @blp.response(200, TimelineSchema)
     def get(self, query, case_id):
         """Everything that happened on the case, oldest first, in keyset pages (audited)."""
-        with flask_uow() as uow:
-            page = case_timeline(uow.session, current_principal(), case_id, query.get("kind", ()),
+        with use_case() as session:
+            page = case_timeline(session, current_principal(), case_id, query.get("kind", ()),
                                  query.get("after"), query["limit"])
-            uow.commit()
             return page
 
 
@@ -92,10 +90,9 @@ class CaseRequests(MethodView):
         hardship, preferred times, or its end); effective at once, forbidden visits
         cancelled (audited)."""
         caller = current_principal()
-        with flask_uow() as uow:
-            event, cancelled = record_request(uow.session, caller, case_id, body, utcnow(),
+        with use_case() as session:
+            event, cancelled = record_request(session, caller, case_id, body, utcnow(),
                                               _replanner(caller.user_id))
-            uow.commit()
             return {"event": event, "cancelled_visit_ids": cancelled}
 
 
@@ -107,9 +104,8 @@ class CaseCalls(MethodView):
     def post(self, body, case_id):
         """Log a call to one of the case's numbers into the contact ledger the caps count;
         the answer lists the rules it broke (audited)."""
-        with flask_uow() as uow:
-            row, findings = log_call(uow.session, current_principal(), case_id, body, utcnow())
-            uow.commit()
+        with use_case() as session:
+            row, findings = log_call(session, current_principal(), case_id, body, utcnow())
             return {**{k: getattr(row, k) for k in ("id", "case_id", "party_id",
                                                      "contact_point_id", "occurred_at",
                                                      "connected", "outcome")},

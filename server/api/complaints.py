@@ -21,7 +21,7 @@ from server.cases.complaints import (
     update_complaint,
 )
 from server.models import Role, utcnow
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("complaints", __name__, url_prefix="/complaints", description="Complaints")
 cases_blp = Blueprint("case_complaints", __name__, url_prefix="/cases",
@@ -36,10 +36,9 @@ class CaseComplaints(MethodView):
     @cases_blp.response(201, ComplaintSchema)
     def post(self, body, case_id):
         """Take in a complaint about the case (its clock starts now, from the case's rules)."""
-        with flask_uow() as uow:
-            complaint = open_complaint(uow.session, current_principal(), case_id, body,
+        with use_case() as session:
+            complaint = open_complaint(session, current_principal(), case_id, body,
                                        utcnow())
-            uow.commit()
             return complaint
 
 
@@ -52,9 +51,9 @@ class Complaints(MethodView):
     def get(self, query, pagination_parameters):
         """Complaints on the cases the caller may read, soonest due first (audited)."""
         caller = current_principal()
-        with flask_uow() as uow:
-            return audited_page(uow, caller.user_id, "complaint", complaints_query(caller, query),
-                                query, pagination_parameters)
+        with use_case() as session:
+            return audited_page(session, caller.user_id, "complaint",
+                                complaints_query(caller, query), query, pagination_parameters)
 
 
 @blp.route("/stats")
@@ -63,8 +62,8 @@ class ComplaintStats(MethodView):
     @blp.response(200, ComplaintStatsSchema)
     def get(self):
         """Open and all complaints per collector complained about and per agency."""
-        with flask_uow() as uow:
-            return complaint_counts(uow.session, current_principal())
+        with use_case() as session:
+            return complaint_counts(session, current_principal())
 
 
 @blp.route("/<complaint_id>")
@@ -74,10 +73,9 @@ class ComplaintById(MethodView):
     def get(self, complaint_id):
         """One complaint (audited)."""
         caller = current_principal()
-        with flask_uow() as uow:
-            complaint = readable_complaint(uow.session, caller, complaint_id)
-            record_read(uow.session, caller.user_id, "complaint", complaint.id)
-            uow.commit()
+        with use_case() as session:
+            complaint = readable_complaint(session, caller, complaint_id)
+            record_read(session, caller.user_id, "complaint", complaint.id)
             return complaint
 
     @roles(*STAFF)
@@ -86,8 +84,7 @@ class ComplaintById(MethodView):
     def patch(self, body, complaint_id):
         """Assign a handler (never a person complained about), acknowledge, mark complex,
         extend once with approval, resolve with the final response (audited)."""
-        with flask_uow() as uow:
-            complaint = update_complaint(uow.session, current_principal(), complaint_id, body,
+        with use_case() as session:
+            complaint = update_complaint(session, current_principal(), complaint_id, body,
                                          utcnow())
-            uow.commit()
             return complaint

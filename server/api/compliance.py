@@ -23,7 +23,7 @@ from server.compliance.effective import explain_effective
 from server.compliance.violations import review_violation, violations_query
 from server.extensions import db
 from server.models import Role
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("compliance", __name__, url_prefix="/compliance", description="Compliance")
 STAFF = (Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
@@ -49,11 +49,10 @@ class Profiles(MethodView):
         """Create a lender-, agency- or jurisdiction-scoped profile (an officer bound to an
         agency: only for that agency)."""
         caller = current_principal()
-        with flask_uow() as uow:
+        with use_case() as session:
             row = rule_profiles.create_profile(
-                uow.session, body["code"], body["scope"], body.get("agency_id"), body["params"],
+                session, body["code"], body["scope"], body.get("agency_id"), body["params"],
                 body["reason"], caller.user_id, caller=caller)
-            uow.commit()
             return row
 
 
@@ -83,10 +82,9 @@ class ProfileByCode(MethodView):
         """Replace a profile's parameters (new version, audited); officers bound to an agency
         change only their agency's profiles."""
         caller = current_principal()
-        with flask_uow() as uow:
-            row = rule_profiles.update_profile(uow.session, code, body["params"], body["reason"],
+        with use_case() as session:
+            row = rule_profiles.update_profile(session, code, body["params"], body["reason"],
                                                caller.user_id, body.get("version"), caller)
-            uow.commit()
             return row
 
 
@@ -108,8 +106,7 @@ class ViolationReview(MethodView):
     @blp.response(200, ViolationSchema)
     def post(self, body, violation_id):
         """Mark a violation reviewed or dismissed, with a note (audited)."""
-        with flask_uow() as uow:
-            row = review_violation(uow.session, violation_id, body["status"], body["note"],
+        with use_case() as session:
+            row = review_violation(session, violation_id, body["status"], body["note"],
                                    current_principal().user_id)
-            uow.commit()
             return row

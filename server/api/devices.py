@@ -9,7 +9,7 @@ from server.api.security import current_principal, roles
 from server.extensions import db
 from server.models import Role, utcnow
 from server.sync.devices import release_device, revoke_device, visible_devices
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("devices", __name__, url_prefix="/devices", description="Devices")
 
@@ -34,10 +34,9 @@ class DeviceRevoke(MethodView):
     @blp.response(200, DeviceSchema)
     def post(self, body, device_id):
         """Revoke a device: its tokens stop working at once."""
-        with flask_uow() as uow:
-            device = revoke_device(uow.session, device_id, body["reason"], utcnow(),
+        with use_case() as session:
+            device = revoke_device(session, device_id, body["reason"], utcnow(),
                                    current_principal().user_id)
-            uow.commit()
             return device
 
 
@@ -48,8 +47,7 @@ class DeviceRelease(MethodView):
     @blp.response(200, DeviceSchema)
     def post(self, body, device_id):
         """Release a device handed to a colleague: its tokens end, the next login takes it."""
-        with flask_uow() as uow:
-            device = release_device(uow.session, device_id, body["reason"], utcnow(),
+        with use_case() as session:
+            device = release_device(session, device_id, body["reason"], utcnow(),
                                     current_principal().user_id)
-            uow.commit()
             return device

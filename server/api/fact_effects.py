@@ -12,7 +12,7 @@ import logging
 from flask import Flask, after_this_request, current_app
 
 from server.facts.deferred import run_fact_effects
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 log = logging.getLogger("doorstep.sync.effects")
 
@@ -33,9 +33,8 @@ def drain(app: Flask) -> dict | None:
     """Work off queued fact effects in a unit of work of its own; errors are only logged."""
     with app.app_context():
         try:
-            with flask_uow() as uow:
-                counts = run_fact_effects(uow.session, rounds=5)
-                uow.commit()
+            with use_case() as session:
+                counts = run_fact_effects(session, rounds=5)
             return counts
         except Exception:  # the scheduled sweep retries; the device already has its answer
             log.exception("draining fact effects after a push failed")

@@ -8,7 +8,7 @@ from server.api.security import current_principal, roles
 from server.errors import NotFound
 from server.models import Role, utcnow
 from server.promises import flags
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("review_flags", __name__, url_prefix="/review-flags",
                 description="Implausible field payments and promises")
@@ -35,11 +35,6 @@ class ClearSchema(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-def _reviewer() -> flags.Reviewer:
-    p = current_principal()
-    return flags.Reviewer(p.user_id, p.role, p.team_id)
-
-
 @blp.route("")
 class ReviewFlags(MethodView):
     @roles(*REVIEWERS)
@@ -48,11 +43,10 @@ class ReviewFlags(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """List flagged payments and promises (dispatchers: their team's); audited."""
-        with flask_uow() as uow:
-            rows, total = flags.list_flagged(uow.session, _reviewer(), query.get("table"),
+        with use_case() as session:
+            rows, total = flags.list_flagged(session, current_principal(), query.get("table"),
                                              pagination_parameters.page,
                                              pagination_parameters.page_size)
-            uow.commit()
         pagination_parameters.item_count = total
         return rows
 
@@ -66,8 +60,7 @@ class ReviewFlagClear(MethodView):
         """Clear a flag after review (audited): the fact then counts like any other."""
         if table not in flags.MODELS:
             raise NotFound("no such flagged fact")
-        with flask_uow() as uow:
-            row = flags.clear_flag(uow.session, _reviewer(), table, row_id, body["note"],
+        with use_case() as session:
+            row = flags.clear_flag(session, current_principal(), table, row_id, body["note"],
                                    utcnow())
-            uow.commit()
             return row

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 from server.api.security import current_principal, roles
 from server.facts.failures import failed_effects
 from server.models import Role
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("fact_effects", __name__, url_prefix="/fact-effects",
                 description="After-effects of pushed facts")
@@ -33,7 +33,6 @@ class FailedEffects(MethodView):
     def get(self):
         """Facts whose effects failed (dispatchers: their team's), newest first; audited."""
         p = current_principal()
-        with flask_uow() as uow:
-            rows = failed_effects(uow.session, p.user_id, p.role, p.team_id)
-            uow.commit()
+        with use_case() as session:
+            rows = failed_effects(session, p.user_id, p.role, p.team_id)
         return rows

@@ -16,7 +16,7 @@ from server.api.security import current_principal, roles
 from server.extensions import db
 from server.followups import service
 from server.models import Role
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("follow_ups", __name__, url_prefix="/follow-ups", description="Follow-ups")
 MANAGERS = (Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
@@ -41,10 +41,9 @@ class CompleteFollowUp(MethodView):
     @blp.response(200, FollowUpSchema)
     def post(self, body, follow_up_id):
         """Mark a follow-up done with its resolution."""
-        with flask_uow() as uow:
-            row = service.complete_follow_up(uow.session, follow_up_id, body["resolution"],
+        with use_case() as session:
+            row = service.complete_follow_up(session, follow_up_id, body["resolution"],
                                              current_principal())
-            uow.commit()
             return row
 
 
@@ -55,10 +54,9 @@ class CancelFollowUp(MethodView):
     @blp.response(200, FollowUpSchema)
     def post(self, body, follow_up_id):
         """Cancel a follow-up, saying why."""
-        with flask_uow() as uow:
-            row = service.cancel_follow_up(uow.session, follow_up_id, body["reason"],
+        with use_case() as session:
+            row = service.cancel_follow_up(session, follow_up_id, body["reason"],
                                            current_principal())
-            uow.commit()
             return row
 
 
@@ -69,8 +67,7 @@ class FollowUpVisit(MethodView):
     @blp.response(201, PlannedVisitSchema)
     def post(self, body, follow_up_id):
         """Plan a visit (status planned) to the debtor's home for a revisit follow-up."""
-        with flask_uow() as uow:
-            visit = service.plan_revisit(uow.session, follow_up_id, body["on"],
+        with use_case() as session:
+            visit = service.plan_revisit(session, follow_up_id, body["on"],
                                          current_principal())
-            uow.commit()
             return visit

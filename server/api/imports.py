@@ -8,7 +8,6 @@ import logging
 from flask import after_this_request, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy.orm import sessionmaker
 
 from server.api.import_schemas import (
     ImportOptionsSchema,
@@ -24,17 +23,16 @@ from server.imports import ImportRequest, import_cases, import_runs
 from server.imports.background import queue_import, run_queued
 from server.imports.scope import get_visible_run, visible_runs
 from server.models import Role
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 log = logging.getLogger("doorstep.imports")
 blp = Blueprint("imports", __name__, url_prefix="/imports", description="Case imports")
 
 
-def _queue(uow, import_request: ImportRequest):
+def _queue(session, import_request: ImportRequest):
     """Keep the file with a queued run, answer 202, and run it once the answer has gone out."""
     import_request.stream.seek(0)
-    run = queue_import(uow.session, import_request, import_request.stream.read())
-    uow.commit()
+    run = queue_import(session, import_request, import_request.stream.read())
     app, run_id = current_app._get_current_object(), run.id
 
     @after_this_request
@@ -48,7 +46,7 @@ def _queue(uow, import_request: ImportRequest):
 def _run_after_answer(app, run_id: str) -> None:
     with app.app_context():
         try:
-            run_queued(sessionmaker(bind=db.engine), run_id)
+            run_queued(None, run_id)
         except Exception:  # the `imports` job marks it failed or runs it again
             log.exception("background import %s could not run", run_id)
 
@@ -88,10 +86,10 @@ class Imports(MethodView):
         creating, placing elsewhere, recalling and re-balancing cases is lender ops' work.
         With `background=true` the answer comes at once (202) and the import runs after it."""
         options = query | form
-        with flask_uow() as uow:
+        with use_case() as session:
             if options.get("background"):
-                return _queue(uow, _upload(files, options))
-            return import_cases(uow, _upload(files, options))
+                return _queue(session, _upload(files, options))
+            return import_cases(session, _upload(files, options))
 
     @roles(Role.DISPATCHER, Role.ADMIN, Role.COMPLIANCE, Role.LENDER_OPS)
     @blp.response(200, ImportRunSummarySchema(many=True))

@@ -15,16 +15,11 @@ from server.api.security import current_principal, roles
 from server.audit.reads import keep_after_commit, record_read
 from server.models import Role, utcnow
 from server.sync import review
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("quarantine", __name__, url_prefix="/quarantine",
                 description="Quarantined sync rows")
 REVIEWERS = (Role.DISPATCHER, Role.ADMIN)
-
-
-def _reviewer() -> review.Reviewer:
-    p = current_principal()
-    return review.Reviewer(p.user_id, p.role, p.team_id)
 
 
 @blp.route("")
@@ -37,11 +32,11 @@ class Quarantine(MethodView):
         """List quarantined rows (dispatchers: their team's agents; admins: all). Their payloads
         are what collectors recorded about debtors: the ids shown are audited (one event per
         answer)."""
-        reviewer = _reviewer()
-        with flask_uow() as uow:
+        reviewer = current_principal()
+        with use_case() as session:
             stmt = review.visible(reviewer, query.get("status"), query.get("table"),
                                   query.get("agent_id"))
-            return audited_page(uow, reviewer.user_id, "quarantine", stmt, query,
+            return audited_page(session, reviewer.user_id, "quarantine", stmt, query,
                                 pagination_parameters)
 
 
@@ -51,12 +46,11 @@ class QuarantineById(MethodView):
     @blp.response(200, QuarantinedRecordSchema)
     def get(self, record_id):
         """One quarantined row with its reason, errors and raw payload; the read is audited."""
-        reviewer = _reviewer()
-        with flask_uow() as uow:
-            record = review.get(uow.session, reviewer, record_id)
-            record_read(uow.session, reviewer.user_id, "quarantine", record.id)
-            keep_after_commit(uow.session, [record])
-            uow.commit()
+        reviewer = current_principal()
+        with use_case() as session:
+            record = review.get(session, reviewer, record_id)
+            record_read(session, reviewer.user_id, "quarantine", record.id)
+            keep_after_commit(session, [record])
             return record
 
 
@@ -68,10 +62,9 @@ class QuarantineReplay(MethodView):
     def post(self, body, record_id):
         """Apply a fixed row through the push path, for the agent who sent it."""
         drain_after_response()  # the replayed fact's compliance flags, once answered
-        with flask_uow() as uow:
-            record = review.replay(uow.session, _reviewer(), record_id, body["payload"],
+        with use_case() as session:
+            record = review.replay(session, current_principal(), record_id, body["payload"],
                                    utcnow(), body.get("note"))
-            uow.commit()
             return record
 
 
@@ -82,8 +75,7 @@ class QuarantineDismiss(MethodView):
     @blp.response(200, QuarantinedRecordSchema)
     def post(self, body, record_id):
         """Close a quarantined row without applying it (a reason is required)."""
-        with flask_uow() as uow:
-            record = review.dismiss(uow.session, _reviewer(), record_id, body["reason"],
+        with use_case() as session:
+            record = review.dismiss(session, current_principal(), record_id, body["reason"],
                                     utcnow())
-            uow.commit()
             return record

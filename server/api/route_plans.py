@@ -6,7 +6,6 @@ import logging
 from flask import Response, after_this_request, current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy.orm import sessionmaker
 
 from server.api.route_plan_schemas import (
     MyRouteQuerySchema,
@@ -24,18 +23,17 @@ from server.observability.http import api_metrics
 from server.routing import plan_routes, routing_settings
 from server.routing.background import get_visible_run, queue_planning, run_planning
 from server.routing.queries import agency_scope, my_plan, plan_views, plans_page
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("route_plans", __name__, description="Daily route plans")
 GEOJSON = "application/geo+json"
 log = logging.getLogger("doorstep.plans")
 
 
-def _queue(uow, body, caller):
+def _queue(session, body, caller):
     """Record a queued run, answer 202, and plan once the answer has gone out."""
-    run = queue_planning(uow.session, body["date"], body.get("agents"), body.get("team"),
+    run = queue_planning(session, body["date"], body.get("agents"), body.get("team"),
                          agency_scope(caller), caller.user_id, **_two_person(body))
-    uow.commit()
     app, run_id = current_app._get_current_object(), run.id
 
     @after_this_request
@@ -43,9 +41,9 @@ def _queue(uow, body, caller):
         response.call_on_close(lambda: _plan_after_answer(app, run_id))
         return response
 
-    # Dumped inside the unit of work (which then rolls back the reload's transaction): dumped
-    # after it, the reload would hold SQLite's write lock until the request ends and the run
-    # after the answer would find the database locked. (The 201 schema is the planned day's.)
+    # Dumped inside the unit of work, before it commits: dumped after it, the reload would
+    # open a transaction held until the request ends, and on SQLite the run after the answer
+    # would find the database locked. (The 201 schema is the planned day's.)
     answer = jsonify(PlanningRunSchema().dump(run))
     return answer, 202, {"Location": url_for("route_plans.PlanningRuns", run_id=run.id)}
 
@@ -61,7 +59,7 @@ def _plan_after_answer(app, run_id: str) -> None:
     with app.app_context():
         provider, budget = routing_settings(app.config)
         try:
-            run_planning(sessionmaker(bind=db.engine), run_id, matrix_provider=provider,
+            run_planning(None, run_id, matrix_provider=provider,
                          budget=budget, on_done=lambda report: api_metrics()
                          .observe_fallback_plans(report.get("fallback_plans", 0)))
         except Exception:  # the `planning` job fails it or runs it again
@@ -81,16 +79,15 @@ class RoutePlans(MethodView):
         (and their crew mates) in the request."""
         caller = current_principal()
         provider, budget = routing_settings(current_app.config)
-        with flask_uow() as uow:
+        with use_case() as session:
             if "team" in body or body["background"]:
-                return _queue(uow, body, caller)
+                return _queue(session, body, caller)
             plans = plan_routes(
-                uow.session, body["date"], body.get("agents"), body.get("team"),
+                session, body["date"], body.get("agents"), body.get("team"),
                 agency_id=agency_scope(caller),
                 matrix_provider=provider, budget=budget, created_by=caller.user_id,
                 **_two_person(body))
-            views = plan_views(uow.session, plans)
-            uow.commit()
+            views = plan_views(session, plans)
             api_metrics().observe_fallback_plans(
                 sum(1 for p in views if p["solver"].get("matrix_fallback")))
             return {"plan_date": body["date"], "plans": views}
@@ -103,12 +100,11 @@ class RoutePlans(MethodView):
         """A day's stored plans (dispatchers: their agency's collectors); the plans and the
         visits of their stops (debtors' home coordinates) are audited, one event per answer."""
         caller = current_principal()
-        with flask_uow() as uow:
-            views = plans_page(uow.session, caller, query, pagination_parameters)
-            record_list(uow.session, caller.user_id, "route_plan", [v["id"] for v in views],
+        with use_case() as session:
+            views = plans_page(session, caller, query, pagination_parameters)
+            record_list(session, caller.user_id, "route_plan", [v["id"] for v in views],
                         {**query, "page": pagination_parameters.page},
                         visit_ids=[stop["visit_id"] for v in views for stop in v["stops"]])
-            uow.commit()
             return views
 
 

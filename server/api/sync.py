@@ -21,6 +21,7 @@ from server.api.sync_schemas import (
     push_body_changes,
     read_json_body,
 )
+from server.clock import operation_zone
 from server.errors_http import error_response
 from server.facts.deferred import EFFECT_TABLES
 from server.models import Role, utcnow
@@ -31,14 +32,14 @@ from server.sync.push import PushContext
 from server.sync.scope import Who
 from server.sync.service import pull, push
 from server.sync.settings import MAX_PUSH_BYTES
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("sync", __name__, url_prefix="/sync", description="Offline sync (WatermelonDB)")
 GZIP_MIN_BYTES = 1024
 
 
 def _who() -> Who:
-    tz = current_app.config.get("SCHEDULER_TIMEZONE", "UTC")
+    tz = operation_zone(current_app.config)
     now = utcnow()
     return Who(current_principal().user_id, now, now.astimezone(ZoneInfo(tz)).date(), tz)
 
@@ -50,10 +51,9 @@ class Pull(MethodView):
     @blp.response(200, PullResponseSchema)
     def get(self, query):
         """Changes for this agent's device since `last_pulled_at` (everything when empty)."""
-        with flask_uow() as uow:
-            answer = pull(uow.session, _who(), query, request.headers.get("X-Device-Id"),
+        with use_case() as session:
+            answer = pull(session, _who(), query, request.headers.get("X-Device-Id"),
                           current_principal().device_id)
-            uow.commit()
         return answer
 
 
@@ -72,11 +72,10 @@ class Push(MethodView):
         offset, problem = clock_offset_from_header(request.headers.get("X-Device-Time"), who.now)
         ctx = PushContext(who, request.headers.get("X-Device-Id"), offset,
                           {"X-Device-Time": [problem]} if problem else None)
-        with flask_uow() as uow:
-            answer = push(uow.session, ctx, changes, query["last_pulled_at"] or body_cursor,
+        with use_case() as session:
+            answer = push(session, ctx, changes, query["last_pulled_at"] or body_cursor,
                           current_principal().device_id, request.headers.get("Idempotency-Key"),
                           hashlib.sha256(raw).hexdigest())
-            uow.commit()
         count_push(answer)
         if answer["applied"].keys() & set(EFFECT_TABLES):
             drain_after_response()

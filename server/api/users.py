@@ -18,7 +18,7 @@ from server.extensions import db
 from server.models import Role, utcnow
 from server.people.admin import reset_password, update_user
 from server.people.queries import get_self, get_visible_user, visible_users
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="Users")
 
@@ -49,12 +49,11 @@ class Users(MethodView):
     @blp.response(201, UserSchema)
     def post(self, body):
         """Create a user (admin only)."""
-        with flask_uow() as uow:
-            user = create_user(uow.session, body["username"], body["password"], body["role"],
+        with use_case() as session:
+            user = create_user(session, body["username"], body["password"], body["role"],
                                body.get("team"), body.get("agency"),
                                actor_id=current_principal().user_id,
                                display_name=body.get("display_name", body["username"]))
-            uow.commit()
             return user
 
 
@@ -81,10 +80,9 @@ class UserById(MethodView):
     def patch(self, body, user_id):
         """Change a user: profile, role, team, credentials, base, shift, capacity, active
         (admin only, audited)."""
-        with flask_uow() as uow:
-            user = update_user(uow.session, current_principal().user_id, user_id, body,
+        with use_case() as session:
+            user = update_user(session, current_principal().user_id, user_id, body,
                                utcnow())
-            uow.commit()
             return user
 
 
@@ -95,8 +93,7 @@ class UserPassword(MethodView):
     @blp.response(200, UserSchema)
     def put(self, body, user_id):
         """Reset a user's password: clears a lockout, ends their tokens (admin only)."""
-        with flask_uow() as uow:
-            user = reset_password(uow.session, current_principal().user_id, user_id,
+        with use_case() as session:
+            user = reset_password(session, current_principal().user_id, user_id,
                                   body["password"], utcnow())
-            uow.commit()
             return user

@@ -26,7 +26,7 @@ from server.extensions import db
 from server.models import Role, utcnow
 from server.routing.service import replan_for_visits
 from server.routing.settings import routing_settings
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 blp = Blueprint("visits", __name__, url_prefix="/visits", description="Visits and assignment")
 PLANNERS = (Role.DISPATCHER, Role.ADMIN)
@@ -61,13 +61,12 @@ class Visits(MethodView):
         """List visits (agents: their own; dispatchers: their agency's placed cases); the ids
         shown are audited (one event per answer)."""
         caller = current_principal()
-        with flask_uow() as uow:
-            views = visits_page(uow.session, caller, query, pagination_parameters)
-            record_list(uow.session, caller.user_id, "visit", [v.id for v in views],
+        with use_case() as session:
+            views = visits_page(session, caller, query, pagination_parameters)
+            record_list(session, caller.user_id, "visit", [v.id for v in views],
                         {**query, "page": pagination_parameters.page})
-            keep_after_commit(uow.session, [row for v in views for row in (v.visit,
+            keep_after_commit(session, [row for v in views for row in (v.visit,
                                                                           *v.assignees)])
-            uow.commit()
             return views
 
     @roles(*PLANNERS)
@@ -75,10 +74,9 @@ class Visits(MethodView):
     @blp.response(201, VisitCreatedSchema)
     def post(self, body):
         """Create one visit or a list of them, optionally assigned (checked by the rules)."""
-        with flask_uow() as uow:
-            views = create_visits(uow.session, current_principal(), body["visits"], utcnow(),
+        with use_case() as session:
+            views = create_visits(session, current_principal(), body["visits"], utcnow(),
                                   _replanner())
-            uow.commit()
             return views[0] if body["single"] else {"visits": views}
 
 
@@ -99,11 +97,10 @@ class AutoAssign(MethodView):
     @blp.response(200, AutoAssignResultSchema)
     def post(self, body):
         """Assign a team's planned visits of a day; says why any visit was left out."""
-        with flask_uow() as uow:
-            result = auto_assign(uow.session, current_principal(), AutoAssignRequest(
+        with use_case() as session:
+            result = auto_assign(session, current_principal(), AutoAssignRequest(
                 body["team"], body["date"], body["balance"], body["dry_run"]), utcnow(),
                 current_app.config["DISPATCH_BALANCE_KM"])
-            uow.commit()
             return result
 
 
@@ -113,9 +110,8 @@ class VisitById(MethodView):
     @blp.response(200, VisitSchema)
     def get(self, visit_id):
         """One visit (agents: only one they are assigned to); the read is audited."""
-        with flask_uow() as uow:
-            view = read_visit(uow.session, current_principal(), visit_id)
-            uow.commit()
+        with use_case() as session:
+            view = read_visit(session, current_principal(), visit_id)
             return view
 
     @roles(*PLANNERS)
@@ -123,8 +119,7 @@ class VisitById(MethodView):
     @blp.response(200, VisitSchema)
     def patch(self, body, visit_id):
         """Reschedule, cancel or reassign a visit; stale versions get 409."""
-        with flask_uow() as uow:
-            view = update_visit(uow.session, current_principal(), visit_id, body,
+        with use_case() as session:
+            view = update_visit(session, current_principal(), visit_id, body,
                                 expected_version(body), utcnow(), _replanner())
-            uow.commit()
             return view

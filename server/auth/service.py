@@ -15,7 +15,7 @@ from server.auth.throttle import ThrottlePolicy
 from server.auth.tokens import new_token, token_hash
 from server.errors import Conflict, Forbidden, InvalidInput, RateLimited, Unauthenticated
 from server.models import Agency, AuthToken, Device, Role, Team, User, utcnow
-from server.unit_of_work import UnitOfWork
+from server.unit_of_work import keep_and_raise
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class IssuedToken:
 
 
 def log_in(
-    uow: UnitOfWork,
+    session: Session,
     username: str,
     password: str,
     device_id: str | None,
@@ -46,10 +46,10 @@ def log_in(
     """Check the password, register the device, issue a token.
 
     A name under back-off is refused before its password is looked at; a failure is counted
-    and audited the same way whether the name exists or not (same answer, same work).
+    and audited the same way whether the name exists or not (same answer, same work), and
+    kept although the log-in fails (`keep_and_raise`).
     """
     now = now or utcnow()
-    session = uow.session
     attempt = throttle.keys(username, source)
     wait = throttle.retry_after(session, attempt, policy.throttle, now)
     if wait:
@@ -60,25 +60,22 @@ def log_in(
         user_id = user.id if user is not None else None
         audit.record(session, user_id, "login.failed", "user", user_id, {"source": source},
                      now=now)
-        uow.commit()
-        raise Unauthenticated("invalid username or password")
+        keep_and_raise(session, Unauthenticated("invalid username or password"))
     throttle.clear_success(session, attempt, now)
     if device_id is not None:
-        _register_device(uow, user, device_id, now)
+        _register_device(session, user, device_id, now)
         session.flush()  # the token row refers to the device row
     token, digest = new_token()
     expires_at = now + timedelta(seconds=policy.token_ttl_s)
     session.add(AuthToken(token_hash=digest, user_id=user.id, device_id=device_id,
                           created_at=now, expires_at=expires_at))
     audit.record(session, user.id, "login", "user", user.id, {"device_id": device_id}, now=now)
-    uow.commit()
     return IssuedToken(token=token, expires_at=expires_at, user=user, device_id=device_id)
 
 
-def _register_device(uow: UnitOfWork, user: User, device_id: str, now: datetime) -> None:
+def _register_device(session: Session, user: User, device_id: str, now: datetime) -> None:
     """Register the phone to this user; another user's phone is refused (audited) until an
     admin releases it, so nobody takes over a colleague's device and its sync."""
-    session = uow.session
     device = session.get(Device, device_id)
     if device is None:
         session.add(Device(id=device_id, user_id=user.id, registered_at=now, last_seen_at=now))
@@ -91,9 +88,9 @@ def _register_device(uow: UnitOfWork, user: User, device_id: str, now: datetime)
         if device.released_at is None:
             audit.record(session, user.id, "device.claim_refused", "device", device_id,
                          {"user_id": user.id, "owner_id": device.user_id}, now=now)
-            uow.commit()
-            raise Conflict("this device is registered to another user; an admin must release "
-                           "it first", {"device_id": ["registered to another user"]})
+            keep_and_raise(session, Conflict(
+                "this device is registered to another user; an admin must release it first",
+                {"device_id": ["registered to another user"]}))
         audit.record(session, user.id, "device.register", "device", device_id,
                      {"user_id": user.id, "previous_user_id": device.user_id}, now=now)
         device.user_id, device.registered_at, device.released_at = user.id, now, None

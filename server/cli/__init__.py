@@ -29,7 +29,7 @@ from server.extensions import db
 from server.imports import ImportRequest, import_cases
 from server.models import Role, utcnow
 from server.routing import plan_routes, routing_settings
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 users_cli = AppGroup("users", help="Manage logins.")
 audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
@@ -50,10 +50,9 @@ def create_user_command(username, role, team_code, agency_code, display_name, pa
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        with flask_uow() as uow:
-            user = create_user(uow.session, username, password, role, team_code, agency_code,
+        with use_case() as session:
+            user = create_user(session, username, password, role, team_code, agency_code,
                                display_name=display_name or username)
-            uow.commit()
             click.echo(f"created {role} {username} ({user.id})")
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
@@ -77,13 +76,13 @@ def verify_audit_command(anchor, anchor_file, no_anchors):
             except BadAnchor as exc:
                 click.echo(f"BROKEN anchors: {exc}", err=True)
                 sys.exit(1)
-    with flask_uow() as uow:
-        count, broken = audit.verify(uow.session, anchor, anchors)
+    with use_case() as session:
+        count, broken = audit.verify(session, anchor, anchors)
         if broken is not None:
             click.echo(f"BROKEN at event {broken.event_id}: {broken.reason}", err=True)
             sys.exit(1)
         click.echo(f"ok: {count} events, {len(anchors)} anchors, "
-                   f"head {audit.head_hash(uow.session)}")
+                   f"head {audit.head_hash(session)}")
 
 
 @demo_cli.command("seed")
@@ -94,15 +93,14 @@ def verify_audit_command(anchor, anchor_file, no_anchors):
               default=demo.DEFAULT_DEBTORS, show_default=True, help="How many debtors.")
 def seed_demo_command(if_empty, seed, debtors):
     """Seed agencies, teams, logins, debtors and visits around today into an empty database."""
-    with flask_uow() as uow:
-        if if_empty and demo.has_users(uow.session):
+    with use_case() as session:
+        if if_empty and demo.has_users(session):
             click.echo("demo seed: users exist already, nothing seeded (--if-empty).")
             return
         try:
-            report = demo.seed_demo(uow.session, seed=seed, debtors=debtors)
+            report = demo.seed_demo(session, seed=seed, debtors=debtors)
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
-        uow.commit()
     click.echo(format_report(report))
 
 
@@ -121,10 +119,9 @@ def reset_demo_command(yes, seed, debtors):
     dropped = drop_everything(db.engine)
     db.engine.dispose()
     upgrade(directory=current_app.extensions["migrate"].directory)
-    with flask_uow() as uow:
-        seed_profiles(uow.session)
-        report = demo.seed_demo(uow.session, seed=seed, debtors=debtors)
-        uow.commit()
+    with use_case() as session:
+        seed_profiles(session)
+        report = demo.seed_demo(session, seed=seed, debtors=debtors)
     click.echo(f"demo reset: {len(dropped)} tables dropped, migrated to head, rules seeded")
     click.echo(format_report(report))
 
@@ -158,8 +155,8 @@ def import_cases_command(file, lender_code, file_format, dry_run, max_errors):
     """Import a case file (CSV in UTF-8 or GBK, or JSON); rejected rows are listed at the end."""
     progress = Progress(f"importing {file.name}")
     try:
-        with file.open("rb") as stream, flask_uow() as uow:
-            run = import_cases(uow, ImportRequest(stream, file.name, lender_code, file_format,
+        with file.open("rb") as stream, use_case() as session:
+            run = import_cases(session, ImportRequest(stream, file.name, lender_code, file_format,
                                                   dry_run, source="cli", progress=progress))
             progress.close()
             click.echo("\n".join(summary_lines(run, max_errors)))
@@ -186,14 +183,13 @@ def plan_routes_command(plan_date, team, agents, max_runtime):
     day = plan_date.date()
     click.echo(f"planning {day.isoformat()} ...")
     try:
-        with flask_uow() as uow:
-            plans = plan_routes(uow.session, day, agents.split(",") if agents else None, team,
+        with use_case() as session:
+            plans = plan_routes(session, day, agents.split(",") if agents else None, team,
                                 matrix_provider=provider, budget=budget,
                                 progress=progress_printer(click.echo),
                                 two_person=current_app.config.get("ROUTING_TWO_PERSON", "meet"),
                                 tolerance_s=60 * current_app.config.get(
                                     "ROUTING_MEET_TOLERANCE_MIN", 10))
-            uow.commit()
             click.echo(summary_line(plans, day))
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from server.access import OPERATOR
 from server.addresses.geo.timezones import parse_overrides
 from server.addresses.geocoding import configured_geocoder, geocode_addresses, resolve_ids
-from server.models import Role, Verification, utcnow
-from server.unit_of_work import flask_uow
+from server.models import Verification, utcnow
+from server.unit_of_work import use_case
 
 addresses_cli = AppGroup("addresses", help="Address verification.")
-
-
-@dataclass(frozen=True)
-class Operator:
-    """The command line acts for the operator, unscoped (like an admin), with no user id."""
-
-    user_id: str | None = None
-    role: str = Role.ADMIN
-    agency_id: str | None = None
-    team_id: str | None = None
 
 
 @addresses_cli.command("geocode")
@@ -35,18 +24,17 @@ def geocode_command(all_unverified, limit, address_ids):
     """Geocode unverified addresses; each batch is committed as it finishes."""
     config = current_app.config
     overrides, size = parse_overrides(config["TZ_OVERRIDES"]), config["GEOCODE_BATCH_SIZE"]
-    with flask_uow() as uow:
-        ids = resolve_ids(uow.session, Operator(), list(address_ids) or None,
+    with use_case() as session:
+        ids = resolve_ids(session, OPERATOR, list(address_ids) or None,
                           Verification.UNVERIFIED, 10**9 if all_unverified else limit)
     totals = {"geocoded": 0, "failed": 0, "skipped": 0}
     with configured_geocoder(config) as geocoder, click.progressbar(
             length=len(ids), label="geocoding") as bar:
         for start in range(0, len(ids), size):
             chunk = ids[start:start + size]
-            with flask_uow() as uow:
-                report = geocode_addresses(uow.session, geocoder, chunk, overrides, utcnow(),
+            with use_case() as session:
+                report = geocode_addresses(session, geocoder, chunk, overrides, utcnow(),
                                            batch_size=size)
-                uow.commit()
             totals["geocoded"] += report.count(Verification.GEOCODED)
             totals["failed"] += report.count(Verification.FAILED)
             totals["skipped"] += report.skipped

@@ -10,13 +10,13 @@ from flask import current_app
 from flask.cli import AppGroup
 from prometheus_client import start_http_server
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
 from server.extensions import db
 from server.jobs.registry import JOBS, JobSettings
 from server.jobs.runs import recent_runs, run_job
 from server.jobs.scheduler import SchedulerService, default_holder
 from server.models import JobRunStatus, apscheduler_jobs
+from server.unit_of_work import own_sessions
 
 jobs_cli = AppGroup("jobs", help="Scheduled jobs (APScheduler).")
 
@@ -60,7 +60,7 @@ def run_once_command(name):
     config = current_app.config
     settings = JobSettings(config["SCHEDULER_TIMEZONE"], config.get("STALE_VISIT_DAYS", 2),
                            config.get("AUDIT_ANCHOR_FILE", ""))
-    run = run_job(sessionmaker(bind=db.engine), name, JOBS[name].work(settings),
+    run = run_job(own_sessions(), name, JOBS[name].work(settings),
                   f"cli:{default_holder()}")
     click.echo(f"{name}: {run.status} {run.counts}")
     if run.status != JobRunStatus.SUCCEEDED:

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from server.compliance.profile_store import seed_profiles
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 
 rules_cli = AppGroup("rules", help="Compliance rule profiles.")
 
@@ -14,7 +14,6 @@ rules_cli = AppGroup("rules", help="Compliance rule profiles.")
 @rules_cli.command("seed")
 def seed_command():
     """Store the seeded jurisdiction profiles (CN, US, US-MA, IN, UK) not stored yet."""
-    with flask_uow() as uow:
-        added = seed_profiles(uow.session)
-        uow.commit()
+    with use_case() as session:
+        added = seed_profiles(session)
     click.echo(f"seeded {len(added)} profile(s): {', '.join(added) or 'none (all present)'}")

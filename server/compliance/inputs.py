@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.clock import OPERATION_ZONE
 from server.compliance.engine import (
     ALL_CHANNELS,
     AddressFacts,
@@ -25,7 +26,7 @@ from server.models import Address, Case, OptOut, OutboxMessage, Party, User
 from server.models import Consent as ConsentRow
 from server.models import ContactAttempt as AttemptRow
 
-DEFAULT_TZ = "Asia/Shanghai"
+DEFAULT_TZ = OPERATION_ZONE
 _WRITTEN = {"signature", "written"}  # stored consent methods that count as written consent
 
 

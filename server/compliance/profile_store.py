@@ -13,11 +13,12 @@ caller may not even read, 403 for what they may read but not change.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from server.access import Caller
 from server.audit import service as audit
 from server.compliance.engine import SEEDED, Profile, ProfileInvalid
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
@@ -41,13 +42,6 @@ def seed_profiles(session: Session, actor_id: str | None = None) -> list[str]:
     if added:
         audit.record(session, actor_id, "rules.seeded", "rule_profile", None, {"codes": added})
     return added
-
-
-class Caller(Protocol):
-    """The parts of the authenticated principal that profile scoping reads."""
-
-    role: str
-    agency_id: str | None
 
 
 def sees_every_profile(caller: Caller | None) -> bool:

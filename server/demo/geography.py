@@ -10,10 +10,11 @@ import math
 import random
 from dataclasses import dataclass
 
+from server.clock import OPERATION_ZONE
 from server.demo.names import SHANGHAI_AREA
 
 PROVINCE = CITY = "上海市"
-TIME_ZONE = "Asia/Shanghai"
+TIME_ZONE = OPERATION_ZONE  # the demo operation is in Shanghai
 # (south, west, north, east): the municipality including Chongming, with a small margin.
 BBOX = (30.66, 120.85, 31.90, 122.12)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from server.demo.geography import TIME_ZONE
 from server.demo.seed import SeedReport
 
 _SHOWN = ("agencies", "teams", "users", "parties", "cases", "accounts", "addresses",
@@ -14,7 +15,7 @@ _SHOWN = ("agencies", "teams", "users", "parties", "cases", "accounts", "address
 def format_report(report: SeedReport) -> str:
     """A summary of counts, then the logins table with the shared password and a warning."""
     counts = report.counts
-    lines = [f"Demo seeded (seed {report.seed}, today {report.today.isoformat()} Asia/Shanghai):"]
+    lines = [f"Demo seeded (seed {report.seed}, today {report.today.isoformat()} {TIME_ZONE}):"]
     lines += [f"  {name:<18} {counts.get(name, 0):>6}" for name in _SHOWN]
     width = max(len(login[0]) for login in report.logins)
     lines += ["", "Logins (all share one password):",

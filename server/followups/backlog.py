@@ -29,14 +29,15 @@ BUDGET_S = 60.0  # of a 15-minute monitor interval: the rest of the run and the 
 def time_pending_follow_ups(
     session: Session, now: datetime, default_tz: str, batch: int = BATCH,
     budget_s: float = BUDGET_S, clock: Callable[[], float] = time.monotonic,
-    commit_batches: bool = False,
+    after_batch: Callable[[Session], None] | None = None,
 ) -> dict[str, int]:
     """Time pending call and revisit follow-ups batch after batch; returns the counts, the
     batches run and how many are still pending (0 unless the budget stopped it).
 
-    `commit_batches` commits after each batch (the scheduled job): a long backlog then never
-    holds its locks (on SQLite: the database's one write lock) for the whole budget, and each
-    batch's work is kept even if a later one fails; every step is idempotent.
+    `after_batch` runs after each batch: the scheduled job passes `unit_of_work.checkpoint`, so
+    a long backlog never holds its locks (on SQLite: the database's one write lock) for the
+    whole budget, and each batch's work is kept even if a later one fails; every step is
+    idempotent.
     """
     if batch < 1:
         raise ValueError("batch must be at least 1")
@@ -47,8 +48,8 @@ def time_pending_follow_ups(
         calls = time_call_follow_ups(session, now, default_tz, batch)
         revisits = time_revisit_follow_ups(session, now, default_tz, batch)
         batches += 1
-        if commit_batches:
-            session.commit()
+        if after_batch is not None:
+            after_batch(session)
         for counts in (calls, revisits):
             for name, n in counts.items():
                 totals[name] += n

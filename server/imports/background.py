@@ -26,7 +26,13 @@ from server.errors import InvalidInput
 from server.imports.service import ImportRequest, import_cases, new_run, username
 from server.imports.source import scan
 from server.models import ImportRun, ImportUpload, utcnow
-from server.unit_of_work import UnitOfWork
+from server.unit_of_work import (
+    SessionFactory,
+    checkpoint,
+    own_sessions,
+    use_case,
+    write_aside,
+)
 
 log = logging.getLogger("doorstep.imports")
 
@@ -49,44 +55,51 @@ def queue_import(session: Session, request: ImportRequest, content: bytes) -> Im
     return run
 
 
-def run_queued(session_factory: Callable[[], Session], run_id: str) -> str | None:
-    """Claim a queued import and run it; its final status, or None when someone else has it."""
-    with session_factory() as session:
-        claimed = session.execute(
-            update(ImportRun).where(ImportRun.id == run_id, ImportRun.status == QUEUED)
-            .values(status=RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
-            .execution_options(synchronize_session=False)).rowcount
-        upload = session.get(ImportUpload, run_id)
-        run = session.get(ImportRun, run_id)
-        if claimed != 1 or upload is None or run is None:
-            session.rollback()
-            return None
-        session.commit()
-        engine = session.get_bind()
-        request = ImportRequest(io.BytesIO(upload.content), run.filename, upload.lender_code,
-                                upload.file_format, run.dry_run, run.user_id,
-                                (run.report or {}).get("source", "api"),
-                                progress=_progress_writer(engine, run_id), run_id=run_id)
-    status = _run(session_factory, request)
-    with session_factory() as session:
+def run_queued(session_factory: SessionFactory | None, run_id: str) -> str | None:
+    """Claim a queued import and run it; its final status, or None when someone else has it.
+
+    Work off the request: each step is a use case on sessions of its own (the claim, the
+    import, the file's deletion), so the caller's session holds nothing meanwhile (None:
+    the app's engine)."""
+    factory = session_factory or own_sessions()
+    with use_case(factory) as session:
+        request = _claim(session, run_id)
+    if request is None:
+        return None
+    status = _run(factory, request)
+    with use_case(factory) as session:
         session.execute(delete(ImportUpload).where(ImportUpload.run_id == run_id))
-        session.commit()
     return status
 
 
-def _run(session_factory, request: ImportRequest) -> str:
-    with UnitOfWork(session_factory) as uow:
-        try:
-            return import_cases(uow, request).status
-        except InvalidInput:  # the file as a whole: recorded as `rejected` by import_cases
-            return "rejected"
-        except Exception as exc:
-            log.exception("background import %s failed", request.run_id)
-            uow.rollback()
-            _fail(uow.session.get(ImportRun, request.run_id),
+def _claim(session: Session, run_id: str) -> ImportRequest | None:
+    claimed = session.execute(
+        update(ImportRun).where(ImportRun.id == run_id, ImportRun.status == QUEUED)
+        .values(status=RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    upload = session.get(ImportUpload, run_id)
+    run = session.get(ImportRun, run_id)
+    if claimed != 1 or upload is None or run is None:
+        session.rollback()
+        return None
+    return ImportRequest(io.BytesIO(upload.content), run.filename, upload.lender_code,
+                         upload.file_format, run.dry_run, run.user_id,
+                         (run.report or {}).get("source", "api"),
+                         progress=_progress_writer(session.get_bind(), run_id), run_id=run_id)
+
+
+def _run(session_factory: SessionFactory, request: ImportRequest) -> str:
+    try:
+        with use_case(session_factory) as session:
+            return import_cases(session, request).status
+    except InvalidInput:  # the file as a whole: recorded as `rejected` by import_cases
+        return "rejected"
+    except Exception as exc:
+        log.exception("background import %s failed", request.run_id)
+        with use_case(session_factory) as session:
+            _fail(session.get(ImportRun, request.run_id),
                   f"{type(exc).__name__}: {exc}"[:500], utcnow())
-            uow.commit()
-            return FAILED
+        return FAILED
 
 
 def _fail(run: ImportRun, message: str, now: datetime) -> None:
@@ -106,9 +119,8 @@ def _progress_writer(engine: Engine, run_id: str) -> Callable[[int, int], None] 
             return
         last[0] = time.monotonic()
         try:
-            with engine.begin() as connection:
-                connection.execute(update(ImportRun).where(ImportRun.id == run_id).values(
-                    rows_done=done, rows_expected=expected, heartbeat_at=utcnow()))
+            write_aside(engine, update(ImportRun).where(ImportRun.id == run_id).values(
+                rows_done=done, rows_expected=expected, heartbeat_at=utcnow()))
         except Exception:  # progress is a courtesy; the import goes on without it
             log.warning("could not write the progress of import %s", run_id, exc_info=True)
 
@@ -127,11 +139,10 @@ def sweep_imports(session: Session, now: datetime) -> dict:
     cleaned = session.execute(delete(ImportUpload).where(ImportUpload.run_id.in_(
         select(ImportRun.id).where(ImportRun.status.not_in((QUEUED, RUNNING))))
     ).execution_options(synchronize_session=False)).rowcount
-    session.commit()
     waiting = session.scalar(select(ImportRun.id).where(
         ImportRun.status == QUEUED, ImportRun.heartbeat_at < now - PICKUP_AFTER)
         .order_by(ImportRun.heartbeat_at).limit(1))
-    session.commit()  # nothing held while the import runs on connections of its own
+    checkpoint(session)  # nothing held while the import runs on sessions of its own
     ran = None
     if waiting is not None:
         ran = run_queued(sessionmaker(bind=session.get_bind()), waiting)

@@ -16,6 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
+from server.clock import OPERATION_ZONE
 from server.errors import InvalidInput, NotFound
 from server.imports.admission import file_errors
 from server.imports.fastrows import validate_rows
@@ -27,10 +28,10 @@ from server.imports.scope import import_scope
 from server.imports.source import Scan, SourceInfo, detect, open_text, scan
 from server.imports.writer import ChunkWriter, Context
 from server.models import Agency, AgencyKind, ImportRun, User, utcnow
-from server.unit_of_work import UnitOfWork
+from server.unit_of_work import keep_and_raise
 
 CHUNK_ROWS = 2000
-LENDER_TIME_ZONE = ZoneInfo("Asia/Shanghai")  # dpd counts days as the lender's calendar does
+LENDER_TIME_ZONE = ZoneInfo(OPERATION_ZONE)  # dpd counts days as the lender's calendar does
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,10 @@ class ImportRequest:
     run_id: str | None = None  # a queued background import's run (server/imports/background.py)
 
 
-def import_cases(uow: UnitOfWork, request: ImportRequest) -> ImportRun:
-    """Import a case file in one commit; a file rejected as a whole is recorded, then raised."""
-    session, report = uow.session, Report()
+def import_cases(session: Session, request: ImportRequest) -> ImportRun:
+    """Import a case file in one unit of work; a file rejected as a whole is recorded, then
+    raised (`keep_and_raise`)."""
+    report = Report()
     found = scan(request.stream)
     # Built apart from the session and written in the final commit only: a background import's
     # run row is meanwhile updated with its progress on another connection (background.py).
@@ -65,21 +67,19 @@ def import_cases(uow: UnitOfWork, request: ImportRequest) -> ImportRun:
         with _collector_paused():
             _import(session, lender, info, request, report, found.lines - 1)
     except InvalidInput as exc:
-        uow.rollback()
+        session.rollback()
         _finish(run, report, "rejected", details | {"error": {"message": exc.message,
                                                               "errors": exc.errors}})
         run = _record(session, run, request)
         _audit(session, run, request)
-        uow.commit()
         exc.errors = {**(exc.errors or {}), "import_id": run.id}
-        raise
+        keep_and_raise(session, exc)
     if request.dry_run:
-        uow.rollback()  # everything was written and checked; keep only the report
+        session.rollback()  # everything was written and checked; keep only the report
         report.cases = {"created": {}, "updated": {}}  # their ids were rolled back too
     _finish(run, report, "completed", details)
     run = _record(session, run, request)
     _audit(session, run, request)
-    uow.commit()
     return run
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.db.sql import insert_ignore
 from server.models import SchedulerLease, utcnow
+from server.unit_of_work import use_case
 
 
 class Lease:
@@ -30,7 +31,7 @@ class Lease:
     def acquire(self) -> bool:
         """Take the lease if it is free or expired, renew it if held; True when held now."""
         now = self.clock()
-        with self.session_factory() as session:
+        with use_case(self.session_factory) as session:
             taken = session.execute(
                 update(SchedulerLease)
                 .where(SchedulerLease.name == self.name,
@@ -43,7 +44,6 @@ class Lease:
                 taken = insert_ignore(session, SchedulerLease.__table__, [
                     {"name": self.name, "holder": self.holder, "acquired_at": now,
                      "expires_at": now + self.ttl}], conflict=("name",))
-            session.commit()
         return bool(taken)
 
     def holds(self) -> bool:
@@ -56,10 +56,9 @@ class Lease:
 
     def release(self) -> None:
         """Give the lease up at once (graceful shutdown), so another process need not wait."""
-        with self.session_factory() as session:
+        with use_case(self.session_factory) as session:
             session.execute(update(SchedulerLease)
                             .where(SchedulerLease.name == self.name,
                                    SchedulerLease.holder == self.holder)
                             .values(expires_at=self.clock())
                             .execution_options(synchronize_session=False))
-            session.commit()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from server.audit.service import anchor_audit_chain
 from server.cases.accounts import recompute_dpd
 from server.cases.complaints import escalate_complaints
+from server.clock import OPERATION_ZONE
 from server.compliance.purge import purge_expired_cases
 from server.facts.deferred import run_fact_effects
 from server.followups.escalation import escalate_stale_visits
@@ -27,13 +28,14 @@ from server.followups.revisits import schedule_revisits
 from server.imports.background import sweep_imports
 from server.promises.monitor import run_promise_monitor
 from server.routing.background import sweep_planning
+from server.unit_of_work import checkpoint
 
 
 @dataclass(frozen=True)
 class JobSettings:
     """What jobs read from configuration."""
 
-    timezone: str = "Asia/Shanghai"  # the scheduler's zone; also the fallback debtor zone
+    timezone: str = OPERATION_ZONE  # the scheduler's zone; also the fallback debtor zone
     stale_visit_days: int = 2
     audit_anchor_file: str = ""  # AUDIT_ANCHOR_FILE: where the chain's head is appended
 
@@ -62,7 +64,7 @@ DAY_GRACE = int(timedelta(hours=20).total_seconds())
 
 JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
     JobSpec("promise_monitor",
-            lambda s, now, cfg: run_promise_monitor(s, now, cfg.timezone, commit_batches=True),
+            lambda s, now, cfg: run_promise_monitor(s, now, cfg.timezone, after_batch=checkpoint),
             "interval", {"minutes": 15}, 15 * 60,
             "mark promises kept/broken; follow-up per broken promise"),
     JobSpec("reminders",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.models import JobRun, JobRunStatus, utcnow
 from server.observability.metrics import JobMetrics
+from server.unit_of_work import use_case
 
 log = logging.getLogger("doorstep.jobs")
 
@@ -21,27 +22,25 @@ def run_job(session_factory: Callable[[], Session], name: str,
             now: datetime | None = None, metrics: JobMetrics | None = None) -> JobRun:
     """Run `work` in its own unit of work and record how it went; failures are recorded too."""
     started = time.perf_counter()
-    with session_factory() as session:
+    with use_case(session_factory) as session:
         run = JobRun(name=name, holder=holder, started_at=utcnow())
         session.add(run)
-        session.commit()
+        session.flush()
         run_id = run.id
     counts: dict = {}
     status, error = JobRunStatus.SUCCEEDED, None
-    with session_factory() as session:
-        try:
+    try:
+        with use_case(session_factory) as session:
             counts = work(session, now or utcnow())
-            session.commit()
-        except Exception as exc:  # a failed run is recorded and the scheduler carries on
-            session.rollback()
-            status, error = JobRunStatus.FAILED, f"{type(exc).__name__}: {exc}"
-            log.exception("job %s failed", name)
-    with session_factory() as session:
+    except Exception as exc:  # a failed run is recorded and the scheduler carries on
+        status, error = JobRunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        log.exception("job %s failed", name)
+    with use_case(session_factory) as session:
         run = session.get(JobRun, run_id)
         run.finished_at, run.status, run.counts, run.error = utcnow(), status, counts, error
-        session.commit()
+        session.flush()
         session.refresh(run)
-        session.expunge(run)
+        session.expunge(run)  # handed back loaded: the commit does not expire it
     log.info("job %s %s %s", name, status, counts)
     if metrics is not None:
         metrics.observe_run(name, status == JobRunStatus.SUCCEEDED, time.perf_counter() - started)

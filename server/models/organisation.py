@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from server.clock import OPERATION_ZONE
 from server.models.base import ID_LEN, Base, Timestamped, id_column
 
 
@@ -36,7 +37,7 @@ class Team(Timestamped, Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     territory: Mapped[list] = mapped_column(default=list)  # district names the team covers
-    time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    time_zone: Mapped[str] = mapped_column(String(64), default=OPERATION_ZONE)
     office_lat: Mapped[float | None]
     office_lng: Mapped[float | None]
     office_label: Mapped[str | None] = mapped_column(String(200))

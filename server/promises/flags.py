@@ -6,12 +6,12 @@ neither supersedes the active one nor is decided, and the payment keeps no promi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
+from server.access import Caller
 from server.audit import service as audit
 from server.audit.reads import record_list
 from server.db.feed import record_changes
@@ -22,14 +22,7 @@ from server.promises.lifecycle import supersede_previous_promises
 MODELS = {"payment_promises": PaymentPromise, "payments": Payment}
 
 
-@dataclass(frozen=True)
-class Reviewer:
-    user_id: str
-    role: str
-    team_id: str | None
-
-
-def _flagged(model, table: str, reviewer: Reviewer):
+def _flagged(model, table: str, reviewer: Caller):
     stmt = select(literal(table).label("table_name"), model.id, model.case_id,
                   model.account_id, model.user_id, model.amount, model.currency,
                   model.review_flag, model.recorded_at).where(model.review_flag.is_not(None))
@@ -39,7 +32,7 @@ def _flagged(model, table: str, reviewer: Reviewer):
     return stmt
 
 
-def flagged_facts(reviewer: Reviewer, table: str | None = None):
+def flagged_facts(reviewer: Caller, table: str | None = None):
     """Flagged payments and promises the reviewer may see (a dispatcher: their team's)."""
     parts = [_flagged(model, name, reviewer) for name, model in MODELS.items()
              if table in (None, name)]
@@ -48,7 +41,7 @@ def flagged_facts(reviewer: Reviewer, table: str | None = None):
     return select(sub).order_by(sub.c.recorded_at.desc(), sub.c.id)
 
 
-def list_flagged(session: Session, reviewer: Reviewer, table: str | None, page: int,
+def list_flagged(session: Session, reviewer: Caller, table: str | None, page: int,
                  size: int) -> tuple[list[dict], int]:
     """One page of flagged facts and the total; the ids shown are audited (one event)."""
     stmt = flagged_facts(reviewer, table)
@@ -59,7 +52,7 @@ def list_flagged(session: Session, reviewer: Reviewer, table: str | None, page: 
     return rows, total
 
 
-def clear_flag(session: Session, reviewer: Reviewer, table: str, row_id: str, note: str,
+def clear_flag(session: Session, reviewer: Caller, table: str, row_id: str, note: str,
                now: datetime) -> dict:
     """Clear one flag after review (audited); a cleared promise then takes part as any other."""
     if not note or not note.strip():

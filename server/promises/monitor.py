@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import (
     Column,
@@ -34,7 +34,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from server.clock import local_midnight_utc
 from server.compliance.effective import ProfileResolver
 from server.compliance.inputs import DEFAULT_TZ
 from server.db.feed import record_changes
@@ -53,6 +52,7 @@ from server.models import (
     utcnow,
 )
 from server.models.base import UTCDateTime
+from server.promises import rules
 
 _meta = MetaData()
 _TEMP = {"prefixes": ["TEMPORARY"], "postgresql_on_commit": "DROP"}
@@ -78,7 +78,7 @@ _ACTIVE = and_(P.c.status == PromiseStatus.ACTIVE, P.c.review_flag.is_(None))
 def run_promise_monitor(
     session: Session, now: datetime | None = None, default_tz: str = DEFAULT_TZ,
     batch: int = BATCH, budget_s: float = BUDGET_S, clock: Callable[[], float] = time.monotonic,
-    commit_batches: bool = False,
+    after_batch: Callable[[Session], None] | None = None,
 ) -> dict[str, int]:
     """Mark active promises kept or broken; a broken one gets a follow-up, timed by the
     compliance rules within `budget_s` seconds of `clock` (see `time_pending_follow_ups`).
@@ -95,7 +95,7 @@ def run_promise_monitor(
     counts = _decide(session, now)
     _meta.drop_all(conn, checkfirst=False)
     return {**counts, **time_pending_follow_ups(session, now, default_tz, batch, budget_s,
-                                                clock, commit_batches)}
+                                                clock, after_batch)}
 
 
 def _placed():
@@ -146,7 +146,7 @@ def _fill_calendar(session: Session) -> None:
         .select_from(P).join(cases, cases.c.case_id == P.c.case_id).where(_ACTIVE)
     ).all()
     rows = [{"tz": tz, "grace": grace, "due_on": due_on,
-             "deadline_at": local_midnight_utc(due_on + timedelta(days=grace + 1), tz)}
+             "deadline_at": rules.deadline(due_on, grace, tz)}
             for tz, grace, due_on in combos]
     for batch in chunks(rows):
         session.connection().execute(insert(calendar), batch)
@@ -178,6 +178,8 @@ def _fill_judged(session: Session) -> None:
 
 
 def _decide(session: Session, now: datetime) -> dict[str, int]:
+    # rules.decide, set-based (tests/integration/promises/test_rules_agree.py checks they agree);
+    # the threshold is rules.threshold and the paid sum rules.paid_towards (_fill_judged).
     conn = session.connection()
     j = judged.c
     kept_when = j.paid >= j.threshold

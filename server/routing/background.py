@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.errors import Conflict, NotFound
 from server.models import PlanningRun, RoutePlan, Team, utcnow
-from server.unit_of_work import UnitOfWork
+from server.unit_of_work import (
+    SessionFactory,
+    checkpoint,
+    own_sessions,
+    use_case,
+    write_aside,
+)
 
 from .service import RIDE, VehicleSummary, collectors_to_plan, read_day, solve_day
 from .store import store_plans
@@ -53,46 +59,44 @@ def queue_planning(session: Session, plan_date: date, agent_ids: list[str] | Non
     return run
 
 
-def run_planning(session_factory: Callable[[], Session], run_id: str,
+def run_planning(session_factory: SessionFactory | None, run_id: str,
                  on_done: Callable[[dict], None] | None = None, **options) -> str | None:
     """Claim a queued run and plan it; its final status, or None when someone else has it.
     `on_done` gets a completed run's report; `options` are solve_day's (matrix_provider,
-    budget)."""
-    with session_factory() as session:
+    budget). Each step is a use case on sessions of its own (None: the app's engine)."""
+    factory = session_factory or own_sessions()
+    with use_case(factory) as session:
         claimed = session.execute(
             update(PlanningRun).where(PlanningRun.id == run_id, PlanningRun.status == QUEUED)
             .values(status=RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
             .execution_options(synchronize_session=False)).rowcount
-        session.commit()
-        if claimed != 1:
-            return None
         engine = session.get_bind()
+    if claimed != 1:
+        return None
     try:
         # Read, solve, then write: no transaction is open while the routes are solved, so the
         # progress writes (and anyone reading the run) never wait, on SQLite either.
-        with UnitOfWork(session_factory) as uow:
-            run = uow.session.get(PlanningRun, run_id)
-            day = read_day(uow.session, run.plan_date, run.agents, run.team_id, run.agency_id)
+        with use_case(factory) as session:
+            run = session.get(PlanningRun, run_id)
+            day = read_day(session, run.plan_date, run.agents, run.team_id, run.agency_id)
             created_by, read_at = run.created_by, utcnow()
             asked = (run.report or {}).get("options", {})
         vehicles = solve_day(day, progress=_progress_writer(engine, run_id), **asked, **options)
-        with UnitOfWork(session_factory) as uow:
-            _refuse_newer_plans(uow.session, day.day, vehicles, read_at)
-            plans = store_plans(uow.session, day.day, vehicles, created_by, utcnow())
-            run = uow.session.get(PlanningRun, run_id)
+        with use_case(factory) as session:
+            _refuse_newer_plans(session, day.day, vehicles, read_at)
+            plans = store_plans(session, day.day, vehicles, created_by, utcnow())
+            run = session.get(PlanningRun, run_id)
             run.status, run.finished_at = COMPLETED, utcnow()
             run.report = {**_report(plans), "options": asked}
             run.vehicles_done = run.vehicles_total = run.report["routes"]
             report = run.report
-            uow.commit()
         if on_done:
             on_done(report)
         return COMPLETED
     except Exception as exc:
         log.exception("planning run %s failed", run_id)
-        with UnitOfWork(session_factory) as uow:
-            _fail(uow.session.get(PlanningRun, run_id), f"{type(exc).__name__}: {exc}"[:500])
-            uow.commit()
+        with use_case(factory) as session:
+            _fail(session.get(PlanningRun, run_id), f"{type(exc).__name__}: {exc}"[:500])
         return FAILED
 
 
@@ -136,10 +140,8 @@ def _progress_writer(engine: Engine, run_id: str) -> Callable[[VehicleSummary], 
 
     def write(summary: VehicleSummary) -> None:
         try:
-            with engine.begin() as connection:
-                connection.execute(update(PlanningRun).where(PlanningRun.id == run_id).values(
-                    vehicles_done=summary.done, vehicles_total=summary.total,
-                    heartbeat_at=utcnow()))
+            write_aside(engine, update(PlanningRun).where(PlanningRun.id == run_id).values(
+                vehicles_done=summary.done, vehicles_total=summary.total, heartbeat_at=utcnow()))
         except Exception:  # progress is a courtesy; planning goes on without it
             log.warning("could not write the progress of planning run %s", run_id, exc_info=True)
 
@@ -153,11 +155,10 @@ def sweep_planning(session: Session, now: datetime, **options) -> dict:
     for run in stale:
         _fail(run, "interrupted (the server stopped while planning); no plan was written: "
                    "plan the day again", now)
-    session.commit()
     waiting = session.scalar(select(PlanningRun.id).where(
         PlanningRun.status == QUEUED, PlanningRun.heartbeat_at < now - PICKUP_AFTER)
         .order_by(PlanningRun.heartbeat_at).limit(1))
-    session.commit()
+    checkpoint(session)  # nothing held while the run plans on sessions of its own
     ran = None
     if waiting is not None:
         ran = run_planning(sessionmaker(bind=session.get_bind()), waiting, **options)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from server.access import Caller
 from server.audit import service as audit
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.models import QuarantinedRecord, QuarantineStatus, Role, User
@@ -16,14 +15,7 @@ from server.sync.validate import WATERMELON_COLUMNS, check_shape
 from server.sync.wire import payload_digest
 
 
-@dataclass(frozen=True)
-class Reviewer:
-    user_id: str
-    role: str
-    team_id: str | None
-
-
-def visible(reviewer: Reviewer, status: str | None = None, table: str | None = None,
+def visible(reviewer: Caller, status: str | None = None, table: str | None = None,
             agent_id: str | None = None) -> Select:
     """Quarantined rows a reviewer may see: an admin all, a dispatcher their team's agents'."""
     stmt = select(QuarantinedRecord).order_by(QuarantinedRecord.received_at.desc(),
@@ -40,7 +32,7 @@ def visible(reviewer: Reviewer, status: str | None = None, table: str | None = N
     return stmt
 
 
-def get(session: Session, reviewer: Reviewer, record_id: str) -> QuarantinedRecord:
+def get(session: Session, reviewer: Caller, record_id: str) -> QuarantinedRecord:
     """One record the reviewer may see, or NotFound."""
     record = session.scalar(visible(reviewer).where(QuarantinedRecord.id == record_id))
     if record is None:
@@ -57,7 +49,7 @@ def _open(session, reviewer, record_id) -> QuarantinedRecord:
     return record
 
 
-def dismiss(session: Session, reviewer: Reviewer, record_id: str, reason: str, now):
+def dismiss(session: Session, reviewer: Caller, record_id: str, reason: str, now):
     """Close a record without applying it; the reason is kept. Caller commits."""
     if not reason or not reason.strip():
         raise InvalidInput("a reason is required", {"reason": ["required"]})
@@ -71,7 +63,7 @@ def dismiss(session: Session, reviewer: Reviewer, record_id: str, reason: str, n
     return record
 
 
-def replay(session: Session, reviewer: Reviewer, record_id: str, payload: dict, now,
+def replay(session: Session, reviewer: Caller, record_id: str, payload: dict, now,
            note: str | None = None):
     """Apply the row as the agent sent it with only the values that made it fail corrected;
     it keeps its id, author, device and device time. Caller commits."""

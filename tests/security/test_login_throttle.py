@@ -18,7 +18,7 @@ from server.auth.throttle import ThrottlePolicy
 from server.errors import RateLimited, Unauthenticated
 from server.extensions import db
 from server.models import LoginThrottle, utcnow
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 from tests.support import factories as f
 
 
@@ -94,15 +94,15 @@ def test_guessing_from_many_sources_slows_the_account_by_at_most_its_cap(app):
         name = f.user(db.session, "agent").username
         db.session.commit()
         for n in range(40):  # a botnet: a new source for every guess
-            with pytest.raises((Unauthenticated, RateLimited)), flask_uow() as uow:
-                log_in(uow, name, "guess", None, policy, now + timedelta(seconds=n),
+            with pytest.raises((Unauthenticated, RateLimited)), use_case() as session:
+                log_in(session, name, "guess", None, policy, now + timedelta(seconds=n),
                        source=f"198.51.100.{n}")
-        with pytest.raises(RateLimited) as refused, flask_uow() as uow:
-            log_in(uow, name, f.PASSWORD, None, policy, now + timedelta(seconds=40),
+        with pytest.raises(RateLimited) as refused, use_case() as session:
+            log_in(session, name, f.PASSWORD, None, policy, now + timedelta(seconds=40),
                    source="192.0.2.1")
         assert 0 < refused.value.errors["retry_after"] <= 60
-        with flask_uow() as uow:  # the owner, a minute later, from a new place
-            issued = log_in(uow, name, f.PASSWORD, None, policy, now + timedelta(seconds=101),
+        with use_case() as session:  # the owner, a minute later, from a new place
+            issued = log_in(session, name, f.PASSWORD, None, policy, now + timedelta(seconds=101),
                             source="192.0.2.1")
         assert issued.token
 
@@ -112,8 +112,8 @@ def test_back_off_doubles_per_failure_up_to_the_pairs_cap(app):
     now, waits = utcnow(), []
     with app.app_context():
         for _ in range(6):
-            with pytest.raises(Unauthenticated), flask_uow() as uow:
-                log_in(uow, "someone", "guess", None, policy, now, source="10.2.2.2")
+            with pytest.raises(Unauthenticated), use_case() as session:
+                log_in(session, "someone", "guess", None, policy, now, source="10.2.2.2")
             row = db.session.get(LoginThrottle, "pair:someone|10.2.2.2")
             waits.append(round((row.blocked_until - row.last_failure_at).total_seconds())
                          if row.blocked_until else 0)

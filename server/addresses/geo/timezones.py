@@ -17,7 +17,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-DEFAULT_OVERRIDES: Mapping[str, str] = MappingProxyType({"CN": "Asia/Shanghai"})
+from server.clock import OPERATION_ZONE
+
+DEFAULT_OVERRIDES: Mapping[str, str] = MappingProxyType({"CN": OPERATION_ZONE})
 FALLBACK_ZONE = "UTC"
 _SYSTEM_ZONE_TAB = Path("/usr/share/zoneinfo/zone.tab")
 

@@ -18,7 +18,7 @@ from server.models import (
     PartyRelationship,
     Placement,
 )
-from server.unit_of_work import flask_uow
+from server.unit_of_work import use_case
 from tests.support import factories
 
 AS_OF = date(2026, 11, 29)
@@ -38,8 +38,8 @@ def run_import(data: bytes | str, filename: str | None = "cases.csv", lender: st
                **options):
     """Import bytes (str is UTF-8 encoded) through the service, as the API does."""
     raw = data.encode() if isinstance(data, str) else data
-    with flask_uow() as uow:
-        return import_cases(uow, ImportRequest(io.BytesIO(raw), filename, lender, as_of=AS_OF,
+    with use_case() as session:
+        return import_cases(session, ImportRequest(io.BytesIO(raw), filename, lender, as_of=AS_OF,
                                                **options))
 
 

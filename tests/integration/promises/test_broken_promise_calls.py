@@ -24,6 +24,7 @@ from server.models import (
     utcnow,
 )
 from server.promises.monitor import run_promise_monitor
+from server.unit_of_work import checkpoint
 from tests.support import factories as f
 
 SH, URUMQI, NY = "Asia/Shanghai", "Asia/Urumqi", "America/New_York"
@@ -202,7 +203,7 @@ def test_the_job_keeps_each_timed_batch_even_when_a_later_one_fails(session, mon
 
     monkeypatch.setattr(backlog, "time_call_follow_ups", second_fails)
     with pytest.raises(RuntimeError):
-        run_promise_monitor(session, now=at, batch=2, clock=lambda: 0.0, commit_batches=True)
+        run_promise_monitor(session, now=at, batch=2, clock=lambda: 0.0, after_batch=checkpoint)
     session.rollback()
     statuses = sorted(session.scalars(select(FollowUp.status)).all())
     assert statuses == ["open"] * 2 + ["pending"] * 2  # the first batch was committed

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
 
-from server.unit_of_work import use_case
+from server.unit_of_work import checkpoint, keep_and_raise, use_case, write_aside
 
 
 @pytest.fixture
@@ -33,3 +33,35 @@ def test_a_use_case_that_raises_leaves_nothing_behind(factory):
         session.execute(text("INSERT INTO t VALUES (1)"))
         raise ValueError("half way")
     assert _values(factory) == []
+
+
+def test_a_checkpoint_keeps_the_batches_before_a_failure(factory):
+    with pytest.raises(ValueError), use_case(factory) as session:
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        checkpoint(session)
+        session.execute(text("INSERT INTO t VALUES (2)"))
+        raise ValueError("second batch failed")
+    assert _values(factory) == [1]
+
+
+def test_keep_and_raise_keeps_the_record_of_a_failure_and_raises_it(factory):
+    with pytest.raises(LookupError, match="refused"), use_case(factory) as session:
+        session.execute(text("INSERT INTO t VALUES (7)"))
+        keep_and_raise(session, LookupError("refused"))
+    assert _values(factory) == [7]
+
+
+def test_a_write_aside_is_kept_although_the_use_case_beside_it_rolls_back(factory):
+    with pytest.raises(ValueError), use_case(factory) as session:
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        session.rollback()  # SQLite has one writer: the aside write needs the lock
+        write_aside(session.get_bind(), text("INSERT INTO t VALUES (5)"))
+        raise ValueError("the use case fails")
+    assert _values(factory) == [5]
+
+
+def test_a_session_of_its_own_is_closed_when_the_use_case_ends(factory):
+    with use_case(factory) as session:
+        session.execute(text("INSERT INTO t VALUES (1)"))
+    assert not session.in_transaction()
+    assert list(session) == []
