@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 
-from server.clock import local_today
+from server.clock import OPERATION_ZONE, local_today
 from server.console import blp
 from server.console.forms import choice, day
 from server.console.session import caller, page
@@ -23,7 +23,7 @@ def board():
     with use_case() as session:
         team = board_team(session, who, request.args.get("team"))
         on = day(request.args, "date", local_today(utcnow(), team.time_zone if team else
-                                                   "Asia/Shanghai"))
+                                                   OPERATION_ZONE))
         shown = team_board(session, who, on, team, choice(request.args, "status",
                                                            VisitStatus.ALL),
                            request.args.get("collector") or None)

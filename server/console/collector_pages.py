@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from server.clock import local_today
+from server.clock import OPERATION_ZONE, local_today
 from server.console import blp
 from server.console.forms import day
 from server.console.session import caller, page
@@ -21,7 +21,7 @@ def collector_day_page():
     with use_case() as session:
         user = day_collector(session, who, request.args.get("collector"))
         team = session.get(Team, user.team_id) if user.team_id else None
-        tz = team.time_zone if team else "Asia/Shanghai"
+        tz = team.time_zone if team else OPERATION_ZONE
         on = day(request.args, "date", local_today(utcnow(), tz))
         return render_template("console/collector_day.html", user=user, day=on, tz=tz,
                                summary=collector_day(session, who, user, on))

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from server.clock import OPERATION_ZONE
 from server.console.session import csrf_token
 
 STATUS_LABELS = {
@@ -23,7 +24,7 @@ def local_time(moment: datetime | str | None, tz: str | None, fmt: str = "%H:%M"
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(tz or "Asia/Shanghai")).strftime(fmt)
+    return aware.astimezone(ZoneInfo(tz or OPERATION_ZONE)).strftime(fmt)
 
 
 def status_label(status: str) -> str:

@@ -15,18 +15,16 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy.orm import sessionmaker
 
 from server.console import blp
 from server.console.session import caller, page
 from server.errors import InvalidInput
-from server.extensions import db
 from server.imports import ImportRequest, import_cases, import_runs
 from server.imports.background import queue_import, run_queued
 from server.imports.rejected_csv import rejected_rows_csv
 from server.imports.scope import get_visible_run, visible_runs
 from server.models import Role
-from server.unit_of_work import flask_uow, use_case
+from server.unit_of_work import use_case
 
 log = logging.getLogger("doorstep.imports")
 UPLOADERS = (Role.DISPATCHER, Role.ADMIN, Role.LENDER_OPS)
@@ -38,7 +36,7 @@ BACKGROUND_LINES = 2000  # larger files import after the answer, their progress 
 def _run_after_answer(app, run_id: str) -> None:
     with app.app_context():
         try:
-            run_queued(sessionmaker(bind=db.engine), run_id)
+            run_queued(None, run_id)
         except Exception:  # the `imports` job marks it failed or runs it again
             log.exception("background import %s could not run", run_id)
 
@@ -67,8 +65,8 @@ def upload():
         bool(request.form.get("dry_run")), caller().user_id, source="console")
     if content.count(b"\n") <= current_app.config.get("CONSOLE_BACKGROUND_LINES",
                                                        BACKGROUND_LINES):
-        with flask_uow() as uow:
-            run_id = import_cases(uow, import_request).id
+        with use_case() as session:
+            run_id = import_cases(session, import_request).id
         return redirect(url_for("console.import_run", run_id=run_id))
     with use_case() as session:
         run_id = queue_import(session, import_request, content).id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 
 from server.audit.reads import record_list
-from server.clock import local_today
+from server.clock import OPERATION_ZONE, local_today
 from server.console import blp
 from server.console.forms import day
 from server.console.session import caller, page
@@ -23,7 +23,7 @@ PLANNERS = (Role.DISPATCHER, Role.ADMIN)
 def _team_and_day(session, args):
     team = board_team(session, caller(), args.get("team"))
     return team, day(args, "date", local_today(utcnow(), team.time_zone if team else
-                                               "Asia/Shanghai"))
+                                               OPERATION_ZONE))
 
 
 @blp.route("/plans")

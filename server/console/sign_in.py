@@ -12,7 +12,7 @@ from server.console.i18n import LANGUAGES
 from server.console.session import caller, end, page, start
 from server.errors import RateLimited, Unauthenticated
 from server.models import Role
-from server.unit_of_work import flask_uow, use_case
+from server.unit_of_work import use_case
 
 
 def _local_target(target: str | None) -> str:
@@ -29,8 +29,8 @@ def sign_in():
         return render_template("console/sign_in.html", next=request.args.get("next", ""))
     name = request.form.get("username", "").strip()
     try:
-        with flask_uow() as uow:
-            issued = log_in(uow, name, request.form.get("password", ""), None,
+        with use_case() as session:
+            issued = log_in(session, name, request.form.get("password", ""), None,
                             login_policy(current_app.config), source=request.remote_addr)
     except (Unauthenticated, RateLimited) as exc:
         limited = isinstance(exc, RateLimited)
