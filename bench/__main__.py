@@ -20,6 +20,7 @@ BENCHES = {
     "messaging": ["--sizes", "10000"],
     "selection": ["--seeds", "1", "--train", "5000", "--test", "5000", "--score-cases", "50000",
                   "--history-rows", "20000"],
+    "console": ["--runs", "5"],
 }
 
 

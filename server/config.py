@@ -143,6 +143,18 @@ def load_config(env: dict | None = None, instance_path: str | None = None) -> di
         "DOORSTEP_ENV": "production" if production else env.get("DOORSTEP_ENV", "development"),
         "INSTANCE_DIR": str(instance),
         "SECRET_KEY": _secret_key(env, instance, production),
+        # The console's session cookie (server/console/session.py): never readable by scripts,
+        # not sent on cross-site requests, HTTPS-only in production.
+        "SESSION_COOKIE_NAME": "doorstep_console",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        # Map tiles for the console (Leaflet URL template); empty: points and lines, no tiles.
+        # CONSOLE_TILE_CRS=gcj02 for Chinese providers (AutoNavi/Amap, Tencent) whose tiles are
+        # in GCJ-02: the console shifts WGS-84 points onto them.
+        "CONSOLE_TILE_URL": env.get("CONSOLE_TILE_URL", ""),
+        "CONSOLE_TILE_CRS": env.get("CONSOLE_TILE_CRS", "wgs84"),
+        "CONSOLE_TILE_ATTRIBUTION": env.get("CONSOLE_TILE_ATTRIBUTION", ""),
         # The audit chain's HMAC key: never in the database (docs/security.md, audit trail).
         "AUDIT_HMAC_KEY": _secret_key(env, instance, production, "AUDIT_HMAC_KEY",
                                       "audit_hmac_key"),

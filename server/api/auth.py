@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from server.api.auth_schemas import LoginSchema, TokenSchema
 from server.api.security import current_principal, public, roles
 from server.auth.service import LoginPolicy, log_in, log_out
-from server.auth.throttle import ThrottlePolicy
+from server.auth.settings import login_policy
 from server.models import Role
 from server.unit_of_work import use_case
 
@@ -15,11 +15,7 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Tokens")
 
 
 def _policy() -> LoginPolicy:
-    cfg = current_app.config
-    return LoginPolicy(cfg["TOKEN_TTL_S"], ThrottlePolicy(
-        cfg["LOGIN_FREE_FAILURES"], cfg["LOGIN_BACKOFF_MAX_S"],
-        cfg["LOGIN_ACCOUNT_FREE_FAILURES"], cfg["LOGIN_ACCOUNT_BACKOFF_MAX_S"],
-        cfg["LOGIN_SOURCE_FREE_FAILURES"], cfg["LOGIN_SOURCE_BACKOFF_MAX_S"]))
+    return login_policy(current_app.config)
 
 
 @blp.route("/tokens")

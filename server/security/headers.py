@@ -34,7 +34,9 @@ def _add_headers(response):
     for name, value in FIXED.items():
         response.headers.setdefault(name, value)
     is_docs = request.path == docs_path(config)
-    response.headers["Content-Security-Policy"] = docs_csp(config) if is_docs else API_CSP
+    # A blueprint that set its own policy (the console's pages) keeps it.
+    response.headers.setdefault("Content-Security-Policy",
+                                docs_csp(config) if is_docs else API_CSP)
     if request.is_secure or config.get("DOORSTEP_ENV") == "production":
         response.headers["Strict-Transport-Security"] = (
             f"max-age={config['HSTS_MAX_AGE_S']}; includeSubDomains")
