@@ -83,16 +83,20 @@ def test_reminders_show_when_queued_sent_or_failed(client, session):
     c = cases_world(session)
     case = c.cases[0]
     at = datetime(2026, 11, 30, 1, tzinfo=UTC)
-    for n, (status, sent) in enumerate((("sent", at.replace(hour=2)), ("failed", None))):
+    for n, (status, sent, failed) in enumerate((("sent", at.replace(hour=2), None),
+                                                 ("failed", None, at.replace(hour=3)))):
         session.add(OutboxMessage(case_id=case.id, recipient="13800138000",
                                   template=f"ptp_reminder_{n}", body="…", due_at=at,
-                                  status=status, sent_at=sent, dedupe_key=f.unique("k")))
+                                  status=status, sent_at=sent, failed_at=failed,
+                                  last_error="number unreachable" if failed else None,
+                                  dedupe_key=f.unique("k")))
     session.commit()
 
     body = _feed(client, login(client, c.w.dispatcher.username), case.id, "?kind=message")
 
     assert sorted((e["event"], e["info"]) for e in body["entries"]) == [
-        ("failed", "ptp_reminder_1"), ("queued", "ptp_reminder_0"), ("queued", "ptp_reminder_1"),
+        ("failed", "number unreachable"), ("queued", "ptp_reminder_0"),
+        ("queued", "ptp_reminder_1"),
         ("sent", "ptp_reminder_0")]
 
 
