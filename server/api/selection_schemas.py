@@ -1,13 +1,18 @@
 """Schemas of the visit-selection endpoints."""
 
+import re
+
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from server.api.import_schemas import ImportRunSummarySchema
 
+# PostgreSQL text cannot hold NUL: refused as a 422, not a database error.
+NO_NUL = validate.Regexp(r"^[^\x00]*$", error="must not contain NUL")
+
 
 class HistoryOptionsSchema(Schema):
-    lender = fields.String(validate=validate.Length(min=1, max=32),
+    lender = fields.String(validate=[validate.Length(min=1, max=32), NO_NUL],
                            metadata={"description": "lender agency code (optional when there "
                                                     "is only one lender)"})
 
@@ -47,13 +52,13 @@ class ModelSchema(Schema):
 
 
 class ApproveSchema(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=3, max=500),
+    note = fields.String(required=True, validate=[validate.Length(min=3, max=500), NO_NUL],
                          metadata={"description": "why this model may decide (reviewed "
                                                   "metrics, model card)"})
 
 
 class DayRequestSchema(Schema):
-    team = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    team = fields.String(required=True, validate=[validate.Length(min=1, max=64), NO_NUL])
     date = fields.Date(required=True)
     capacity = fields.Integer(validate=validate.Range(min=0, max=100_000), metadata={
         "description": "visits the team can make; default: its collectors' capacity / 2"})
@@ -95,18 +100,23 @@ class DaySchema(Schema):
 
 
 class ScoreQuerySchema(Schema):
-    team = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    team = fields.String(required=True, validate=[validate.Length(min=1, max=64), NO_NUL])
     date = fields.Date(required=True)
 
 
 class OverrideSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(("include", "exclude")))
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    reason = fields.String(required=True, validate=[validate.Length(min=3, max=500), NO_NUL])
+
+
+def _calendar_month(value: str) -> None:
+    """A month as YYYY-MM, in years a report can cover (year 0000 is no month at all)."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value) or not 1900 <= int(value[:4]) <= 9998:
+        raise ValidationError("use YYYY-MM, a year from 1900")
 
 
 class ReportQuerySchema(Schema):
-    month = fields.String(required=True, validate=validate.Regexp(
-        r"^\d{4}-(0[1-9]|1[0-2])$", error="use YYYY-MM"))
+    month = fields.String(required=True, validate=_calendar_month)
 
 
 class ReportSchema(Schema):
