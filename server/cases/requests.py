@@ -3,7 +3,8 @@
 State lives where every enforcement point already reads it (cases.dispute_open, parties'
 attorney/vulnerability/hold/preferences, opt_outs), so assignment, auto-assign, routing,
 follow-up creation and the device's next pull obey at once; open visits the request now
-forbids are cancelled here, with the rule's reason.
+forbids are cancelled here, with the rule's reason, and their assignments end so they leave
+the collectors' phones on the next pull (the reason stays on the server: visit, audit, timeline).
 """
 
 from __future__ import annotations
@@ -147,7 +148,8 @@ def apply_request(session: Session, actor_id: str, case: Case, spec: Mapping[str
     cancelled = [v.id for v in cancel_forbidden_visits(session, actor_id, case,
                                                        spec["kind"], now)]
     if replan is not None and cancelled:
-        replan(session, cancelled)
+        replan(session, cancelled)  # before the release: it finds the collectors by assignment
+    release_visits(session, cancelled, now)
     return event, cancelled
 
 
@@ -191,3 +193,13 @@ def cancel_forbidden_visits(session: Session, actor_id: str, case: Case, why: st
             cancelled.append(visit)
     session.flush()
     return cancelled
+
+
+def release_visits(session: Session, visit_ids: list[str], now: datetime) -> None:
+    """End the assignments of these visits: the pull scope drops them, devices get tombstones."""
+    if not visit_ids:
+        return
+    for row in session.scalars(select(VisitAssignee).where(
+            VisitAssignee.visit_id.in_(visit_ids), VisitAssignee.ended_at.is_(None))):
+        row.ended_at = now
+    session.flush()

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
-from server.models import AuditEvent, Case, CaseEvent, ContactPoint, OptOut, Party, Visit
+from server.models import (
+    AuditEvent,
+    Case,
+    CaseEvent,
+    ContactPoint,
+    OptOut,
+    Party,
+    Visit,
+    VisitAssignee,
+)
+from server.models.base import utcnow
 from tests.integration.cases.world import cases_world
 from tests.integration.sync.conftest import pull
 from tests.support.api import bearer, login
@@ -56,22 +68,36 @@ def test_an_open_dispute_cancels_visits_blocks_assignment_until_resolved(client,
                    [a.id for a in c.w.agents]).status_code == 200
 
 
-def test_the_collectors_next_pull_carries_the_state_and_the_cancelled_visit(client, session):
+def test_the_collectors_next_pull_carries_the_state_and_the_cancelled_visit_leaves(
+        client, session):
     c = cases_world(session)
+    done = _new_visit(session, c, c.cases[0], operation_day(-1))  # keeps the case on the phone
+    done.status, done.completed_at = "completed", utcnow() - timedelta(hours=20)
+    session.add(VisitAssignee(visit_id=done.id, user_id=c.w.agents[0].id))
     session.commit()
     phone = {**bearer(login(client, c.w.agents[0].username, device_id="phone-a")),
              "X-Device-Id": "phone-a"}
     first = pull(client, phone)
+    assert c.visit.id in {v["id"] for v in first["changes"]["visits"]["updated"]}
 
     _request(client, login(client, c.w.dispatcher.username), c.cases[0].id,
              kind="stop_contact", channel="visit")
     after = pull(client, phone, last=first["timestamp"])
 
-    visits = {v["id"]: v for v in after["changes"]["visits"]["updated"]}
-    assert visits[c.visit.id]["status"] == "cancelled"
-    assert "visit" in visits[c.visit.id]["cancel_reason"]
+    assert c.visit.id in after["changes"]["visits"]["deleted"]
+    assert {v["id"] for v in after["changes"]["visits"]["updated"]} <= {done.id}
+    assert c.cases[0].id not in after["changes"]["cases"]["deleted"]
     opt_outs = after["changes"]["opt_outs"]["created"] + after["changes"]["opt_outs"]["updated"]
     assert [(o["channel"], o["lifted_at"]) for o in opt_outs] == [("visit", None)]
+    session.expire_all()
+    kept = session.get(Visit, c.visit.id)
+    assert kept.status == "cancelled" and "visit" in kept.cancel_reason
+    audits = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "visit.cancel", AuditEvent.object_id == c.visit.id))
+    assert [a.detail["reason"] for a in audits] == [kept.cancel_reason]
+    again = pull(client, phone, last=after["timestamp"])
+    assert c.visit.id not in again["changes"]["visits"]["deleted"] + [
+        v["id"] for v in again["changes"]["visits"]["updated"]]
 
 
 def test_a_hold_cancels_only_the_visits_it_covers_under_a_blocking_profile(client, session):

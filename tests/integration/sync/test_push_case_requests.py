@@ -25,6 +25,8 @@ from server.models import (
     QuarantinedRecord,
     Violation,
     Visit,
+    VisitAssignee,
+    utcnow,
 )
 from tests.integration.sync import facts
 from tests.integration.sync.conftest import pull, push
@@ -65,10 +67,25 @@ def _debtor_phone(app, case_id):
         return db.session.scalar(select(ContactPoint.id).where(ContactPoint.party_id == debtor))
 
 
-def test_a_pushed_stop_visits_request_cancels_the_visit_and_the_next_pull_says_so(
+def _visited_yesterday(app, world, visit_id):
+    """A completed visit of the same case for ann: the case stays on her phone."""
+    with app.app_context():
+        open_visit = db.session.get(Visit, visit_id)
+        done = Visit(case_id=open_visit.case_id, address_id=open_visit.address_id,
+                     scheduled_on=open_visit.scheduled_on, status="completed",
+                     completed_at=utcnow() - timedelta(hours=20))
+        db.session.add(done)
+        db.session.flush()
+        db.session.add(VisitAssignee(visit_id=done.id, user_id=world.agents["ann"]))
+        db.session.commit()
+        return done.id
+
+
+def test_a_pushed_stop_visits_request_cancels_the_visit_and_it_leaves_the_phone(
         app, client, world):
     visit = world.visits["ann"][0]
     case_id = world.cases[visit]
+    done = _visited_yesterday(app, world, visit)
     first = pull(client, world.tokens["ann"])
     row = _request(case_id, "stop_contact", channel="visit", note="do not come again")
 
@@ -85,12 +102,38 @@ def test_a_pushed_stop_visits_request_cancels_the_visit_and_the_next_pull_says_s
         cancelled = db.session.get(Visit, visit)
         assert cancelled.status == "cancelled" and "visit" in cancelled.cancel_reason
     after = pull(client, world.tokens["ann"], last=first["timestamp"])
-    visits = {v["id"]: v for v in after["changes"]["visits"]["updated"]}
-    assert visits[visit]["status"] == "cancelled"
+    assert visit in after["changes"]["visits"]["deleted"]
+    assert {v["id"] for v in after["changes"]["visits"]["updated"]} <= {done}
+    assert case_id not in after["changes"]["cases"]["deleted"]
     opt_outs = after["changes"]["opt_outs"]["created"] + after["changes"]["opt_outs"]["updated"]
     assert [(o["channel"], o["lifted_at"]) for o in opt_outs] == [("visit", None)]
     pulled = after["changes"]["case_requests"]
     assert [r["event_id"] for r in pulled["created"] + pulled["updated"]] == [event.id]
+
+
+def test_a_replayed_stop_visits_push_changes_nothing_after_the_visit_left(app, client, world):
+    visit = world.visits["ann"][0]
+    case_id = world.cases[visit]
+    first = pull(client, world.tokens["ann"])
+    row = _request(case_id, "stop_contact", channel="visit")
+    push(client, world.tokens["ann"], _changes("case_requests", row), last=first["timestamp"])
+    after = pull(client, world.tokens["ann"], last=first["timestamp"])
+    assert visit in after["changes"]["visits"]["deleted"]
+    with app.app_context():
+        before = (db.session.get(Visit, visit).version, db.session.get(Visit, visit).updated_at)
+
+    replay = push(client, world.tokens["ann"], _changes("case_requests", row),
+                  last=after["timestamp"])
+
+    assert replay["experimentalRejectedIds"] == {}
+    assert _count(app, CaseEvent, CaseEvent.case_id == case_id) == 1
+    assert _count(app, OptOut, OptOut.channel == "visit") == 1
+    with app.app_context():
+        kept = db.session.get(Visit, visit)
+        assert (kept.version, kept.updated_at) == before and kept.status == "cancelled"
+    again = pull(client, world.tokens["ann"], last=after["timestamp"])
+    assert visit not in again["changes"]["visits"]["deleted"] + [
+        v["id"] for v in again["changes"]["visits"]["updated"]]
 
 
 def test_a_replayed_request_is_a_no_op_and_a_changed_one_is_quarantined(app, client, world):
@@ -184,6 +227,7 @@ def test_a_call_to_a_number_of_another_case_is_quarantined(app, client, world):
 
 def test_a_vulnerability_note_never_travels_to_devices(app, client, world):
     case_id = world.cases[world.visits["ann"][0]]
+    _visited_yesterday(app, world, world.visits["ann"][0])  # the open visit leaves, the case not
     row = _request(case_id, "vulnerability", category="mental_health", note="restricted")
     first = pull(client, world.tokens["ann"])
     push(client, world.tokens["ann"], _changes("case_requests", row))

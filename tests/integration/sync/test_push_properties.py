@@ -72,7 +72,8 @@ def _valid_row(table: str, visit: str, case: str, account: str, debtor: str, add
                             "kind": "moved", "recorded_at": now},
         "attachments": {"id": f"p-at-{n}", "visit_id": visit, "sha256": "a" * 64,
                         "kind": "photo", "recorded_at": now},
-        "case_requests": {"id": f"p-cr-{n}", "case_id": case, "kind": "dispute_opened",
+        # hardship: a request that cancels no visit, so the examples' visit stays on the phone
+        "case_requests": {"id": f"p-cr-{n}", "case_id": case, "kind": "hardship",
                           "via": "door", "recorded_at": now},
         "call_logs": {"id": f"p-cl-{n}", "case_id": case, "contact_point_id": point,
                       "connected": False, "recorded_at": now},
