@@ -12,6 +12,7 @@ from server.console.forms import day
 from server.console.session import caller, page
 from server.dispatch.board import board_team
 from server.dispatch.team_report import team_report
+from server.dispatch.team_report_days import team_report_by_day
 from server.errors import InvalidInput
 from server.models import Role, utcnow
 from server.unit_of_work import use_case
@@ -34,4 +35,5 @@ def reports():
             raise InvalidInput(f"from must be before to, at most {MAX_DAYS} days apart",
                                {"from": ["invalid range"]})
         return render_template("console/reports.html", team=team,
-                               report=team_report(session, team, first, last))
+                               report=team_report(session, team, first, last),
+                               days=team_report_by_day(session, team, first, last))

@@ -9,6 +9,7 @@ from server.console import (  # noqa: F401  (each page module registers its rout
     complaint_pages,
     compliance_pages,
     errors,
+    followup_pages,
     headers,
     i18n,
     import_pages,

@@ -276,3 +276,30 @@ def test_the_team_report_and_a_collectors_day_are_accessible(session, screen, da
     assert page.locator(f'tr[data-visit="{day.visits[0]}"]').count() == 1
     assert screen.axe() == []
     assert screen.refused == []
+
+
+def test_a_dispatcher_works_the_follow_up_queue_in_the_browser(session, screen):
+    from tests.integration.console.test_followup_pages import _follow_up, _team
+
+    _, dispatcher, ours, _ = _team(session)
+    call = _follow_up(session, ours, "call", reason=SCRIPT_NAME)
+    revisit = _follow_up(session, ours, "revisit")
+    dispatcher, call_id, revisit_id = dispatcher.username, call.id, revisit.id
+    session.commit()
+
+    page = sign_in(screen, dispatcher, PASSWORD)
+    page.click("nav a[href='/console/follow-ups']")
+    page.wait_for_selector("#follow-ups")
+    assert page.locator("#follow-ups tbody tr").count() == 2
+    assert SCRIPT_NAME in page.inner_text(f'tr[data-follow-up="{call_id}"]')
+    assert screen.axe() == []
+    screen.shot("follow-ups")
+    page.fill(f"#res-{call_id}", "债务人承诺周五还款")
+    page.click(f'tr[data-follow-up="{call_id}"] button.complete')
+    page.wait_for_load_state()
+    assert page.locator(f'tr[data-follow-up="{call_id}"]').count() == 0
+    page = screen.go("/console/follow-ups?status=done")
+    assert page.inner_text(f'tr[data-follow-up="{call_id}"] .fu-status') == "done"
+    assert page.locator(f'tr[data-follow-up="{revisit_id}"]').count() == 0
+    assert screen.axe() == []
+    assert screen.refused == []
