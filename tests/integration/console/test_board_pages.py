@@ -51,7 +51,7 @@ def test_the_board_counts_a_teams_visits_by_status_and_filters_them(console, ses
     assert only.count("<tr data-visit=") == 2 and "<html" not in only  # a fragment for htmx
     assert 'hx-trigger="every 30s"' in only
     listed = session.scalars(select(AuditEvent.detail).where(
-        AuditEvent.action == "visit.list")).all()
+        AuditEvent.action == "visit.list").order_by(AuditEvent.id)).all()
     assert sorted(listed[0]["ids"]) == sorted(v.id for v in planned)
 
 
