@@ -44,7 +44,7 @@ def test_planning_the_team_stores_routes_and_the_page_lists_their_stops(console,
     assert page.count('class="plan"') >= 1
     assert all(v.id in page for v in visits)
     listed = session.scalars(select(AuditEvent.detail).where(
-        AuditEvent.action == "route_plan.list")).all()
+        AuditEvent.action == "route_plan.list").order_by(AuditEvent.id)).all()
     stops = set(session.scalars(select(RouteStop.visit_id)))
     assert stops and set(listed[-1]["visit_ids"]) == stops
 
