@@ -56,7 +56,8 @@ def test_a_dispatcher_sees_the_teams_follow_ups_filtered_and_the_list_is_audited
     assert _shown(calls) == [call.id] and _shown(due_early) == [call.id]
     assert "<script>x" not in everything and "&lt;script&gt;x" in everything
     listed = session.scalars(select(AuditEvent.detail).where(
-        AuditEvent.action == "follow_up.list", AuditEvent.actor_id == dispatcher.id)).all()
+        AuditEvent.action == "follow_up.list", AuditEvent.actor_id == dispatcher.id,
+    ).order_by(AuditEvent.id)).all()
     assert [d["ids"] for d in listed] == [[call.id, review.id], [call.id], [call.id]]
 
 
