@@ -12,6 +12,7 @@ import sys
 BENCHES = {
     "routing": ["--quick"],
     "sync": [],
+    "sync_http": ["--rounds", "3", "--visits", "300"],
     "imports": ["--rows", "20000"],
     "promises": ["--sizes", "50000,200000"],
     "autoassign": ["--visits", "500", "--collectors", "20"],
