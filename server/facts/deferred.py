@@ -33,10 +33,11 @@ from server.compliance.synced import check_synced_facts
 from server.db.bulk import is_postgres
 from server.facts.ledger import ledger_outcomes
 from server.models import FactEffect, utcnow
+from server.sync.tables import JUDGED, with_effect
 
 log = logging.getLogger("doorstep.sync.effects")
 
-EFFECT_TABLES = ("check_ins", "visit_outcomes", "attachments", "address_reports")
+EFFECT_TABLES = with_effect(JUDGED)  # declared per table on the registry
 MAX_ATTEMPTS = 5
 MAX_FACTS_PER_ROUND = 5000  # one round's merged ids stay well inside SQLite's parameter limit
 QUEUE = FactEffect.__table__

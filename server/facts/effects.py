@@ -18,17 +18,23 @@ from server.facts import deferred
 from server.models import Visit, VisitStatus, utcnow
 from server.promises.lifecycle import supersede_previous_promises
 from server.sync.refs import corrected
+from server.sync.tables import COMPLETES_VISIT, SUPERSEDES, with_effect
 
 
 def after_facts_applied(session: Session, applied: dict) -> None:
-    """Server-side consequences of new facts ({table: [Checked rows]}), set-based."""
-    ids = {table: [row.row_id for row in rows] for table, rows in applied.items() if rows}
-    outcomes = applied.get("visit_outcomes", [])
-    if outcomes:
-        _complete_visits(session, outcomes)
-    if ids.get("payment_promises"):
-        supersede_previous_promises(session, ids["payment_promises"])
-    deferred.enqueue(session, ids)
+    """Server-side consequences of new facts ({table: [Checked rows]}), set-based.
+
+    Which tables have which effect is declared on the registry (server/sync/tables.py)."""
+    for effect, run in IN_THE_PUSH:
+        rows = [row for name in with_effect(effect) for row in applied.get(name, ())]
+        if rows:
+            run(session, rows)
+    deferred.enqueue(session, {table: [row.row_id for row in rows]
+                               for table, rows in applied.items() if rows})
+
+
+def _supersede(session: Session, promises) -> None:
+    supersede_previous_promises(session, [row.row_id for row in promises])
 
 
 def _when(row):
@@ -68,3 +74,7 @@ def _complete_visits(session: Session, outcomes) -> None:
             {"b_id": vid, "b_code": row.values["code"], "b_at": _when(row)}
             for vid, row in latest.items()])
         record_changes(session, "visits", sorted(latest))
+
+
+# The effects done in the push's own transaction, in this order.
+IN_THE_PUSH = ((COMPLETES_VISIT, _complete_visits), (SUPERSEDES, _supersede))

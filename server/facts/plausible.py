@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from server.compliance.effective import ProfileResolver
 from server.db.bulk import in_values
 from server.models import Case
+from server.sync.tables import REVIEW_FLAG, with_effect
 from server.sync.values import due_date_errors, shift, time_errors
 
-FLAGGED_TABLES = ("payment_promises", "payments")
+FLAGGED_TABLES = with_effect(REVIEW_FLAG)  # declared per table on the registry
 
 
 def promise_limits(session: Session, promises: Sequence) -> dict[str, int]:

@@ -185,9 +185,9 @@ def _stale(name, gone, changed, now_visits, who, since):
         # Facts this agent pushed after their visit moved on (work done offline before the
         # reassignment): stored, but no longer the device's to hold.
         clauses.append(and_(changed, spec.table.c.user_id == who.agent_id))
-    if name in scope.FILTERED_TABLES:
+    if spec.filtered:
         clauses.append(and_(changed, scope.anchored(name, now_visits, who)))
-        if name.startswith("route_"):
+        if spec.dated:
             clauses.append(scope.anchored(name, now_visits, who, since=since))
     return or_(*clauses) if clauses else None
 

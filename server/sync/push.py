@@ -19,7 +19,7 @@ from server.sync.attachments import misplaced
 from server.sync.refs import check_refs, corrected, load_reach
 from server.sync.rows import Masker, encode
 from server.sync.scope import Who, current_visits, debt_related_parties, in_scope
-from server.sync.tables import DEVICE_WRITABLE, SERVER_MAINTAINED, SYNC_TABLES, TABLE_ORDER
+from server.sync.tables import SERVER_MAINTAINED, SYNC_TABLES, TABLE_ORDER
 from server.sync.validate import Checked, Rejection, check_row, check_shape
 from server.sync.wire import digest, encode_value, encoder_for
 
@@ -182,13 +182,14 @@ def _is_scope(errors: dict) -> bool:
 
 def _apply_server_rows(session, ctx, name, rows: list[Checked], rejected: list) -> list:
     """Updated server-owned rows: only whitelisted columns, only rows in the agent's scope."""
-    table = SYNC_TABLES[name].table
+    spec = SYNC_TABLES[name]
+    table = spec.table
     visits = current_visits(ctx.who)
     mask = Masker(lambda: set(session.scalars(debt_related_parties(visits))))
     stored = {m["id"]: encode(name, m, mask) for m in session.execute(
         select(table).where(table.c.id.in_([r.row_id for r in rows]),
                             in_scope(name, visits, ctx.who))).mappings()}
-    writable = DEVICE_WRITABLE.get(name, frozenset())
+    writable = spec.writable
     ok, unchanged = [], []
     for row in rows:
         current = stored.get(row.row_id)

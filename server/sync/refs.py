@@ -7,6 +7,7 @@ fact was recorded (a visit done offline before a reassignment is still a real vi
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +24,7 @@ from server.models import (
     Visit,
     VisitAssignee,
 )
+from server.sync.tables import SYNC_TABLES
 from server.sync.validate import Checked
 
 
@@ -101,10 +103,19 @@ def _held(ends: list, at: datetime) -> bool:
     return any(end is None or end >= at for end in ends)
 
 
+@functools.cache
+def _reference_columns(name: str) -> tuple[str, ...]:
+    return tuple(c.name for c in SYNC_TABLES[name].table.columns if c.foreign_keys)
+
+
 def check_refs(row: Checked, reach: Reach, at: datetime) -> dict:
     """Errors (column -> messages) if the fact refers to something outside the agent's work."""
-    errors: dict = {}
     v = row.values
+    empty = {c: ["an empty id refers to nothing (send null)"]
+             for c in _reference_columns(row.table) if v.get(c) == ""}
+    if empty:  # "" would pass the checks below (they test truth) and fail the foreign key
+        return empty
+    errors: dict = {}
     case_id = v.get("case_id")
     if v.get("visit_id"):
         visit = reach.visits.get(v["visit_id"])

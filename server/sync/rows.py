@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.sync.tables import SYNC_TABLES
-from server.sync.wire import encoder_for, mask_birth_date, mask_contact, mask_national_id
+from server.sync.wire import encoder_for
 
 
 class Masker:
@@ -20,18 +20,15 @@ class Masker:
         self._load = liable_party_ids
         self._liable: set[str] | None = None
 
+    def liable(self) -> set[str]:
+        """Debtors and liable parties of the agent's visits (loaded once, when first needed)."""
+        if self._liable is None:
+            self._liable = self._load()
+        return self._liable
+
     def __call__(self, name: str, row: dict) -> dict:
-        if name == "parties":
-            row["national_id"] = mask_national_id(row.get("national_id"))
-            row["birth_date"] = mask_birth_date(row.get("birth_date"))
-        elif name == "contact_points":
-            if self._liable is None:
-                self._liable = self._load()
-            if row["party_id"] not in self._liable:
-                row["value"] = mask_contact(row["value"])
-        elif name == "case_requests" and row["kind"] == "vulnerability":
-            row["note"] = None  # restricted: compliance and admins read it on the server
-        return row
+        mask = SYNC_TABLES[name].mask  # declared per table on the registry
+        return row if mask is None else mask(row, self.liable)
 
 
 @functools.cache

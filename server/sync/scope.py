@@ -16,9 +16,7 @@ from server.models import (
     Address,
     Case,
     PartyRelationship,
-    PromiseStatus,
     RoutePlan,
-    User,
     Visit,
     VisitAssignee,
     VisitStatus,
@@ -86,15 +84,10 @@ def _is_party(column, visits):
     return or_(column.in_(_debtors(visits)), column.in_(related))
 
 
-def _is_address(column_id, column_party, visits):
-    return or_(column_party.in_(_debtors(visits)),
-               column_party.in_(select(PartyRelationship.party_id).where(
-                   PartyRelationship.debtor_id.in_(_debtors(visits)))),
-               column_id.in_(select(Visit.address_id).where(Visit.id.in_(visits))))
-
-
 def _addresses(visits):
-    return select(Address.id).where(_is_address(Address.id, Address.party_id, visits))
+    return select(Address.id).where(or_(
+        _is_party(Address.party_id, visits),
+        Address.id.in_(select(Visit.address_id).where(Visit.id.in_(visits)))))
 
 
 def debt_related_parties(visits):
@@ -110,54 +103,45 @@ def _plans(who: Who, since: date | None):
     return select(RoutePlan.id).where(cond)
 
 
+def _reach(column, reach: str, visits, who: Who, since: date | None):
+    """`column` points at something of this kind that the agent's `visits` reach."""
+    if reach == "visit":
+        return column.in_(visits)
+    if reach == "case":
+        return column.in_(_cases(visits))
+    if reach == "debtor":
+        return column.in_(_debtors(visits))
+    if reach == "party":
+        return _is_party(column, visits)
+    if reach == "visit_address":
+        return column.in_(select(Visit.address_id).where(Visit.id.in_(visits)))
+    if reach == "address":
+        return column.in_(_addresses(visits))
+    return column.in_(_plans(who, since))  # "plan" (the registry checks the names)
+
+
+def _anchor(name: str, visits, who: Who, since: date | None):
+    spec = SYNC_TABLES[name]
+    if not spec.anchors:
+        return None
+    clauses = [_reach(spec.table.c[column], reach, visits, who, since)
+               for column, reach in spec.anchors]
+    return clauses[0] if len(clauses) == 1 else or_(*clauses)
+
+
 def anchored(name: str, visits, who: Who, since: date | None = None):
     """Rows of `name` hanging off `visits` whatever their state (None: global tables).
 
     For route tables `since` widens the anchor to the agent's plans from that day on.
     """
-    c = SYNC_TABLES[name].table.c
-    if name == "visits":
-        return c.id.in_(visits)
-    if name in ("check_ins", "visit_outcomes", "visit_notes", "attachments"):
-        return c.visit_id.in_(visits)
-    if name == "cases":
-        return c.id.in_(_cases(visits))
-    if name in ("accounts", "payment_promises", "payments", "consents", "case_requests",
-                "call_logs"):
-        return c.case_id.in_(_cases(visits))
-    if name == "parties":
-        return _is_party(c.id, visits)
-    if name == "party_relationships":
-        return c.debtor_id.in_(_debtors(visits))
-    if name == "addresses":
-        return _is_address(c.id, c.party_id, visits)
-    if name in ("contact_points", "opt_outs"):
-        return _is_party(c.party_id, visits)
-    if name == "address_reports":
-        return or_(c.visit_id.in_(visits), c.address_id.in_(_addresses(visits)))
-    if name == "route_plans":
-        return c.id.in_(_plans(who, since or date.min))
-    if name == "route_stops":
-        return c.plan_id.in_(_plans(who, since or date.min))
-    return None
+    return _anchor(name, visits, who, since or date.min)
 
 
 def in_scope(name: str, visits, who: Who) -> ColumnElement[bool]:
     """Rows of `name` the agent's device should hold, given the agent's `visits`."""
-    c = SYNC_TABLES[name].table.c
-    if name == "payment_promises":
-        return and_(anchored(name, visits, who), c.status == PromiseStatus.ACTIVE)
-    if name == "route_plans":
-        return c.id.in_(_plans(who, None))
-    if name == "route_stops":
-        return c.plan_id.in_(_plans(who, None))
-    if name == "rule_profiles":
-        # Jurisdiction and lender profiles apply to everyone's cases; an agency's own profile
-        # is its configuration, for its people only.
-        return or_(c.scope != "agency", c.agency_id.in_(
-            select(User.agency_id).where(User.id == who.agent_id)))
-    clause = anchored(name, visits, who)
+    spec = SYNC_TABLES[name]
+    clause = _anchor(name, visits, who, None)  # route tables: today's plans
+    if spec.keep is not None:
+        kept = spec.keep(spec.table.c, who.agent_id)
+        clause = kept if clause is None else and_(clause, kept)
     return true() if clause is None else clause
-
-
-FILTERED_TABLES = ("payment_promises", "route_plans", "route_stops")  # scope != anchor

@@ -1,15 +1,17 @@
 """Which tables travel, who owns them, and which columns a device sees or may send.
 
 Device-owned *fact* tables are append-only (created by the device, never overwritten).
-Server-owned tables go to devices; a device may change only the columns in DEVICE_WRITABLE.
+Server-owned tables go to devices; a device may change only the columns its entry marks writable.
+Each table's entry declares how it travels: its anchor, scope, masking and effects.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import Table
+from sqlalchemy import Table, or_, select
 
 from server.models import (
     Account,
@@ -28,47 +30,113 @@ from server.models import (
     PartyRelationship,
     Payment,
     PaymentPromise,
+    PromiseStatus,
     RoutePlan,
     RouteStop,
     RuleProfile,
+    User,
     Visit,
     VisitNote,
     VisitOutcome,
 )
+from server.sync.wire import mask_birth_date, mask_contact, mask_national_id
 
 # Set by the server on every fact; a device may echo them (they come down in pulls) but its
 # values are ignored and they are not part of the content digest.
 FACT_SERVER_COLUMNS = frozenset({"user_id", "device_id", "received_at", "clock_offset_ms",
                                  "digest"})
-EXTRA_SERVER_COLUMNS = {
-    "payment_promises": frozenset({"status", "status_changed_at", "superseded_by",
-                                   "paid_amount", "review_flag"}),
-    "payments": frozenset({"voided_at", "void_reason", "review_flag"}),
-    "case_requests": frozenset({"event_id"}),  # the case event the request became
-}
-# Server-owned columns a device may change with an `updated` row. Everything else about
-# master data reaches the server as a fact (an address_report, a visit_outcome …).
-DEVICE_WRITABLE = {
-    "contact_points": frozenset({"valid"}),  # the collector found the number dead
-}
 HIDDEN_COLUMNS = frozenset({"digest", "review_flag"})  # never sent to devices
-# Values the server computes into pulled rows; a device echoing them back is ignored.
-COMPUTED_COLUMNS = {"visits": frozenset({"allowed_windows"})}
 # Timestamps the server keeps on its own rows; WatermelonDB apps commonly stamp `updated_at`
 # locally on every change, so an `updated` row may carry them changed: they are ignored.
 SERVER_MAINTAINED = frozenset({"created_at", "updated_at"})
 
+# What a table's anchor column points at, reached from the agent's visits (server/sync/scope.py
+# turns each into SQL): the visits themselves, their cases, the cases' debtors, a debtor or a
+# party related to one, the visits' own addresses, any address of those parties, or the
+# agent's route plans (today's in scope; from a day on when looking for rows that left).
+REACHES = ("visit", "case", "debtor", "party", "visit_address", "address", "plan")
+
+# Effects a fact table declares; server/facts implements each (sync imports no domain package):
+COMPLETES_VISIT = "completes_visit"  # an outcome completes its visit (in the push)
+SUPERSEDES = "supersedes_promise"  # a promise replaces the account's active one (in the push)
+JUDGED = "judged_after"  # ledger, field evidence, compliance: queued, worked out after commit
+REVIEW_FLAG = "review_flag"  # an amount above the balance is stored flagged for a person
+EFFECTS = frozenset({COMPLETES_VISIT, SUPERSEDES, JUDGED, REVIEW_FLAG})
+
+
+def _mask_party(row: dict, liable) -> dict:
+    row["national_id"] = mask_national_id(row.get("national_id"))
+    row["birth_date"] = mask_birth_date(row.get("birth_date"))
+    return row
+
+
+def _mask_contact(row: dict, liable) -> dict:
+    if row["party_id"] not in liable():
+        row["value"] = mask_contact(row["value"])
+    return row
+
+
+def _mask_request(row: dict, liable) -> dict:
+    if row["kind"] == "vulnerability":
+        row["note"] = None  # restricted: compliance and admins read it on the server
+    return row
+
+
+def _active(c, agent_id):
+    return c.status == PromiseStatus.ACTIVE
+
+
+def _profiles_for(c, agent_id):
+    # Jurisdiction and lender profiles apply to everyone's cases; an agency's own profile is
+    # its configuration, for its people only.
+    return or_(c.scope != "agency", c.agency_id.in_(
+        select(User.agency_id).where(User.id == agent_id)))
+
 
 @dataclass(frozen=True)
 class SyncTable:
+    """One synced table and everything sync does differently for it.
+
+    anchors: (column, reach) pairs, OR-ed: the rows hanging off the agent's visits whatever
+      their state; none for a global table.
+    keep: an extra condition (columns, agent_id) -> SQL on top of the anchor for what the
+      device holds now (a promise only while active).
+    mask: (wire row, liable_party_ids()) -> the row as the phone may hold it.
+    server_set / writable / computed: columns the server sets on a fact, a device may change
+      on an `updated` server row, the server computes into pulled rows.
+    effects: what applying one of its facts implies (EFFECTS, done in server/facts).
+    """
+
     name: str
     model: type
     fact: bool
     since: int = 1  # the schema version that brought the table: older apps never see it
+    anchors: tuple[tuple[str, str], ...] = ()
+    keep: Callable | None = None
+    mask: Callable | None = None
+    server_set: frozenset[str] = frozenset()
+    writable: frozenset[str] = frozenset()
+    computed: frozenset[str] = frozenset()
+    effects: frozenset[str] = frozenset()
+
+    def __post_init__(self):
+        unknown = {r for _, r in self.anchors if r not in REACHES} | (self.effects - EFFECTS)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown anchor reach or effect {sorted(unknown)}")
 
     @property
     def table(self) -> Table:
         return self.model.__table__
+
+    @property
+    def dated(self) -> bool:
+        """Anchored on route plans: which rows it holds depends on the day."""
+        return any(reach == "plan" for _, reach in self.anchors)
+
+    @property
+    def filtered(self) -> bool:
+        """Its scope is narrower than its anchor: rows can leave while their anchor stays."""
+        return bool(self.anchors) and (self.keep is not None or self.dated)
 
     @cached_property
     def columns(self) -> tuple[str, ...]:
@@ -78,7 +146,7 @@ class SyncTable:
     @cached_property
     def server_columns(self) -> frozenset[str]:
         """Columns the server sets on a fact; ignored when a device sends them."""
-        return FACT_SERVER_COLUMNS | EXTRA_SERVER_COLUMNS.get(self.name, frozenset())
+        return FACT_SERVER_COLUMNS | self.server_set
 
     @cached_property
     def content_columns(self) -> tuple[str, ...]:
@@ -86,36 +154,62 @@ class SyncTable:
         return tuple(c.name for c in self.table.columns if c.name not in self.server_columns)
 
 
+_BY_VISIT = (("visit_id", "visit"),)
+_BY_CASE = (("case_id", "case"),)
+_BY_PARTY = (("party_id", "party"),)
+
 # Order matters: a first sync sends tables in this order (parents before children), and
-# pages through them in (table, id) order.
+# pages through them in (table, id) order. A new synced table is one entry here.
 _ALL = (
-    SyncTable("rule_profiles", RuleProfile, False),
+    SyncTable("rule_profiles", RuleProfile, False, keep=_profiles_for),
     SyncTable("consent_texts", ConsentText, False),
-    SyncTable("parties", Party, False),
-    SyncTable("party_relationships", PartyRelationship, False),
-    SyncTable("addresses", Address, False),
-    SyncTable("contact_points", ContactPoint, False),
-    SyncTable("opt_outs", OptOut, False),
-    SyncTable("cases", Case, False),
-    SyncTable("accounts", Account, False),
-    SyncTable("visits", Visit, False),
-    SyncTable("route_plans", RoutePlan, False),
-    SyncTable("route_stops", RouteStop, False),
-    SyncTable("check_ins", CheckIn, True),
-    SyncTable("visit_outcomes", VisitOutcome, True),
-    SyncTable("visit_notes", VisitNote, True),
-    SyncTable("payment_promises", PaymentPromise, True),
-    SyncTable("payments", Payment, True),
-    SyncTable("consents", Consent, True),
-    SyncTable("address_reports", AddressReport, True),
-    SyncTable("attachments", Attachment, True),
+    SyncTable("parties", Party, False, anchors=(("id", "party"),), mask=_mask_party),
+    SyncTable("party_relationships", PartyRelationship, False,
+              anchors=(("debtor_id", "debtor"),)),
+    SyncTable("addresses", Address, False, anchors=(*_BY_PARTY, ("id", "visit_address"))),
+    SyncTable("contact_points", ContactPoint, False, anchors=_BY_PARTY, mask=_mask_contact,
+              writable=frozenset({"valid"})),  # the collector found the number dead
+    SyncTable("opt_outs", OptOut, False, anchors=_BY_PARTY),
+    SyncTable("cases", Case, False, anchors=(("id", "case"),)),
+    SyncTable("accounts", Account, False, anchors=_BY_CASE),
+    SyncTable("visits", Visit, False, anchors=(("id", "visit"),),
+              computed=frozenset({"allowed_windows"})),
+    SyncTable("route_plans", RoutePlan, False, anchors=(("id", "plan"),)),
+    SyncTable("route_stops", RouteStop, False, anchors=(("plan_id", "plan"),)),
+    SyncTable("check_ins", CheckIn, True, anchors=_BY_VISIT, effects=frozenset({JUDGED})),
+    SyncTable("visit_outcomes", VisitOutcome, True, anchors=_BY_VISIT,
+              effects=frozenset({COMPLETES_VISIT, JUDGED})),
+    SyncTable("visit_notes", VisitNote, True, anchors=_BY_VISIT),
+    SyncTable("payment_promises", PaymentPromise, True, anchors=_BY_CASE, keep=_active,
+              server_set=frozenset({"status", "status_changed_at", "superseded_by",
+                                    "paid_amount", "review_flag"}),
+              effects=frozenset({SUPERSEDES, REVIEW_FLAG})),
+    SyncTable("payments", Payment, True, anchors=_BY_CASE,
+              server_set=frozenset({"voided_at", "void_reason", "review_flag"}),
+              effects=frozenset({REVIEW_FLAG})),
+    SyncTable("consents", Consent, True, anchors=_BY_CASE),
+    SyncTable("address_reports", AddressReport, True,
+              anchors=(*_BY_VISIT, ("address_id", "address")), effects=frozenset({JUDGED})),
+    SyncTable("attachments", Attachment, True, anchors=_BY_VISIT, effects=frozenset({JUDGED})),
     # The debtor's voice and calls recorded on the phone (server/cases/field_facts.py).
-    SyncTable("case_requests", CaseRequestFact, True, since=2),
-    SyncTable("call_logs", CallLog, True, since=2),
+    SyncTable("case_requests", CaseRequestFact, True, since=2, anchors=_BY_CASE,
+              mask=_mask_request,
+              server_set=frozenset({"event_id"})),  # the case event the request became
+    SyncTable("call_logs", CallLog, True, since=2, anchors=_BY_CASE),
 )
 SYNC_TABLES: dict[str, SyncTable] = {t.name: t for t in _ALL}
 TABLE_ORDER: tuple[str, ...] = tuple(t.name for t in _ALL)
 FACT_TABLES: tuple[str, ...] = tuple(t.name for t in _ALL if t.fact)
+# Views of the registry kept for their readers.
+DEVICE_WRITABLE = {t.name: t.writable for t in _ALL if t.writable}
+COMPUTED_COLUMNS = {t.name: t.computed for t in _ALL if t.computed}
+
+
+def with_effect(effect: str) -> tuple[str, ...]:
+    """The tables whose facts have this effect, in table order."""
+    if effect not in EFFECTS:
+        raise ValueError(f"unknown effect {effect!r}")
+    return tuple(t.name for t in _ALL if effect in t.effects)
 
 
 def known_to(schema_version: int) -> frozenset[str]:

@@ -91,6 +91,16 @@ def test_bad_values_and_ids_are_quarantined_and_the_rest_applied(app, client, wo
     assert reasons == {"bad_value", "bad_id"}
 
 
+def test_an_empty_reference_is_quarantined_not_a_5xx(app, client, world):
+    # "" is not null: it used to pass the reference checks and break the foreign key (500).
+    good, empty = facts.check_in(world.visits["ann"][0]), facts.check_in("")
+    body = push(client, world.tokens["ann"], {"check_ins": {"created": [good, empty]}})
+    assert body["experimentalRejectedIds"] == {"check_ins": [empty["id"]]}
+    assert _count(app, CheckIn) == 1
+    with app.app_context():
+        assert db.session.scalar(select(QuarantinedRecord.reason)) == "unknown_reference"
+
+
 def test_fact_for_another_agents_visit_is_quarantined(app, client, world):
     row = facts.outcome(world.visits["bob"][0])
     body = push(client, world.tokens["ann"], {"visit_outcomes": {"created": [row]}})
