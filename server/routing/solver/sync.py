@@ -4,9 +4,10 @@ shared visit, their service starts at most `tolerance_s` apart (docs/decisions.m
 PyVRP has no synchronisation constraint, so a shared visit becomes one copy per collector
 (allowed to that collector only) and a repair loop over time windows aligns the copies: solve,
 and for every shared visit whose copies start too far apart, fix both copies' window to the
-later start plus the tolerance (clipped to the legal window it lies in) and solve again. A
-shared visit that still cannot be met (one copy dropped after its window was fixed, or no
-agreement within the rounds) is dropped on both routes, so a pair is always both present.
+later start plus the tolerance (clipped to the legal window it lies in; one visit per pair and
+round, the earliest) and solve again. A shared visit that still cannot be met (one copy
+dropped after its window was fixed, or no agreement within the rounds) is dropped on both
+routes, so a pair is always both present.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def solve_synchronised(problem: Problem, matrix_provider: MatrixProvider | None 
         runtime, iterations = runtime + plan.runtime_s, iterations + plan.iterations
         starts = {v.stop_id: v.start_s for r in plan.routes for v in r.visits}
         repaired = False
+        to_fix: dict[tuple[str, str], tuple[int, str]] = {}  # pair -> earliest unmet visit
         for sid, s in shared.items():
             if sid in excluded:
                 continue
@@ -74,13 +76,19 @@ def solve_synchronised(problem: Problem, matrix_provider: MatrixProvider | None 
                 continue  # met in time
             if got == [None, None]:
                 continue  # dropped on both routes: nothing to align
+            repaired = True
             if sid in fixed or round_no >= max_rounds:
                 excluded.add(sid)  # cannot be met: drop it on both routes
-            else:
-                windows[sid] = _meeting(s.stop, max(t for t in got if t is not None),
-                                        tolerance_s)
-                fixed.add(sid)
-            repaired = True
+                continue
+            later = max(t for t in got if t is not None)
+            if s.pair not in to_fix or later < to_fix[s.pair][0]:
+                to_fix[s.pair] = (later, sid)
+        # One meeting per pair per round: two fixed in the same round from the same plan can
+        # fall on overlapping times neither collector can serve both of (a two-visit day then
+        # dropped both); the next round places the others around the fixed one.
+        for later, sid in to_fix.values():
+            windows[sid] = _meeting(shared[sid].stop, later, tolerance_s)
+            fixed.add(sid)
         if not repaired:
             return _merged(plan, shared, excluded, runtime, int(iterations))
     raise AssertionError("unreachable: every round after max_rounds drops an unmet visit")
