@@ -3,11 +3,11 @@
 Run `python -m bench.routing_converge [--days N]`; prints markdown tables (docs/benchmarks.md).
 
 - Early stop: days of 10-40 stops (bench.routing._day). "ours" is `solve()` with the planner's
-  budget (2,000 iterations, stop after ROUTING_STALL_PER_STOP x stops without improvement,
-  50..ROUTING_STALL_ITERATIONS); "PyVRP" is `pyvrp.solve` on the very same ProblemData with a
-  fixed 2,000 iterations. The best known is the best of every run made here (three
-  6,000-iteration `pyvrp.solve` runs, seeds 0-2, among them); the gap is the extra cost over it
-  as a share of its travel. Times are CPU seconds of this process (the box is shared, wall
+  budget (2,000 iterations, stop after ROUTING_STALL_PER_STOP x stops x stops / 40 without
+  improvement, 50..ROUTING_STALL_ITERATIONS); "PyVRP" is `pyvrp.solve` on the very same
+  ProblemData with a fixed 2,000 iterations. The best known is the best of every run made here
+  (three 6,000-iteration `pyvrp.solve` runs, seeds 0-2, among them); the gap is the extra cost
+  over it as a share of its travel. Times are CPU seconds of this process (the box is shared, wall
   time is printed beside) and iterations, which do not depend on load.
 - Time to 0.5 %: the first iteration at which each search's best plan is within 0.5 % of the
   best known, ours (`search.run`) and `pyvrp.solve`'s own, seeds 0-2, 600 iterations at most.
@@ -57,8 +57,8 @@ def _long_runs(data: pyvrp.ProblemData) -> tuple[float, float]:
 
 
 def bench_early_stop(days: int, sizes: tuple[int, ...]) -> None:
-    print(f"\n### Stop when converged ({days} days per size; stall {PER_STOP} x stops, "
-          f"50..{STALL})\n")
+    print(f"\n### Stop when converged ({days} days per size; stall {PER_STOP} x stops x "
+          f"stops / 40, 50..{STALL})\n")
     print("| stops | ours: CPU ms median / max (wall median) | ours: iterations median / max "
           "| ours: gap mean / max | PyVRP 2,000 it: CPU ms median | PyVRP: gap mean / max |")
     print("|---|---|---|---|---|---|")

@@ -12,7 +12,8 @@ def routing_settings(
 ) -> tuple[MatrixProvider, Budget]:
     """The configured travel matrices (OSRM with a haversine fallback, or haversine) and the
     per-route budget: ROUTING_MAX_ITERATIONS, capped at ROUTING_MAX_RUNTIME_S seconds, ended
-    early after ROUTING_STALL_PER_STOP x stops (50 to ROUTING_STALL_ITERATIONS) iterations
+    early after ROUTING_STALL_PER_STOP x stops x stops / 40 (50 to ROUTING_STALL_ITERATIONS)
+    iterations
     without improvement (ROUTING_STALL_ITERATIONS 0: never; ROUTING_STALL_PER_STOP 0: fixed)."""
     estimate = HaversineProvider(
         detour_factor=config.get("ROUTING_DETOUR_FACTOR", 1.3),
