@@ -34,9 +34,7 @@ from server.promises.monitor import run_promise_monitor
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "postings_bench_results.md"
 ZONE = ZoneInfo("Asia/Shanghai")
 CALLER = SimpleNamespace(role=Role.ADMIN, user_id=None, agency_id=None)
-# bench.promises' data; cases gained a NOT NULL `hardship` flag since it was written.
-DATA = [sql.replace("dispute_open, opened_at", "dispute_open, hardship, opened_at")
-        .replace("'CN', false, now()", "'CN', false, false, now()") for sql in GENERATE]
+DATA = GENERATE  # bench.promises' data: one account and one active promise per case
 RAW = ("CREATE TABLE raw_postings (txn_id text, account_id text, amount numeric(14,2),"
        " paid_at timestamptz, channel text)")
 

@@ -41,8 +41,8 @@ GENERATE = [
     " preferred_windows, created_at, updated_at) SELECT 'p'||g, 'L', 'debtor '||g, 'zh-CN',"
     " false, false, '[]', now(), now() FROM generate_series(1, :n) g",
     "INSERT INTO cases (id, lender_id, external_id, debtor_id, status, priority, jurisdiction,"
-    " dispute_open, opened_at, created_at, updated_at) SELECT 'c'||g, 'L', 'c'||g, 'p'||g,"
-    " 'open', 0, 'CN', false, now(), now(), now() FROM generate_series(1, :n) g",
+    " dispute_open, hardship, opened_at, created_at, updated_at) SELECT 'c'||g, 'L', 'c'||g,"
+    " 'p'||g, 'open', 0, 'CN', false, false, now(), now(), now() FROM generate_series(1, :n) g",
     "INSERT INTO addresses (id, party_id, kind, raw_text, verification_state, time_zone,"
     " created_at, updated_at) SELECT 'a'||g, 'p'||g, 'home', 'addr', 'geocoded',"
     " CASE WHEN g % 10 = 0 THEN 'Asia/Urumqi' ELSE 'Asia/Shanghai' END, now(), now()"
