@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from bench.promises_floor import digest, run_floor
 from server.compliance.inputs import DEFAULT_TZ
 from server.compliance.profile_store import seed_profiles
 from server.config import normalise_database_url
@@ -41,8 +42,8 @@ GENERATE = [
     " preferred_windows, created_at, updated_at) SELECT 'p'||g, 'L', 'debtor '||g, 'zh-CN',"
     " false, false, '[]', now(), now() FROM generate_series(1, :n) g",
     "INSERT INTO cases (id, lender_id, external_id, debtor_id, status, priority, jurisdiction,"
-    " dispute_open, opened_at, created_at, updated_at) SELECT 'c'||g, 'L', 'c'||g, 'p'||g,"
-    " 'open', 0, 'CN', false, now(), now(), now() FROM generate_series(1, :n) g",
+    " dispute_open, hardship, opened_at, created_at, updated_at) SELECT 'c'||g, 'L', 'c'||g,"
+    " 'p'||g, 'open', 0, 'CN', false, false, now(), now(), now() FROM generate_series(1, :n) g",
     "INSERT INTO addresses (id, party_id, kind, raw_text, verification_state, time_zone,"
     " created_at, updated_at) SELECT 'a'||g, 'p'||g, 'home', 'addr', 'geocoded',"
     " CASE WHEN g % 10 = 0 THEN 'Asia/Urumqi' ELSE 'Asia/Shanghai' END, now(), now()"
@@ -92,12 +93,24 @@ def bench_size(server_url: str, n: int) -> dict:
         with Session(engine) as session:
             seed_profiles(session)
             session.commit()
+        # The floor: one statement making and writing the same decisions, rolled back.
+        started = time.perf_counter()
+        with Session(engine) as session:
+            floor_counts = run_floor(session, NOW)
+            floor_s = time.perf_counter() - started
+            floor_digest = digest(session)
+            session.rollback()
         # The decisions, with one batch of compliance timing (budget 0): what scales with n.
         started = time.perf_counter()
         with Session(engine) as session:
             counts = run_promise_monitor(session, NOW, budget_s=0)
+            elapsed = time.perf_counter() - started
+            monitor_digest = digest(session)
             session.commit()
-        elapsed = time.perf_counter() - started
+        same = {k: counts[k] for k in floor_counts} == floor_counts
+        if not same or monitor_digest != floor_digest:
+            raise SystemExit(f"the floor and the monitor decided differently: {floor_counts} "
+                             f"{floor_digest} vs {counts} {monitor_digest}")
         # Timing the broken promises' follow-ups against the rules, as the job does within its
         # budget: a rate, since a backlog is worked off over runs.
         started = time.perf_counter()
@@ -114,6 +127,7 @@ def bench_size(server_url: str, n: int) -> dict:
             session.commit()
         rerun = time.perf_counter() - started
         return {"n": n, "generate_s": generated, "monitor_s": elapsed, "rerun_s": rerun,
+                "floor_s": floor_s, "load": os.getloadavg(),
                 **counts, "rerun_changes": again["kept"] + again["broken"],
                 "timed_per_s": n_timed / timing_s}
     finally:
@@ -125,14 +139,19 @@ def bench_size(server_url: str, n: int) -> dict:
 
 def table(rows: list[dict]) -> str:
     """The results as a markdown table."""
-    lines = ["| active promises | monitor run (s) | µs / promise | kept | broken | partial paid "
-             "| follow-ups | second run (s) | second run changes | follow-ups timed / s |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| active promises | floor: one statement (s) | monitor run (s) | monitor / floor "
+             "| µs / promise | kept | broken | partial paid "
+             "| follow-ups | second run (s) | second run changes | follow-ups timed / s "
+             "| load average (1/5/15 min, at the end) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
-        lines.append(f"| {r['n']:,} | {r['monitor_s']:.1f} | {r['monitor_s'] / r['n'] * 1e6:.1f}"
+        load = "/".join(f"{x:.1f}" for x in r["load"])
+        lines.append(f"| {r['n']:,} | {r['floor_s']:.1f} | {r['monitor_s']:.1f} "
+                     f"| {r['monitor_s'] / r['floor_s']:.2f}× "
+                     f"| {r['monitor_s'] / r['n'] * 1e6:.1f}"
                      f" | {r['kept']:,} | {r['broken']:,} | {r['paid_progress']:,}"
                      f" | {r['follow_ups']:,} | {r['rerun_s']:.1f} | {r['rerun_changes']}"
-                     f" | {r['timed_per_s']:,.0f} |")
+                     f" | {r['timed_per_s']:,.0f} | {load} |")
     return "\n".join(lines)
 
 
@@ -147,7 +166,10 @@ def main() -> None:
     print(out)
     header = (f"# Promise monitor benchmark\n\n`python -m bench.promises` on PostgreSQL, "
               f"{platform.machine()} / Python {platform.python_version()}, "
-              f"run {datetime.now(UTC):%Y-%m-%d}. One run of the monitor over every active "
+              f"run {datetime.now(UTC):%Y-%m-%d}. First the floor (bench/promises_floor.py: "
+              "one SQL statement that makes and writes the same decisions and follow-ups; rolled"
+              " back, and the bench stops unless the monitor's promises and follow-ups then "
+              "match it exactly). Then one run of the monitor over every active "
               "promise (temporary tables, a few INSERT … SELECT and UPDATE statements, change-"
               "feed notes for every promise changed, one follow-up per broken promise, one "
               "batch of their compliance timing), then a second run that must change "

@@ -36,8 +36,8 @@ from sqlalchemy.orm import Session
 
 from server.compliance.effective import ProfileResolver
 from server.compliance.inputs import DEFAULT_TZ
-from server.db.feed import record_changes
-from server.db.sql import chunks, insert_ignore, new_id_sql
+from server.db.feed import record_from_select
+from server.db.sql import chunks, dialect, insert_ignore, new_id_sql
 from server.followups.backlog import BUDGET_S, time_pending_follow_ups
 from server.followups.pending import BATCH, PENDING
 from server.models import (
@@ -68,7 +68,7 @@ judged = Table("tmp_ptp_judged", _meta, Column("promise_id", String(64), primary
                Column("case_id", String(64)), Column("visit_id", String(64)),
                Column("threshold", Numeric(14, 2)), Column("paid", Numeric(14, 2)),
                Column("paid_before", Numeric(14, 2)), Column("deadline_at", UTCDateTime),
-               **_TEMP)
+               Column("decision", String(16)), **_TEMP)
 
 P = PaymentPromise.__table__
 # Flagged promises (implausible, waiting for a person) are not decided until cleared.
@@ -90,12 +90,22 @@ def run_promise_monitor(
     _meta.create_all(conn, checkfirst=False)
     _fill_terms(session)
     _fill_cases(session, default_tz)
+    _analyze(session, cases)
     _fill_calendar(session)
-    _fill_judged(session)
+    _analyze(session, calendar)
+    _fill_judged(session, now)
+    _analyze(session, judged)
     counts = _decide(session, now)
     _meta.drop_all(conn, checkfirst=False)
     return {**counts, **time_pending_follow_ups(session, now, default_tz, batch, budget_s,
                                                 clock, after_batch)}
+
+
+def _analyze(session: Session, table: Table) -> None:
+    """Planner statistics for a just-filled temporary table (autovacuum never sees them):
+    without them PostgreSQL guesses a few rows and joins 1M promises by nested loops."""
+    if dialect(session) == "postgresql":
+        session.connection().exec_driver_sql(f"ANALYZE {table.name}")
 
 
 def _placed():
@@ -152,13 +162,14 @@ def _fill_calendar(session: Session) -> None:
         session.connection().execute(insert(calendar), batch)
 
 
-def _fill_judged(session: Session) -> None:
+def _fill_judged(session: Session, now: datetime) -> None:
     # Field payments and lender postings, the same money counted once (server/payments).
     pay = counted_money()
     paid = func.coalesce(func.round(func.sum(pay.c.amount), 2), 0)
-    source = (
-        select(P.c.id, P.c.case_id, P.c.visit_id,
-               func.round(P.c.amount * cases.c.factor, 2), paid, P.c.paid_amount,
+    sums = (
+        select(P.c.id.label("promise_id"), P.c.case_id, P.c.visit_id,
+               func.round(P.c.amount * cases.c.factor, 2).label("threshold"),
+               paid.label("paid"), P.c.paid_amount.label("paid_before"),
                calendar.c.deadline_at)
         .select_from(P)
         .join(cases, cases.c.case_id == P.c.case_id)
@@ -171,34 +182,43 @@ def _fill_judged(session: Session) -> None:
         .where(_ACTIVE)
         .group_by(P.c.id, P.c.case_id, P.c.visit_id, P.c.amount, cases.c.factor,
                   P.c.paid_amount, calendar.c.deadline_at)
-    )
+    ).subquery("sums")
+    # rules.decide, set-based (tests/integration/promises/test_rules_agree.py checks they agree);
+    # the threshold is rules.threshold and the paid sum rules.paid_towards.
+    s = sums.c
+    decision = case((s.paid >= s.threshold, rules.KEPT),
+                    (s.deadline_at <= literal(now, UTCDateTime()), rules.BROKEN),
+                    (s.paid != s.paid_before, rules.PROGRESS))
+    columns = ["promise_id", "case_id", "visit_id", "threshold", "paid", "paid_before",
+               "deadline_at"]
     session.connection().execute(insert(judged).from_select(
-        ["promise_id", "case_id", "visit_id", "threshold", "paid", "paid_before", "deadline_at"],
-        source))
+        [*columns, "decision"], select(*[s[c] for c in columns], decision)))
+
+
+_STATUS = {rules.KEPT: PromiseStatus.KEPT, rules.BROKEN: PromiseStatus.BROKEN}
 
 
 def _decide(session: Session, now: datetime) -> dict[str, int]:
-    # rules.decide, set-based (tests/integration/promises/test_rules_agree.py checks they agree);
-    # the threshold is rules.threshold and the paid sum rules.paid_towards (_fill_judged).
+    """One UPDATE … FROM the judged promises (a hash join, no id lists through Python), the
+    change-feed notes selected from the same table, one INSERT … SELECT of follow-ups."""
     conn = session.connection()
     j = judged.c
-    kept_when = j.paid >= j.threshold
-    broken_when = and_(j.paid < j.threshold, j.deadline_at <= now)
-    progress_when = and_(j.paid < j.threshold, j.deadline_at > now, j.paid != j.paid_before)
-    ids = {name: list(session.scalars(select(j.promise_id).where(cond)))
-           for name, cond in (("kept", kept_when), ("broken", broken_when),
-                              ("progress", progress_when))}
-    paid = select(j.paid).where(j.promise_id == P.c.id).scalar_subquery()
-    for name, status in (("kept", PromiseStatus.KEPT), ("broken", PromiseStatus.BROKEN),
-                         ("progress", PromiseStatus.ACTIVE)):
-        decided = {"status": status, "status_changed_at": now} if name != "progress" else {}
-        for batch in chunks(ids[name]):
-            conn.execute(update(P).where(P.c.id.in_(batch), _ACTIVE)
-                         .values(paid_amount=paid, **decided))
-    follow_ups = _broken_follow_ups(session, broken_when, now)
-    record_changes(session, "payment_promises", [i for group in ids.values() for i in group])
-    return {"kept": len(ids["kept"]), "broken": len(ids["broken"]),
-            "paid_progress": len(ids["progress"]), "follow_ups": follow_ups}
+    decided = j.decision.in_(tuple(_STATUS))
+    at = literal(now, UTCDateTime())
+    conn.execute(
+        update(P).where(P.c.id == j.promise_id, j.decision.is_not(None), _ACTIVE)
+        .values(paid_amount=j.paid,
+                status=case(*[(j.decision == d, s) for d, s in _STATUS.items()],
+                            else_=P.c.status),
+                status_changed_at=case((decided, at), else_=P.c.status_changed_at)))
+    counted = dict(session.execute(
+        select(j.decision, func.count()).where(j.decision.is_not(None))
+        .group_by(j.decision)).all())
+    follow_ups = _broken_follow_ups(session, j.decision == rules.BROKEN, now)
+    record_from_select(session, "payment_promises",
+                       "SELECT promise_id FROM tmp_ptp_judged WHERE decision IS NOT NULL")
+    return {"kept": counted.get(rules.KEPT, 0), "broken": counted.get(rules.BROKEN, 0),
+            "paid_progress": counted.get(rules.PROGRESS, 0), "follow_ups": follow_ups}
 
 
 def _broken_follow_ups(session: Session, broken_when, now: datetime) -> int:
