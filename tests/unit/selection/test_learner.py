@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from server.selection.model import learner
 from server.selection.model.learner import Params, UpliftModel
 from server.selection.model.metrics import qini
 from server.selection.model.simulator import PERSUADABLE, SURE, randomised, simulate
@@ -55,3 +56,15 @@ def test_an_arm_without_payers_is_refused():
     p = simulate(300, seed=28)
     with pytest.raises(ValueError, match="each arm"):
         UpliftModel(FAST).fit(p.X, p.treated, np.zeros_like(p.y), p.amount)
+
+
+def test_fast_scoring_gives_the_scikit_learn_wrappers_numbers_across_chunks(fitted, monkeypatch):
+    model = fitted
+    X = simulate(1_500, seed=77).X
+    monkeypatch.setattr(learner, "CHUNK", 400)  # several chunks, the last one short
+    s = model.score(X)
+    np.testing.assert_allclose(s.p_visit, model._two.estimator_trmnt.predict_proba(X)[:, 1])
+    np.testing.assert_allclose(s.p_no_visit, model._two.estimator_ctrl.predict_proba(X)[:, 1])
+    share = np.clip(model._amount.predict(X), 0.0, 1.0)
+    np.testing.assert_allclose(s.amount, share * X[:, learner.INDEX["balance"]])
+
