@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 from server.selection.model import learner
+from server.selection.model.features import REASONS
 from server.selection.model.learner import Params, UpliftModel
 from server.selection.model.metrics import qini
+from server.selection.model.reason_labels import LABELS, labelled
 from server.selection.model.simulator import PERSUADABLE, SURE, randomised, simulate
 
 FAST = Params(n_estimators=60, calibration_folds=2)
@@ -68,3 +70,13 @@ def test_fast_scoring_gives_the_scikit_learn_wrappers_numbers_across_chunks(fitt
     share = np.clip(model._amount.predict(X), 0.0, 1.0)
     np.testing.assert_allclose(s.amount, share * X[:, learner.INDEX["balance"]])
 
+
+def test_every_reason_code_has_a_distinct_label_in_english_and_chinese():
+    codes = {code for pair in REASONS.values() for code in pair}
+    assert codes == set(LABELS)
+    for lang in (0, 1):
+        texts = [LABELS[c][lang] for c in codes]
+        assert all(t.strip() for t in texts) and len(set(texts)) == len(texts)
+    assert labelled(["UNREACHABLE", "NEW_CODE"]) == [
+        {"code": "UNREACHABLE", "en": "Hard to reach", "zh": "难以联系"},
+        {"code": "NEW_CODE", "en": "NEW_CODE", "zh": "NEW_CODE"}]
