@@ -69,7 +69,8 @@ def evaluate(seed: int, n_train: int, n_test: int) -> dict:
 
 
 def phase_score(n: int) -> dict:
-    """Score n cases: both models, amount, expected value; reasons for the top 5 %."""
+    """Score n cases (both models, amount, expected value) beside one raw predict and the
+    previous path; reasons for the top 5 % (at most 10,000: a team's day is hundreds)."""
     portfolio = simulate(max(n // 20, 20_000), seed=501)
     model = UpliftModel().fit(portfolio.X, portfolio.treated, portfolio.y, portfolio.amount)
     X = simulate(n, seed=502).X
@@ -79,12 +80,20 @@ def phase_score(n: int) -> dict:
     started = time.perf_counter()
     s = model.score(X)
     ev = s.expected_value(VISIT_COST)
-    top = np.argsort(-ev)[: n // 20]
+    top = np.argsort(-ev)[: min(n // 20, 10_000)]
     scored = time.perf_counter() - started
+    peak = _peak_mb()  # before the previous path's whole-matrix copies
+    wrap_t = time.perf_counter()  # the previous path: scikit-learn's wrappers, whole matrix
+    model._two.estimator_trmnt.predict_proba(X)
+    model._two.estimator_ctrl.predict_proba(X)
+    model._amount.predict(X)
+    wrappers = time.perf_counter() - wrap_t
+    reasons_t = time.perf_counter()
     model.reasons(X[top])
-    total = time.perf_counter() - started
+    total = scored + time.perf_counter() - reasons_t
     return {"cases": n, "score_s": scored, "with_reasons_s": total, "floor_one_predict_s": floor,
-            "reasons_for": len(top), "peak_mb": _peak_mb()}
+            "wrappers_s": wrappers, "load_avg": os.getloadavg()[0],
+            "reasons_for": len(top), "peak_mb": peak, "peak_with_previous_mb": _peak_mb()}
 
 
 def phase_train(rows_wanted: int, server_url: str) -> dict:
@@ -137,6 +146,55 @@ def phase_train(rows_wanted: int, server_url: str) -> dict:
             "examples": result.get("examples"), "peak_mb": _peak_mb()}
 
 
+def phase_load(rows_wanted: int, server_url: str) -> dict:
+    """History rows into PostgreSQL: the import's write path (binary COPY) beside the previous
+    one (multi-row INSERT … VALUES … ON CONFLICT DO NOTHING), interleaved in one database."""
+    from flask_migrate import upgrade
+
+    from bench.pgdb import throwaway_database
+    from server import create_app
+    from server.db.sql import insert_ignore
+    from server.extensions import db
+    from server.models import Agency, HistoryEvent, new_id
+    from server.selection.history import BATCH, COLUMNS, store_history_rows
+    from server.selection.model.render import history_rows, row_count
+
+    probe = simulate(2_000, seed=601)
+    portfolio = simulate(int(rows_wanted / (row_count(probe) / 2_000)), seed=602)
+    decided = datetime(2026, 5, 16, tzinfo=UTC)
+    rows = list(history_rows(portfolio, decided))
+    halves = {"copy": rows[0::2], "values": rows[1::2]}
+    times = {"copy": 0.0, "values": 0.0}
+    with throwaway_database(server_url, "doorstep_bench") as url:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                          "AUDIT_HMAC_KEY": "bench", "INSTANCE_DIR": "/tmp"})
+        with app.app_context():
+            upgrade()
+            session = db.session
+            session.add(Agency(id="L", code="L", name="Lender", kind="lender"))
+            session.commit()
+            for start in range(0, max(len(h) for h in halves.values()), 10 * BATCH):
+                for name, half in halves.items():  # interleaved, so load swings hit both
+                    part = half[start:start + 10 * BATCH]
+                    began = time.perf_counter()
+                    if name == "copy":
+                        store_history_rows(session, "L", part)
+                    else:
+                        batch = [{c: (r | {"id": new_id(), "lender_id": "L",
+                                           "source": "import"}).get(c) for c in COLUMNS}
+                                 for r in part]
+                        insert_ignore(session, HistoryEvent.__table__, batch,
+                                      conflict=("source", "source_key"))
+                    session.commit()
+                    times[name] += time.perf_counter() - began
+            stored = session.scalar(db.text("SELECT count(*) FROM selection_history"))
+            db.session.remove()
+            db.engine.dispose()
+    return {"history_rows": stored, "copy_rows": len(halves["copy"]),
+            "copy_s": times["copy"], "values_rows": len(halves["values"]),
+            "values_s": times["values"], "peak_mb": _peak_mb()}
+
+
 def _child(phase: str, arg: int) -> dict:
     out = subprocess.run([sys.executable, "-m", "bench.selection", "--phase", phase,
                           "--arg", str(arg)], capture_output=True, text=True, check=True)
@@ -163,7 +221,9 @@ def _table(evals: list[dict], score: dict | None, train: dict | None) -> str:
         lines.append(f"\nScoring {score['cases']:,} cases: **{score['score_s']:.1f} s** "
                      f"(reasons for the top {score['reasons_for']:,} too: "
                      f"{score['with_reasons_s']:.1f} s; floor, one raw LightGBM predict: "
-                     f"{score['floor_one_predict_s']:.1f} s); peak memory "
+                     f"{score['floor_one_predict_s']:.1f} s; the previous path through "
+                     f"scikit-learn's wrappers: {score['wrappers_s']:.1f} s; load average "
+                     f"{score['load_avg']:.1f}); peak memory "
                      f"{score['peak_mb']:,.0f} MB (goal < 60 s).")
     if train:
         lines.append(f"\nTraining on {train['history_rows']:,} history rows "
@@ -183,7 +243,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--test", type=int, default=20_000)
     parser.add_argument("--score-cases", type=int, default=1_000_000)
     parser.add_argument("--history-rows", type=int, default=1_000_000)
-    parser.add_argument("--phase", choices=("score", "train"))
+    parser.add_argument("--phase", choices=("score", "train", "load"))
     parser.add_argument("--arg", type=int, default=0)
     args = parser.parse_args(argv)
     server_url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
@@ -192,6 +252,9 @@ def main(argv: list[str]) -> int:
         return 0
     if args.phase == "train":
         print(json.dumps(phase_train(args.arg, server_url)))
+        return 0
+    if args.phase == "load":
+        print(json.dumps(phase_load(args.arg, server_url)))
         return 0
     evals = [evaluate(seed, args.train, args.test) for seed in range(1, args.seeds + 1)]
     score = _child("score", args.score_cases) if args.score_cases else None

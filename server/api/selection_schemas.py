@@ -6,6 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
 from server.api.import_schemas import ImportRunSummarySchema
+from server.selection.model.reason_labels import labelled
 
 # PostgreSQL text cannot hold NUL: refused as a 422, not a database error.
 NO_NUL = validate.Regexp(r"^[^\x00]*$", error="must not contain NUL")
@@ -81,11 +82,18 @@ class ScoreSchema(Schema):
     expected_value = fields.Float(allow_none=True, metadata={
         "description": "uplift × expected amount − the visit's cost"})
     reasons = fields.List(fields.String(), metadata={"description": "top reason codes"})
+    reason_labels = fields.Method("_labels", metadata={
+        "description": "the reason codes with their labels: [{code, en, zh}]"})
     selected = fields.Boolean()
     override = fields.String(allow_none=True)
     override_reason = fields.String(allow_none=True)
     override_by = fields.String(allow_none=True)
     override_at = fields.DateTime(allow_none=True)
+
+
+    def _labels(self, row) -> list[dict]:
+        codes = row.get("reasons") if isinstance(row, dict) else getattr(row, "reasons", None)
+        return labelled(list(codes or []))
 
 
 class DaySchema(Schema):

@@ -1,19 +1,22 @@
 """Import a lender's past collection history (CSV, UTF-8 or GBK) into the history store.
 
 Rows are checked one by one (the case import's per-row error report), written in batches with
-INSERT … ON CONFLICT DO NOTHING, so a file imported twice adds nothing the second time.
+INSERT … ON CONFLICT DO NOTHING, so a file imported twice adds nothing the second time. On
+PostgreSQL a batch goes in as one binary COPY into a staging table and one INSERT … SELECT
+(server/db/bulk.py): 5,000 rows per round trip instead of 5 multi-row VALUES statements.
 """
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
-from server.db.sql import insert_ignore
+from server.db.bulk import insert_rows
 from server.imports.columns import FileRejected
 from server.imports.report import MAX_REJECTED_ROWS, shown
 from server.imports.service import ImportRequest, new_run, resolve_lender
@@ -24,6 +27,7 @@ from server.selection.history_rows import header_positions, validate
 BATCH = 5000
 COLUMNS = ("id", "lender_id", "case_ref", "kind", "occurred_at", "outcome", "amount", "balance",
            "dpd", "address_verified", "distance_km", "source", "source_key", "import_run_id")
+MONEY = ("amount", "balance")
 
 
 @dataclass(frozen=True)
@@ -93,9 +97,15 @@ def _reject(rejected: list, line: int, values: dict, errors: dict) -> None:
 
 
 def _write(session: Session, batch: list[dict]) -> int:
-    rows = [{c: row.get(c) for c in COLUMNS} for row in batch]
-    return insert_ignore(session, HistoryEvent.__table__, rows,
-                         conflict=("source", "source_key"))
+    rows = [{c: _exact(row.get(c)) if c in MONEY else row.get(c) for c in COLUMNS}
+            for row in batch]
+    return len(insert_rows(session, HistoryEvent.__table__, rows, ignore_conflicts=True,
+                           returning_ids=True, conflict=("source", "source_key")))
+
+
+def _exact(value):
+    """Money as Decimal (COPY's binary numeric takes no float; the CSV path already has it)."""
+    return Decimal(str(value)) if isinstance(value, float) else value
 
 
 def _finish(session: Session, run: ImportRun, counts: dict, rejected: list,

@@ -59,6 +59,22 @@ def _classifier(p: Params) -> CalibratedClassifierCV:
                                   ensemble=False)
 
 
+CHUNK = 100_000  # rows per predict call when scoring
+
+
+def _calibrated(calibrated: CalibratedClassifierCV, X: np.ndarray, threads: int) -> np.ndarray:
+    """P(paid) of one calibrated arm: its booster's response through its isotonic map (what
+    CalibratedClassifierCV.predict_proba(X)[:, 1] returns for a binary target). scikit-learn
+    calibrates decision_function (the raw score) when the estimator has one, as LightGBM 4's
+    classifier does, else predict_proba."""
+    inner = calibrated.calibrated_classifiers_[0]
+    raw = inner.estimator.booster_.predict(
+        X, raw_score=hasattr(inner.estimator, "decision_function"), num_threads=threads)
+    p = inner.calibrators[0].predict(raw)
+    p[(p > 1.0) & (p <= 1.0 + 1e-5)] = 1.0
+    return p
+
+
 class UpliftModel:
     """Fit on (features, visited, paid, amount paid); score new cases; explain a score."""
 
@@ -90,11 +106,21 @@ class UpliftModel:
         return self
 
     def score(self, X: np.ndarray) -> Scores:
-        """Both probabilities and the expected amount of each row."""
-        X = np.asarray(X, dtype=np.float64)
-        p1 = self._two.estimator_trmnt.predict_proba(X)[:, 1]
-        p0 = self._two.estimator_ctrl.predict_proba(X)[:, 1]
-        share = np.clip(self._amount.predict(X), 0.0, 1.0)
+        """Both probabilities and the expected amount of each row.
+
+        The same numbers as the scikit-learn wrappers' predict_proba / predict, computed from the
+        boosters and isotonic maps directly, in chunks of CHUNK rows with the learner's threads:
+        no per-call validation copies of the whole matrix, and memory bounded by a chunk.
+        """
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        n, threads = len(X), self.params.threads
+        p1, p0, share = np.empty(n), np.empty(n), np.empty(n)
+        for start in range(0, n, CHUNK):
+            part, end = X[start:start + CHUNK], min(start + CHUNK, n)
+            p1[start:end] = _calibrated(self._two.estimator_trmnt, part, threads)
+            p0[start:end] = _calibrated(self._two.estimator_ctrl, part, threads)
+            share[start:end] = self._amount.booster_.predict(part, num_threads=threads)
+        np.clip(share, 0.0, 1.0, out=share)
         return Scores(p1, p0, share * X[:, INDEX["balance"]])
 
     def reasons(self, X: np.ndarray, top: int = 3) -> list[list[str]]:

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from server.api.selection_schemas import ScoreSchema
 from server.errors import Conflict
 from server.models import (
     AuditEvent,
@@ -99,6 +100,9 @@ def test_only_an_approved_model_decides_and_excluded_cases_are_never_selected(se
             assert not r["selected"] and r["expected_value"] is None
         elif r["arm"] == MODEL:
             assert r["p_visit"] is not None and len(r["reasons"]) == 3
+            shown = ScoreSchema().dump(r)["reason_labels"]  # what the dispatchers' API sends
+            assert [x["code"] for x in shown] == r["reasons"]
+            assert all(x["zh"] != x["code"] and x["en"] != x["code"] for x in shown)
             assert r["selected"] == (r["expected_value"] > 0)
         else:
             assert r["arm"] == HOLDOUT and r["expected_value"] is None and r["selected"]

@@ -3,8 +3,11 @@
 import numpy as np
 import pytest
 
+from server.selection.model import learner
+from server.selection.model.features import REASONS
 from server.selection.model.learner import Params, UpliftModel
 from server.selection.model.metrics import qini
+from server.selection.model.reason_labels import LABELS, labelled
 from server.selection.model.simulator import PERSUADABLE, SURE, randomised, simulate
 
 FAST = Params(n_estimators=60, calibration_folds=2)
@@ -55,3 +58,25 @@ def test_an_arm_without_payers_is_refused():
     p = simulate(300, seed=28)
     with pytest.raises(ValueError, match="each arm"):
         UpliftModel(FAST).fit(p.X, p.treated, np.zeros_like(p.y), p.amount)
+
+
+def test_fast_scoring_gives_the_scikit_learn_wrappers_numbers_across_chunks(fitted, monkeypatch):
+    model = fitted
+    X = simulate(1_500, seed=77).X
+    monkeypatch.setattr(learner, "CHUNK", 400)  # several chunks, the last one short
+    s = model.score(X)
+    np.testing.assert_allclose(s.p_visit, model._two.estimator_trmnt.predict_proba(X)[:, 1])
+    np.testing.assert_allclose(s.p_no_visit, model._two.estimator_ctrl.predict_proba(X)[:, 1])
+    share = np.clip(model._amount.predict(X), 0.0, 1.0)
+    np.testing.assert_allclose(s.amount, share * X[:, learner.INDEX["balance"]])
+
+
+def test_every_reason_code_has_a_distinct_label_in_english_and_chinese():
+    codes = {code for pair in REASONS.values() for code in pair}
+    assert codes == set(LABELS)
+    for lang in (0, 1):
+        texts = [LABELS[c][lang] for c in codes]
+        assert all(t.strip() for t in texts) and len(set(texts)) == len(texts)
+    assert labelled(["UNREACHABLE", "NEW_CODE"]) == [
+        {"code": "UNREACHABLE", "en": "Hard to reach", "zh": "难以联系"},
+        {"code": "NEW_CODE", "en": "NEW_CODE", "zh": "NEW_CODE"}]
