@@ -16,6 +16,7 @@ from server.db.bulk import is_postgres
 from server.db.feed import record_changes
 from server.facts import deferred
 from server.models import Visit, VisitStatus, utcnow
+from server.payments.matching import match_late_receipts
 from server.promises.lifecycle import supersede_previous_promises
 from server.sync.refs import corrected
 
@@ -28,6 +29,8 @@ def after_facts_applied(session: Session, applied: dict) -> None:
         _complete_visits(session, outcomes)
     if ids.get("payment_promises"):
         supersede_previous_promises(session, ids["payment_promises"])
+    if ids.get("payments"):
+        match_late_receipts(session, ids["payments"])
     deferred.enqueue(session, ids)
 
 

@@ -43,7 +43,7 @@ FACT_SERVER_COLUMNS = frozenset({"user_id", "device_id", "received_at", "clock_o
 EXTRA_SERVER_COLUMNS = {
     "payment_promises": frozenset({"status", "status_changed_at", "superseded_by",
                                    "paid_amount", "review_flag"}),
-    "payments": frozenset({"voided_at", "void_reason", "review_flag"}),
+    "payments": frozenset({"voided_at", "void_reason", "review_flag", "lender_id"}),
     "case_requests": frozenset({"event_id"}),  # the case event the request became
 }
 # Server-owned columns a device may change with an `updated` row. Everything else about
