@@ -30,6 +30,8 @@ def register(app: Flask, api: Api) -> None:
     from server.api.message_templates import blp as message_templates_blp
     from server.api.message_templates import wording_blp as message_wording_blp
     from server.api.messaging_hooks import blp as messaging_hooks_blp
+    from server.api.offers import blp as offers_blp
+    from server.api.offers import cases_blp as case_offers_blp
     from server.api.outbox import blp as outbox_blp
     from server.api.payments import blp as postings_blp
     from server.api.placements import blp as placements_blp
@@ -54,6 +56,7 @@ def register(app: Flask, api: Api) -> None:
                 case_complaints_blp, messaging_hooks_blp, outbox_blp, message_templates_blp,
                 message_wording_blp,
                 api_clients_blp, postings_blp, placements_blp,
-                receipts_blp, reports_blp, exports_blp, cash_blp, selection_blp):
+                receipts_blp, reports_blp, exports_blp, cash_blp, selection_blp,
+                offers_blp, case_offers_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

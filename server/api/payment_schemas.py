@@ -47,6 +47,10 @@ class PostingSchema(Schema):
     reversed_at = fields.DateTime(allow_none=True)
     received_at = fields.DateTime()
     source = fields.String()
+    resolution = fields.String(allow_none=True, metadata={
+        "description": "matched or dismissed by a person (unmatched postings)"})
+    resolution_note = fields.String(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
 
 
 class PostingConflictSchema(Schema):
@@ -55,6 +59,33 @@ class PostingConflictSchema(Schema):
     body = fields.Dict()
     source = fields.String()
     received_at = fields.DateTime()
+    resolution = fields.String(allow_none=True, metadata={"description": "accepted or rejected"})
+    resolution_note = fields.String(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+NO_NUL = validate.Regexp(r"^[^\x00]*$", error="must not contain NUL")  # PostgreSQL text
+_NOTE = {"validate": [validate.Length(min=1, max=200), NO_NUL]}
+
+
+class PostingMatchSchema(Schema):
+    account_id = fields.String(required=True, validate=[validate.Length(min=1, max=64), NO_NUL],
+                               metadata={
+        "description": "the lender's account id (as in the case file) this money belongs to"})
+    note = fields.String(**_NOTE)
+
+
+class PostingReasonSchema(Schema):
+    reason = fields.String(required=True, **_NOTE)
+
+
+class PostingNoteSchema(Schema):
+    note = fields.String(**_NOTE)
+
+
+class ConflictAcceptedSchema(Schema):
+    conflict = fields.Nested(PostingConflictSchema)
+    posting = fields.Nested(PostingSchema)
 
 
 class PostingFileOptionsSchema(Schema):

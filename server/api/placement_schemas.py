@@ -44,3 +44,61 @@ class PlacementResultSchema(Schema):
     follow_ups = fields.Integer()
     reminders = fields.Integer(metadata={"description": "queued messages withdrawn"})
     promises = fields.Integer()
+
+
+NO_NUL = validate.Regexp(r"^[^\x00]*$", error="must not contain NUL")  # PostgreSQL text
+
+
+class PlacementShareSchema(Schema):
+    agency = fields.String(required=True, validate=[validate.Length(min=1, max=32), NO_NUL])
+    share = fields.Integer(required=True, validate=validate.Range(min=1, max=100),
+                           metadata={"description": "percent of the rule's cases"})
+    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10_000_000),
+                              metadata={"description": "most open placements of this "
+                                                       "lender's cases the agency may hold"})
+
+
+def _money(**kw):
+    return fields.Decimal(places=2, allow_none=True, as_string=True, **kw)
+
+
+class PlacementRuleSchema(Schema):
+    name = fields.String(validate=[validate.Length(min=1, max=80), NO_NUL])
+    bucket = fields.List(fields.String(validate=[validate.Length(min=1, max=8), NO_NUL]),
+                         validate=validate.Length(max=20))
+    dpd_min = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100_000))
+    dpd_max = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100_000))
+    city = fields.List(fields.String(validate=[validate.Length(min=1, max=64), NO_NUL]),
+                       validate=validate.Length(max=200))
+    balance_min = _money()
+    balance_max = _money()
+    agencies = fields.List(fields.Nested(PlacementShareSchema), required=True,
+                           validate=validate.Length(min=1, max=50))
+
+
+class PlacementByRulesSchema(Schema):
+    lender = fields.String(**_LENDER)
+    rules = fields.List(fields.Nested(PlacementRuleSchema), required=True,
+                        validate=validate.Length(min=1, max=50),
+                        metadata={"description": "in order: a case takes the first it matches"})
+    dry_run = fields.Boolean(load_default=True, metadata={
+        "description": "true (the default): preview only, nothing changes"})
+    ends_on = fields.Date(allow_none=True)
+
+
+class PlacementRuleResultSchema(Schema):
+    name = fields.String()
+    matched = fields.Integer()
+    agencies = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class PlacementByRulesResultSchema(Schema):
+    dry_run = fields.Boolean()
+    candidates = fields.Integer(metadata={"description": "active cases not placed anywhere"})
+    rules = fields.List(fields.Nested(PlacementRuleResultSchema))
+    placed = fields.Dict(keys=fields.String(), values=fields.Integer())
+    cases = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "per agency, the first 100 case ids given to it"})
+    unmatched = fields.Integer(metadata={"description": "cases no rule matched"})
+    no_room = fields.Integer(metadata={"description": "matched, but every agency was full"})
+    unplaced_cases = fields.List(fields.String())

@@ -4,6 +4,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from server.api.placement_schemas import (
+    PlacementByRulesResultSchema,
+    PlacementByRulesSchema,
     PlacementCreateSchema,
     PlacementResultSchema,
     RecallSchema,
@@ -12,6 +14,7 @@ from server.api.placement_schemas import (
 from server.api.security import current_principal, roles
 from server.cases.lenders import lender_of
 from server.cases.placement import place_cases, recall_cases, replace_cases
+from server.cases.placement_rules import place_by_rules
 from server.models import Role, utcnow
 from server.unit_of_work import use_case
 
@@ -59,3 +62,18 @@ class Replace(MethodView):
             return replace_cases(session, p.user_id, lender_of(session, p, body.get("lender")),
                                  body["cases"], body["agency"], body["reason"],
                                  body.get("note"), body.get("ends_on"), utcnow())
+
+
+@blp.route("/by-rules")
+class PlacementByRules(MethodView):
+    @roles(*LENDER_SIDE)
+    @blp.arguments(PlacementByRulesSchema)
+    @blp.response(200, PlacementByRulesResultSchema)
+    def post(self, body):
+        """Place the lender's unplaced cases by rules (bucket, dpd, city, balance → agency
+        shares and capacity); a dry run (the default) previews; a real run is audited."""
+        p = current_principal()
+        with use_case() as session:
+            return place_by_rules(session, p.user_id, lender_of(session, p, body.get("lender")),
+                                  body["rules"], body["dry_run"], body.get("ends_on"),
+                                  utcnow())

@@ -16,9 +16,10 @@ from server.db.bulk import is_postgres
 from server.db.feed import record_changes
 from server.facts import deferred
 from server.models import Visit, VisitStatus, utcnow
+from server.payments.matching import match_late_receipts
 from server.promises.lifecycle import supersede_previous_promises
 from server.sync.refs import corrected
-from server.sync.tables import COMPLETES_VISIT, SUPERSEDES, with_effect
+from server.sync.tables import COMPLETES_VISIT, MATCHES_POSTING, SUPERSEDES, with_effect
 
 
 def after_facts_applied(session: Session, applied: dict) -> None:
@@ -35,6 +36,10 @@ def after_facts_applied(session: Session, applied: dict) -> None:
 
 def _supersede(session: Session, promises) -> None:
     supersede_previous_promises(session, [row.row_id for row in promises])
+
+
+def _match_receipts(session: Session, payments) -> None:
+    match_late_receipts(session, [row.row_id for row in payments])
 
 
 def _when(row):
@@ -77,4 +82,5 @@ def _complete_visits(session: Session, outcomes) -> None:
 
 
 # The effects done in the push's own transaction, in this order.
-IN_THE_PUSH = ((COMPLETES_VISIT, _complete_visits), (SUPERSEDES, _supersede))
+IN_THE_PUSH = ((COMPLETES_VISIT, _complete_visits), (SUPERSEDES, _supersede),
+               (MATCHES_POSTING, _match_receipts))

@@ -44,6 +44,8 @@ def field_errors(ctx, row, reach, limits: dict[str, int]) -> dict[str, list[str]
             errors.update(due_date_errors(values["due_on"], made_on, limit))
     if row.table in FLAGGED_TABLES:
         values["review_flag"] = None if errors else _implausible(values, reach)
+    if row.table == "payments":  # receipt numbers are unique per lender
+        values["lender_id"] = reach.lenders.get(values.get("account_id"))
     return errors
 
 

@@ -44,6 +44,7 @@ from server.models.messaging import (
     WordingList,
 )
 from server.models.money import Payment, PaymentPromise, PromiseStatus
+from server.models.offers import ApprovalLimit, OfferKind, OfferStatus, PaymentOffer
 from server.models.organisation import Agency, AgencyKind, Team
 from server.models.parties import Party, PartyRelationship, RelationshipKind
 from server.models.quarantine import QuarantinedRecord, QuarantineStatus
@@ -62,14 +63,16 @@ from server.models.visits import Visit, VisitAssignee, VisitStatus
 
 __all__ = [
     "Account", "Address", "AddressKind", "AddressReport", "Agency", "AgencyKind", "ApiClient",
+    "ApprovalLimit",
     "Attachment", "AuditEvent", "AuthToken", "Base", "Blob", "BlobUpload", "CallLog", "Case",
     "CaseEvent", "CaseEventKind", "CaseRequestFact", "CaseStatus", "CashDeposit", "CheckIn",
     "Complaint", "ComplaintStatus", "Consent", "ConsentKind", "ConsentText", "ContactAttempt",
     "ContactPoint", "Device", "FactEffect", "FollowUp", "FollowUpKind", "HistoryEvent",
     "HistoryKind", "ImportChange", "ImportRun", "ImportUpload", "InboundAction",
     "InboundMessage", "JobRun", "JobRunStatus", "LenderPosting", "LoginThrottle",
-    "MessageTemplate", "ModelStatus", "OptOut", "OutboxMessage", "OutcomeCode", "Party",
-    "PartyRelationship", "Payment", "PaymentPromise", "Placement", "PlanningRun",
+    "MessageTemplate", "ModelStatus", "OfferKind", "OfferStatus",
+    "OptOut", "OutboxMessage", "OutcomeCode", "Party",
+    "PartyRelationship", "Payment", "PaymentOffer", "PaymentPromise", "Placement", "PlanningRun",
     "PostingConflict", "PostingKind", "PromiseStatus", "PushReceipt", "QuarantineStatus",
     "QuarantinedRecord", "RelationshipKind", "ReversalReason", "Role", "RoutePlan", "RouteStop",
     "RuleProfile", "RuleProfileVersion", "SchedulerLease", "SelectionArm", "SelectionModel",

@@ -74,6 +74,8 @@ class LenderPosting(Base):
     due_since_before: Mapped[date | None]
     resolved_at: Mapped[datetime | None]  # an unmatched posting a person has dealt with
     resolved_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[str | None] = mapped_column(String(16))  # matched or dismissed
+    resolution_note: Mapped[str | None] = mapped_column(String(200))
 
 
 class PostingConflict(Base):
@@ -89,6 +91,9 @@ class PostingConflict(Base):
     client_id: Mapped[str | None] = mapped_column(String(ID_LEN))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[str | None] = mapped_column(String(16))  # accepted or rejected
+    resolution_note: Mapped[str | None] = mapped_column(String(200))
 
 
 class CashDeposit(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base
@@ -46,6 +46,8 @@ class Payment(Fact, Base):
     """Money recorded in the field or reported by the lender; voided, never deleted."""
 
     __tablename__ = "payments"
+    # A receipt number is unique per lender (each lender prints its own receipt books).
+    __table_args__ = (UniqueConstraint("lender_id", "receipt_no"),)
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -53,7 +55,9 @@ class Payment(Fact, Base):
     amount: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     method: Mapped[str] = mapped_column(String(16))  # cash, transfer, qr, lender
-    receipt_no: Mapped[str | None] = mapped_column(String(64), unique=True)
+    receipt_no: Mapped[str | None] = mapped_column(String(64))
+    # The lender of the account, set by the server (never sent by a device).
+    lender_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
     paid_at: Mapped[datetime]
     voided_at: Mapped[datetime | None]
     void_reason: Mapped[str | None] = mapped_column(String(200))

@@ -4,7 +4,9 @@ Rule (docs/decisions.md, D-posting-dedupe): a lender payment is the same money a
 payment of the same account when the receipt numbers are equal, or, without a receipt number,
 when a cash posting has exactly the amount of a cash payment recorded in the field at most
 MATCH_WINDOW_DAYS before it and no other posting has claimed it (earliest first, one
-to one). The matched posting counts; the field payment it matched no longer does.
+to one). The matched posting counts; the field payment it matched no longer does. A receipt
+that reaches the server after the lender's posting of it is matched the same way, the other
+way round (`match_late_receipts`, run when a push stores field payments).
 """
 
 from __future__ import annotations
@@ -78,6 +80,44 @@ def match_new_postings(session: Session) -> int:
             update(LP).where(LP.c.id == bindparam("pid"))
             .values(matched_payment_id=bindparam("mid")),
             [{"pid": k, "mid": v} for k, v in links.items()])
+    return len(links)
+
+
+def match_late_receipts(session: Session, payment_ids: list[str]) -> int:
+    """Link field payments just stored to the lender payments already posted for them.
+
+    Same rule as at ingest, seen from the receipt: the same receipt number on the account, else
+    a cash posting of exactly the amount made at most MATCH_WINDOW_DAYS after the cash was
+    taken; a posting already matched, reversed or without an account is never claimed.
+    """
+    if not payment_ids:
+        return 0
+    open_posting = and_(LP.c.account_id == P.c.account_id, LP.c.kind == PostingKind.PAYMENT,
+                        LP.c.reversed_at.is_(None), LP.c.matched_payment_id.is_(None))
+    fresh = and_(P.c.id.in_(payment_ids), P.c.voided_at.is_(None),
+                 ~exists().where(LP.alias("claimed").c.matched_payment_id == P.c.id))
+    by_receipt = (select(P.c.id, LP.c.id).select_from(P)
+                  .join(LP, and_(open_posting, LP.c.receipt_no == P.c.receipt_no))
+                  .where(fresh, P.c.receipt_no.is_not(None))
+                  .order_by(LP.c.paid_at, LP.c.id))
+    by_cash = (select(P.c.id, LP.c.id).select_from(P)
+               .join(LP, and_(open_posting, LP.c.channel == "cash", LP.c.amount == P.c.amount,
+                              LP.c.currency == P.c.currency, LP.c.paid_at >= P.c.paid_at,
+                              _days_before(session, LP.c.paid_at, MATCH_WINDOW_DAYS)
+                              <= P.c.paid_at))
+               .where(fresh, P.c.method == "cash")
+               .order_by(P.c.paid_at, P.c.id, LP.c.paid_at, LP.c.id))
+    links, taken = {}, set()
+    for stmt in (by_receipt, by_cash):
+        for payment_id, posting_id in session.execute(stmt).all():
+            if payment_id not in links and posting_id not in taken:
+                links[payment_id] = posting_id
+                taken.add(posting_id)
+    if links:
+        session.connection().execute(
+            update(LP).where(LP.c.id == bindparam("pid"))
+            .values(matched_payment_id=bindparam("mid")),
+            [{"pid": v, "mid": k} for k, v in links.items()])
     return len(links)
 
 

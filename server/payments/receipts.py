@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from server.access import case_visible
 from server.audit import service as audit
 from server.errors import Conflict, NotFound
-from server.models import Case, LenderPosting, Payment, new_id
+from server.models import Account, Case, LenderPosting, Payment, new_id
 
 
 def visible_receipt(session: Session, caller, payment_id: str) -> Payment:
@@ -41,7 +41,10 @@ def reissue_receipt(session: Session, caller, payment_id: str, body: dict,
                     now: datetime) -> Payment:
     """Void the receipt (if not yet) and issue its replacement with a new number, linked."""
     old = visible_receipt(session, caller, payment_id)
-    if session.scalar(select(Payment.id).where(Payment.receipt_no == body["receipt_no"])):
+    lender_id = old.lender_id or session.scalar(
+        select(Account.lender_id).where(Account.id == old.account_id))
+    if session.scalar(select(Payment.id).where(Payment.lender_id == lender_id,
+                                               Payment.receipt_no == body["receipt_no"])):
         raise Conflict("this receipt number is taken", {"receipt_no": ["already used"]})
     if old.voided_at is None:
         old.voided_at = now
@@ -50,7 +53,7 @@ def reissue_receipt(session: Session, caller, payment_id: str, body: dict,
                   visit_id=old.visit_id, amount=body.get("amount") or old.amount,
                   currency=old.currency, method=old.method, receipt_no=body["receipt_no"],
                   paid_at=body.get("paid_at") or old.paid_at, reissue_of=old.id,
-                  recorded_at=now, received_at=now, user_id=old.user_id)
+                  recorded_at=now, received_at=now, user_id=old.user_id, lender_id=lender_id)
     new.digest = hashlib.sha256(f"{new.id}|{new.amount}|{new.receipt_no}".encode()).hexdigest()
     session.add(new)
     session.flush()

@@ -39,6 +39,7 @@ class Reach:
     debtors: dict = field(default_factory=dict)  # case_id -> debtor party id
     visit_created: dict = field(default_factory=dict)  # visit_id -> created_at
     balances: dict = field(default_factory=dict)  # account_id -> outstanding
+    lenders: dict = field(default_factory=dict)  # account_id -> lender_id
 
 
 def _wanted(rows: list[Checked], column: str) -> set:
@@ -71,11 +72,12 @@ def load_reach(session: Session, agent_id: str, rows: list[Checked]) -> Reach:
             reach.visit_created[visit_id] = created
     account_ids = _wanted(rows, "account_id")
     if account_ids:
-        for account_id, case_id, outstanding in session.execute(
-                select(Account.id, Account.case_id, Account.outstanding).where(
-                    in_values(session, Account.id, account_ids))):
+        for account_id, case_id, outstanding, lender_id in session.execute(
+                select(Account.id, Account.case_id, Account.outstanding, Account.lender_id)
+                .where(in_values(session, Account.id, account_ids))):
             reach.accounts[account_id] = case_id
             reach.balances[account_id] = outstanding
+            reach.lenders[account_id] = lender_id
     needs_parties = any(r.values.get(c) for r in rows
                         for c in ("party_id", "party_met_id", "address_id"))
     if reach.cases and needs_parties:

@@ -61,7 +61,8 @@ COMPLETES_VISIT = "completes_visit"  # an outcome completes its visit (in the pu
 SUPERSEDES = "supersedes_promise"  # a promise replaces the account's active one (in the push)
 JUDGED = "judged_after"  # ledger, field evidence, compliance: queued, worked out after commit
 REVIEW_FLAG = "review_flag"  # an amount above the balance is stored flagged for a person
-EFFECTS = frozenset({COMPLETES_VISIT, SUPERSEDES, JUDGED, REVIEW_FLAG})
+MATCHES_POSTING = "matches_posting"  # a field receipt matched to the lender's posting of it
+EFFECTS = frozenset({COMPLETES_VISIT, SUPERSEDES, JUDGED, REVIEW_FLAG, MATCHES_POSTING})
 
 
 def _mask_party(row: dict, liable) -> dict:
@@ -185,8 +186,8 @@ _ALL = (
                                     "paid_amount", "review_flag"}),
               effects=frozenset({SUPERSEDES, REVIEW_FLAG})),
     SyncTable("payments", Payment, True, anchors=_BY_CASE,
-              server_set=frozenset({"voided_at", "void_reason", "review_flag"}),
-              effects=frozenset({REVIEW_FLAG})),
+              server_set=frozenset({"voided_at", "void_reason", "review_flag", "lender_id"}),
+              effects=frozenset({REVIEW_FLAG, MATCHES_POSTING})),
     SyncTable("consents", Consent, True, anchors=_BY_CASE),
     SyncTable("address_reports", AddressReport, True,
               anchors=(*_BY_VISIT, ("address_id", "address")), effects=frozenset({JUDGED})),

@@ -125,7 +125,9 @@ def promise(session, case, amount, due_on, made_at, **kw):
 def payment(session, case, amount, paid_at, **kw):
     from server.models import Payment
 
-    return fact(session, Payment, paid_at, case_id=case.id,
-                account_id=kw.pop("account_id", None) or account_of(session, case).id,
+    account = (session.get(Account, kw.pop("account_id")) if kw.get("account_id")
+               else account_of(session, case))
+    kw.setdefault("lender_id", account.lender_id)
+    return fact(session, Payment, paid_at, case_id=case.id, account_id=account.id,
                 amount=Decimal(str(amount)), method=kw.pop("method", "transfer"),
                 paid_at=paid_at, **kw)

@@ -106,3 +106,39 @@ def test_money_reversed_before_the_deadline_does_not_keep_the_promise(session):
           reverses_txn_id="BANK-4", reason="chargeback")
     run_promise_monitor(session, now=DEADLINE + timedelta(hours=1))
     assert _status(session, ptp) == "broken"
+
+
+def test_a_receipt_that_arrives_after_the_lenders_posting_counts_once(session):
+    from server.payments.matching import match_late_receipts
+
+    case = _case(session)
+    ptp = f.promise(session, case, "1000.00", DUE, MADE)
+    posting = _post(session, case, "DEP-9", "600.00", MADE + timedelta(days=2), channel="cash")
+    assert posting.matched_payment_id is None  # nothing to match yet
+    receipt = f.payment(session, case, "600.00", MADE + timedelta(days=1), method="cash")
+    assert match_late_receipts(session, [receipt.id]) == 1
+    session.expire_all()
+    assert session.get(type(posting), posting.id).matched_payment_id == receipt.id
+    run_promise_monitor(session, now=DEADLINE + timedelta(hours=1))
+    assert _status(session, ptp) == "broken"  # 600 paid once, not 1,200
+    assert session.get(PaymentPromise, ptp.id).paid_amount == 600
+
+
+def test_a_late_receipt_is_matched_by_number_and_never_to_a_claimed_or_reversed_posting(session):
+    from server.payments.matching import match_late_receipts
+
+    case = _case(session)
+    at = MADE + timedelta(days=1)
+    _post(session, case, "DEP-10", "300.00", at + timedelta(days=1), channel="cash")
+    _post(session, case, "DEP-10R", "300.00", at + timedelta(days=1, hours=1), kind="reversal",
+          reverses_txn_id="DEP-10", reason="nsf")
+    late = _post(session, case, "DEP-11", "300.00", at + timedelta(days=5), channel="cash")
+    numbered = _post(session, case, "DEP-12", "450.00", at + timedelta(days=9),
+                     receipt_no="R-LATE")
+    cash = f.payment(session, case, "300.00", at, method="cash")
+    slip = f.payment(session, case, "450.00", at, method="transfer", receipt_no="R-LATE")
+    # the reversed posting is not claimed and DEP-11 is outside the 3-day window
+    assert match_late_receipts(session, [cash.id, slip.id]) == 1
+    session.expire_all()
+    assert session.get(type(numbered), numbered.id).matched_payment_id == slip.id
+    assert session.get(type(late), late.id).matched_payment_id is None

@@ -58,6 +58,8 @@ UPWARD = {
                                            "verification",
     ("facts.deferred", "compliance.synced"): "after a push, synced facts are judged by the "
                                              "compliance rules",
+    ("facts.effects", "payments.matching"): "a receipt pushed after the lender posted the same "
+                                            "money is matched to that posting in the push",
     ("facts.effects", "promises.lifecycle"): "a pushed promise supersedes the account's "
                                              "active one in the push's transaction",
     ("cases.settlement", "followups.pending"): "closing a settled or recalled case cancels "
