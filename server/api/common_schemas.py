@@ -24,6 +24,18 @@ class ErrorSchema(Schema):
 MONEY = {"type": "string", "format": "decimal", "example": "500.00"}
 
 
+class CaseMoneySchema(Schema):
+    """What a promise and a payment (a receipt) both say: whose case, which visit, how much."""
+
+    id = fields.String()
+    case_id = fields.String()
+    account_id = fields.String()
+    visit_id = fields.String(allow_none=True)
+    user_id = fields.String(allow_none=True)
+    amount = fields.Decimal(as_string=True, metadata=MONEY)
+    currency = fields.String()
+
+
 def operation_zone() -> ZoneInfo:
     """The operation's time zone: what a plain date or a wall-clock time in a filter means."""
     return ZoneInfo(current_app.config["SCHEDULER_TIMEZONE"])
