@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from server import api as api_package
     from server import cli, console, errors_http, logging_setup, observability, security
+    from server.api import parser as request_parser
     from server.api.openapi import OpenAPIExtras
     from server.config import load_config
     from server.db import connection as database
@@ -28,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
+    request_parser.install()
     api.init_app(app, spec_kwargs={"extra_plugins": [OpenAPIExtras()]})
     logging_setup.init_app(app)
     observability.init_app(app)

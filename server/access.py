@@ -69,6 +69,22 @@ def visit_visible(caller: Caller) -> ColumnElement[bool]:
     return Visit.case_id.in_(placed_with(caller.agency_id))
 
 
+def case_readable(caller: Caller) -> ColumnElement[bool]:
+    """A WHERE clause on Case: collectors the cases of their open assignments, dispatchers
+    their agency's placed cases, compliance and admins all."""
+    if caller.role == Role.AGENT:
+        return Case.id.in_(select(Visit.case_id).where(assigned_to(caller.user_id)))
+    return case_visible(caller)
+
+
+def readable_case(session: Session, caller: Caller, case_id: str) -> Case:
+    """The case if the caller may read it; a foreign case is NotFound like an unknown one."""
+    case = session.scalar(select(Case).where(Case.id == case_id, case_readable(caller)))
+    if case is None:
+        raise NotFound(f"no case {case_id!r}")
+    return case
+
+
 def visible_case_id(session: Session, caller: Caller, case_id: str) -> str:
     """The case id if the caller's agency may work the case; NotFound otherwise (no hint)."""
     if session.scalar(select(Case.id).where(Case.id == case_id, case_visible(caller))) is None:

@@ -6,9 +6,7 @@ from server.models.base import ID_PATTERN
 
 
 class LoginSchema(Schema):
-    username = fields.String(required=True, validate=[
-        validate.Length(min=1, max=80),
-        validate.Regexp(r"^[^\x00]+$", error="must not contain NUL")])  # PostgreSQL text
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
     device_id = fields.String(validate=validate.Regexp(ID_PATTERN))
 

@@ -24,6 +24,18 @@ class ErrorSchema(Schema):
 MONEY = {"type": "string", "format": "decimal", "example": "500.00"}
 
 
+class CaseMoneySchema(Schema):
+    """What a promise and a payment (a receipt) both say: whose case, which visit, how much."""
+
+    id = fields.String()
+    case_id = fields.String()
+    account_id = fields.String()
+    visit_id = fields.String(allow_none=True)
+    user_id = fields.String(allow_none=True)
+    amount = fields.Decimal(as_string=True, metadata=MONEY)
+    currency = fields.String()
+
+
 def operation_zone() -> ZoneInfo:
     """The operation's time zone: what a plain date or a wall-clock time in a filter means."""
     return ZoneInfo(current_app.config["SCHEDULER_TIMEZONE"])
@@ -65,9 +77,9 @@ class Instant(fields.String):
 
 
 def _name(value: str) -> str:
-    """An id, code or username as a filter gives it: never NUL (PostgreSQL refuses it), short."""
-    if "\x00" in value or not 0 < len(value) <= 80:
-        raise ValidationError("not an id or a name (1-80 characters, no NUL)")
+    """An id, code or username as a filter gives it, short (server/api/parser.py refuses NUL)."""
+    if not 0 < len(value) <= 80:
+        raise ValidationError("not an id or a name (1-80 characters)")
     return value
 
 

@@ -2,18 +2,11 @@
 
 from marshmallow import Schema, fields, validate
 
-from server.api.common_schemas import MONEY, TeamRef, UserRef
+from server.api.common_schemas import MONEY, CaseMoneySchema, TeamRef, UserRef
 from server.models import PromiseStatus
 
 
-class PromiseSchema(Schema):
-    id = fields.String()
-    case_id = fields.String()
-    account_id = fields.String()
-    visit_id = fields.String(allow_none=True)
-    user_id = fields.String(allow_none=True)
-    amount = fields.Decimal(as_string=True, metadata=MONEY)
-    currency = fields.String()
+class PromiseSchema(CaseMoneySchema):
     due_on = fields.Date()
     status = fields.String()
     status_changed_at = fields.DateTime(allow_none=True)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from server.api.common_schemas import MONEY
+from server.api.common_schemas import MONEY, CaseMoneySchema
 
 
 def _positive(value) -> None:
@@ -14,22 +14,14 @@ class VoidSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
-class ReissueSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+class ReissueSchema(VoidSchema):
     receipt_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
     amount = fields.Decimal(places=2, as_string=True, validate=_positive,
                             metadata=MONEY)
     paid_at = fields.AwareDateTime(default_timezone=None)
 
 
-class ReceiptSchema(Schema):
-    id = fields.String()
-    case_id = fields.String()
-    account_id = fields.String()
-    visit_id = fields.String(allow_none=True)
-    user_id = fields.String(allow_none=True)
-    amount = fields.Decimal(as_string=True, metadata=MONEY)
-    currency = fields.String()
+class ReceiptSchema(CaseMoneySchema):
     method = fields.String()
     receipt_no = fields.String(allow_none=True)
     paid_at = fields.DateTime()

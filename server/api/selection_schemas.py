@@ -8,12 +8,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 from server.api.import_schemas import ImportRunSummarySchema
 from server.selection.model.reason_labels import labelled
 
-# PostgreSQL text cannot hold NUL: refused as a 422, not a database error.
-NO_NUL = validate.Regexp(r"^[^\x00]*$", error="must not contain NUL")
+# NUL in any string is refused by the request parser (server/api/parser.py).
 
 
 class HistoryOptionsSchema(Schema):
-    lender = fields.String(validate=[validate.Length(min=1, max=32), NO_NUL],
+    lender = fields.String(validate=[validate.Length(min=1, max=32)],
                            metadata={"description": "lender agency code (optional when there "
                                                     "is only one lender)"})
 
@@ -53,13 +52,13 @@ class ModelSchema(Schema):
 
 
 class ApproveSchema(Schema):
-    note = fields.String(required=True, validate=[validate.Length(min=3, max=500), NO_NUL],
+    note = fields.String(required=True, validate=[validate.Length(min=3, max=500)],
                          metadata={"description": "why this model may decide (reviewed "
                                                   "metrics, model card)"})
 
 
 class DayRequestSchema(Schema):
-    team = fields.String(required=True, validate=[validate.Length(min=1, max=64), NO_NUL])
+    team = fields.String(required=True, validate=[validate.Length(min=1, max=64)])
     date = fields.Date(required=True)
     capacity = fields.Integer(validate=validate.Range(min=0, max=100_000), metadata={
         "description": "visits the team can make; default: its collectors' capacity / 2"})
@@ -108,13 +107,13 @@ class DaySchema(Schema):
 
 
 class ScoreQuerySchema(Schema):
-    team = fields.String(required=True, validate=[validate.Length(min=1, max=64), NO_NUL])
+    team = fields.String(required=True, validate=[validate.Length(min=1, max=64)])
     date = fields.Date(required=True)
 
 
 class OverrideSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(("include", "exclude")))
-    reason = fields.String(required=True, validate=[validate.Length(min=3, max=500), NO_NUL])
+    reason = fields.String(required=True, validate=[validate.Length(min=3, max=500)])
 
 
 def _calendar_month(value: str) -> None:

@@ -151,7 +151,7 @@ class VisitQuerySchema(Schema):
     date = fields.Date()
     team = TeamRef()
     agent = UserRef(metadata={"description": "collector id or username"})
-    case_id = fields.String(validate=[validate.Length(1, 64), validate.Regexp(r"^[^\x00]+$")])
+    case_id = fields.String(validate=validate.Length(1, 64))
     status = fields.String(validate=validate.OneOf(VisitStatus.ALL))
 
 

@@ -10,9 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.access import Caller
+from server.access import Caller, readable_case
 from server.audit import service as audit
-from server.cases.scope import readable_case
 from server.cases.view import debtor_zone
 from server.compliance.effective import ProfileResolver
 from server.compliance.engine import Finding, Rule, Severity, check_call

@@ -11,10 +11,9 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from server.access import Caller
+from server.access import Caller, case_readable, readable_case
 from server.audit import service as audit
 from server.cases.request_values import COMPLAINT_CATEGORIES
-from server.cases.scope import case_readable, readable_case
 from server.compliance.effective import ProfileResolver
 from server.db.bulk import in_values
 from server.db.sql import insert_ignore

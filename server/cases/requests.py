@@ -16,11 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.access import Caller
+from server.access import Caller, readable_case
 from server.audit import service as audit
 from server.cases import contact_details
 from server.cases.complaints import take_complaint
-from server.cases.scope import readable_case
 from server.compliance.effective import ProfileResolver
 from server.compliance.engine import Rule, Severity
 from server.dispatch.assignment import ASSIGNABLE

@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
-from server.access import Caller, assigned_to
-from server.cases.scope import case_readable
+from server.access import Caller, assigned_to, case_readable
 from server.clock import local_today
 from server.compliance.inputs import DEFAULT_TZ
 from server.errors import InvalidInput

@@ -31,9 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from server.access import Caller
+from server.access import Caller, readable_case
 from server.audit.reads import record_read
-from server.cases.scope import readable_case
 from server.cases.view import debtor_zone
 from server.errors import InvalidInput
 from server.models import (

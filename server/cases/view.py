@@ -7,11 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.access import Caller
+from server.access import Caller, readable_case
 from server.audit.reads import keep_after_commit, record_read
 from server.cases import masking
 from server.cases.counts import case_counts
-from server.cases.scope import readable_case
 from server.cases.search import OPEN_FOLLOW_UPS
 from server.clock import local_today
 from server.compliance.effective import ProfileResolver, explain_effective, placed_agencies

@@ -11,8 +11,7 @@ from server.console import blp
 from server.console.forms import day
 from server.console.session import caller, page
 from server.dispatch.board import board_team
-from server.dispatch.team_report import team_report
-from server.dispatch.team_report_days import team_report_by_day
+from server.dispatch.team_report import team_report, team_report_by_day
 from server.errors import InvalidInput
 from server.models import Role, utcnow
 from server.unit_of_work import use_case

@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from server.access import Caller
+from server.access import Caller, case_readable
 from server.audit import service as audit
-from server.cases.scope import case_readable
 from server.errors import Conflict, NotFound
 from server.messaging import states
 from server.models import Case, OutboxMessage

@@ -21,7 +21,7 @@ class CheckInAssessment:
     """The verdict for one check-in, with the numbers behind it."""
 
     verdict: str  # 'verified' | 'far' | 'inconclusive'
-    distance_m: float
+    distance_m: float | None  # None when judged without it (check_in_verdict)
     allowed_m: float
 
 
@@ -94,34 +94,30 @@ def assess_check_in(
     radius_m: float = DEFAULT_RADIUS_M,
     max_radius_m: float = MAX_RADIUS_M,
     max_checkin_accuracy_m: float = MAX_CHECKIN_ACCURACY_M,
+    *,
+    exact: bool = True,
 ) -> CheckInAssessment:
-    """Verdict 'verified' (within the allowed radius), 'far', or 'inconclusive' (vague fix)."""
-    distance = distance_m(address_lat, address_lng, checkin_lat, checkin_lng)
+    """Verdict 'verified' (within the allowed radius), 'far', or 'inconclusive' (vague fix).
+
+    `exact=False` skips the geodesic distance when the verdict doesn't need it (the distance is
+    then None): what bulk paths judging thousands of check-ins use, via `check_in_verdict`.
+    """
     allowed = allowed_distance_m(address_accuracy_m, checkin_accuracy_m, radius_m, max_radius_m)
-    if checkin_accuracy_m > max_checkin_accuracy_m:
-        verdict = INCONCLUSIVE
+    inconclusive = checkin_accuracy_m > max_checkin_accuracy_m
+    if exact:
+        exact_m = distance_m(address_lat, address_lng, checkin_lat, checkin_lng)
+        distance, near = round(exact_m, 1), exact_m <= allowed
     else:
-        verdict = VERIFIED if distance <= allowed else FAR
-    return CheckInAssessment(verdict, round(distance, 1), allowed)
+        distance = None
+        near = not inconclusive and within_m(address_lat, address_lng, checkin_lat, checkin_lng,
+                                             allowed)
+    verdict = INCONCLUSIVE if inconclusive else VERIFIED if near else FAR
+    return CheckInAssessment(verdict, distance, allowed)
 
 
-def check_in_verdict(
-    address_lat: float,
-    address_lng: float,
-    address_accuracy_m: float,
-    checkin_lat: float,
-    checkin_lng: float,
-    checkin_accuracy_m: float,
-    radius_m: float = DEFAULT_RADIUS_M,
-    max_radius_m: float = MAX_RADIUS_M,
-    max_checkin_accuracy_m: float = MAX_CHECKIN_ACCURACY_M,
-) -> str:
-    """`assess_check_in(...).verdict` without the exact distance (bulk paths judge thousands)."""
-    if checkin_accuracy_m > max_checkin_accuracy_m:
-        return INCONCLUSIVE
-    allowed = allowed_distance_m(address_accuracy_m, checkin_accuracy_m, radius_m, max_radius_m)
-    return VERIFIED if within_m(address_lat, address_lng, checkin_lat, checkin_lng,
-                                allowed) else FAR
+def check_in_verdict(*args: float, **kwargs: float) -> str:
+    """`assess_check_in(...).verdict` (same arguments) without the exact distance."""
+    return assess_check_in(*args, exact=False, **kwargs).verdict
 
 
 def _centre(fixes: list[Fix]) -> tuple[float, float, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server.clock import local_midnight_utc
+from server.dispatch.team_report import MEASURES, team_report, team_report_by_day
 from server.models import Case, VisitAssignee
 from tests.integration.cases.world import Statements
 from tests.integration.console.conftest import sign_in
@@ -66,3 +67,18 @@ def test_the_per_day_breakdown_takes_the_same_statements_for_a_week_or_a_quarter
         return counter.count
 
     assert statements(2) == statements(90)
+
+
+def test_the_range_report_is_the_sum_of_its_days(session):
+    w = world(session)
+    ann, yesterday, today = _two_days(session, w)
+
+    totals = {r["id"]: r for r in team_report(session, w.team, yesterday, today)["rows"]}
+    days = team_report_by_day(session, w.team, yesterday, today)
+
+    assert [r["day"] for r in days if r["id"] == ann.id] == [yesterday, today]
+    for measure in MEASURES:
+        assert totals[ann.id][measure] == sum(r[measure] for r in days if r["id"] == ann.id)
+    assert (totals[ann.id]["visits"], totals[ann.id]["promises"]) == (2, 1)
+    assert str(totals[ann.id]["collected"]) == "120.00" and totals[ann.id]["bar"] == 100.0
+    assert totals[w.agents[1].id]["visits"] == 0 and totals[w.agents[1].id]["rpc_rate"] is None
