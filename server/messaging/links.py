@@ -110,9 +110,12 @@ def revoke_link(session: Session, caller: Caller, link_id: str, reason: str,
 def readable_link(session: Session, caller: Caller, link_id: str) -> SelfServiceLink:
     """A link on a case the caller may read; a foreign one is NotFound like an unknown one."""
     link = session.get(SelfServiceLink, link_id)
-    if link is None:
-        raise NotFound(f"no link {link_id!r}")
-    readable_case(session, caller, link.case_id)
+    try:
+        if link is None:
+            raise NotFound("unknown")
+        readable_case(session, caller, link.case_id)
+    except NotFound:
+        raise NotFound(f"no link {link_id!r}") from None  # never the case's id
     return link
 
 

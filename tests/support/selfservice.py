@@ -43,8 +43,11 @@ def linked_case(session, app, days=14) -> Linked:
     caller = Operator(dispatcher.id, Role.DISPATCHER, agency.id, team.id)
     link, url = issue_link(session, caller, case.id, {"days": days}, utcnow(),
                            app.config["SECRET_KEY"], "")
+    plain = Linked(case.id, visit.id, link.id, url, dispatcher.id)
+    # Plain values only: touching a row after the commit would open a transaction, and
+    # SQLite's write lock would then stall the live server.
     session.commit()
-    return Linked(case.id, visit.id, link.id, url, dispatcher.id)
+    return plain
 
 
 def recorder(app) -> Recorder:
