@@ -22,6 +22,7 @@ BENCHES = {
     "selection": ["--seeds", "1", "--train", "5000", "--test", "5000", "--score-cases", "50000",
                   "--history-rows", "20000"],
     "console": ["--runs", "5"],
+    "selfservice": ["--debtors", "200"],
 }
 
 

@@ -13,7 +13,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask import Flask
 
     from server import api as api_package
-    from server import cli, console, errors_http, logging_setup, observability, security
+    from server import (
+        cli,
+        console,
+        errors_http,
+        logging_setup,
+        observability,
+        security,
+        selfservice,
+    )
     from server.api import parser as request_parser
     from server.api.openapi import OpenAPIExtras
     from server.config import load_config
@@ -35,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     observability.init_app(app)
     api_package.register(app, api)
     console.init_app(app)
+    selfservice.init_app(app)
     security.init_app(app)
     errors_http.init_app(app)
     cli.init_app(app)

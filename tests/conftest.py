@@ -37,7 +37,7 @@ LOCAL_DAY_TESTS = (
     "tests/security/test_profile_scope.py", "tests/e2e/test_client_stub.py",
     "tests/integration/cases/", "tests/integration/api/test_user_admin.py",
     "tests/integration/payments/",
-    "tests/integration/console/", "tests/e2e/console/",
+    "tests/integration/console/", "tests/e2e/console/", "tests/integration/selfservice/",
 )
 
 

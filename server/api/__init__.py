@@ -41,6 +41,7 @@ def register(app: Flask, api: Api) -> None:
     from server.api.reports import blp as reports_blp
     from server.api.route_plans import blp as route_plans_blp
     from server.api.selection import blp as selection_blp
+    from server.api.self_service import blp as self_service_blp
     from server.api.sync import blp as sync_blp
     from server.api.users import UserIdConverter, user_id_schema
     from server.api.users import blp as users_blp
@@ -57,6 +58,6 @@ def register(app: Flask, api: Api) -> None:
                 message_wording_blp,
                 api_clients_blp, postings_blp, placements_blp,
                 receipts_blp, reports_blp, exports_blp, cash_blp, selection_blp,
-                offers_blp, case_offers_blp):
+                offers_blp, case_offers_blp, self_service_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     security.init_app(app)

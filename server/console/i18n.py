@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, session
+from flask import Blueprint, Flask, g, session
 from flask_babel import Babel, refresh
 
 LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
 DEFAULT = "zh_CN"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+SELF_SERVICE = Path(__file__).resolve().parent.parent / "selfservice" / "translations"
 
 
 def chosen_language() -> str:
     """The language of this request: the signed-in person's choice, else Simplified Chinese."""
-    lang = session.get("lang")
+    lang = g.get("self_service_lang") or session.get("lang")  # the debtor's page: its own
     return lang if lang in LANGUAGES else DEFAULT
 
 
@@ -34,7 +35,7 @@ def init_app(app: Flask) -> None:
     # Babel's own default is the language the messages are written in (its fallback when a
     # catalogue lacks a message); the console's default language is chosen_language's.
     app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"{TRANSLATIONS};{SELF_SERVICE}"
     Babel(app, locale_selector=chosen_language)
     app.jinja_env.globals.update(console_languages=LANGUAGES, html_lang=html_lang)
 

@@ -13,6 +13,7 @@ from server.console import (  # noqa: F401  (each page module registers its rout
     headers,
     i18n,
     import_pages,
+    outbox_pages,
     plan_pages,
     quarantine_pages,
     report_pages,

@@ -57,6 +57,7 @@ from server.models.selection import (
     SelectionModel,
     SelectionScore,
 )
+from server.models.selfservice import SelfServiceCode, SelfServiceLink
 from server.models.sync import FactEffect, PushReceipt, SyncChange, SyncCursor
 from server.models.users import AuthToken, Device, LoginThrottle, Role, User
 from server.models.visits import Visit, VisitAssignee, VisitStatus
@@ -76,7 +77,8 @@ __all__ = [
     "PostingConflict", "PostingKind", "PromiseStatus", "PushReceipt", "QuarantineStatus",
     "QuarantinedRecord", "RelationshipKind", "ReversalReason", "Role", "RoutePlan", "RouteStop",
     "RuleProfile", "RuleProfileVersion", "SchedulerLease", "SelectionArm", "SelectionModel",
-    "SelectionScore", "SyncChange", "SyncCursor", "Team", "User", "Verification", "Violation",
+    "SelectionScore", "SelfServiceCode", "SelfServiceLink", "SyncChange", "SyncCursor", "Team",
+    "User", "Verification", "Violation",
     "Visit", "VisitAssignee", "VisitNote", "VisitOutcome", "VisitStatus", "WordingList",
     "apscheduler_jobs", "new_id", "utcnow",
 ]

@@ -138,6 +138,9 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/selection/scores"): STAFF,
     ("POST", "/selection/scores/{score_id}/override"): PLANNERS,
     ("GET", "/selection/report"): STAFF,
+    ("POST", "/cases/{case_id}/self-service-links"): STAFF,
+    ("GET", "/cases/{case_id}/self-service-links"): STAFF,
+    ("POST", "/self-service-links/{link_id}/revoke"): STAFF,
 }
 
 TODAY = operation_today().isoformat()
@@ -148,6 +151,7 @@ BODIES: dict[tuple[str, str], dict] = {
                          "team": "{team}"},
     ("PATCH", "/users/{user_id}"): {"display_name": "renamed"},
     ("POST", "/outbox/{message_id}/cancel"): {"reason": "withdrawn"},
+    ("POST", "/self-service-links/{link_id}/revoke"): {"reason": "withdrawn"},
     ("POST", "/message-templates"): {"code": "intruder_notice", "body": "您好"},
     ("PUT", "/message-wording/{jurisdiction}"): {"phrases": ["intruder"]},
     ("POST", "/cases/{case_id}/requests"): {"kind": "hardship"},

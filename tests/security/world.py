@@ -33,6 +33,7 @@ from server.models import (
     Placement,
     QuarantinedRecord,
     RoutePlan,
+    SelfServiceLink,
     Violation,
     Visit,
     VisitAssignee,
@@ -107,7 +108,8 @@ def _holdings(s, app, lender, agency, team, agent, tag: str, importer) -> Holdin
     plan = RoutePlan(agent_id=agent.id, plan_date=operation_today())
     message = OutboxMessage(case_id=case.id, recipient=f"139{tag}", template="ptp_reminder",
                             body=f"reminder {tag}", dedupe_key=f"world:{tag}", status="failed")
-    s.add_all([follow_up, violation, device, record, plan, message])
+    link = SelfServiceLink(case_id=case.id, party_id=debtor.id, expires_at=NOW + timedelta(days=9))
+    s.add_all([follow_up, violation, device, record, plan, message, link])
     data = f"photo {tag}".encode()
     sha = hashlib.sha256(data).hexdigest()
     key = store_from_config(app.config).put(sha, data)
@@ -125,9 +127,10 @@ def _holdings(s, app, lender, agency, team, agent, tag: str, importer) -> Holdin
            "record_id": record.id, "run_id": run.id, "sha256": sha, "agent_id": agent.id,
            "agent": agent.id, "user_id": agent.id, "account_id": account.id,
            "payment_id": receipt.id,
-           "team": team.id, "team_id": team.id, "message_id": message.id}
+           "team": team.id, "team_id": team.id, "message_id": message.id,
+           "link_id": link.id}
     secrets = {visit.id, address.id, case.id, follow_up.id, violation.id, record.id, run.id,
-               message.id, promise.id, receipt.id, plan.id, debtor.id, reference.id, sha,
+               message.id, promise.id, receipt.id, plan.id, debtor.id, reference.id, sha, link.id,
                debtor.national_id,
                debtor.full_name, f"139{tag}"}
     return Holdings(ids, secrets)

@@ -39,6 +39,7 @@ LAYERS = {
     "api": ENTRYPOINT, "console": ENTRYPOINT, "cli": ENTRYPOINT, "jobs": ENTRYPOINT,
     "devserver": ENTRYPOINT, "gunicorn_conf": ENTRYPOINT, "": ENTRYPOINT,
     "errors_http": ENTRYPOINT, "security": ENTRYPOINT, "observability": ENTRYPOINT,
+    "selfservice": ENTRYPOINT,
 }
 PURE = ("compliance.engine", "routing.solver", "addresses.geo")
 PURE_FORBIDDEN = ("flask", "flask_smorest", "sqlalchemy", "flask_sqlalchemy")
