@@ -15,9 +15,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.access import Caller
+from server.access import Caller, readable_case
 from server.audit import service as audit
-from server.cases.scope import readable_case
 from server.errors import Conflict, NotFound
 from server.followups.reminders import _recipient  # the reminders' own choice of number
 from server.messaging.wording_marks import N_
