@@ -75,8 +75,8 @@ def seed(session: Session, visits: int, collectors: int, rng: random.Random) -> 
     users = []
     for n in range(collectors):
         lat, lng = DISTRICTS[names[n % len(names)]]
-        users.append({"id": new_id(), "username": f"agent{n}", "password_hash": secret,
-                      "role": "agent", "team_id": team, "agency_id": agency,
+        users.append({"id": new_id(), "username": f"collector{n}", "password_hash": secret,
+                      "role": "collector", "team_id": team, "agency_id": agency,
                       "base_lat": lat + rng.uniform(-0.02, 0.02),
                       "base_lng": lng + rng.uniform(-0.02, 0.02), "daily_capacity": 8,
                       "certification_expires_on": today + timedelta(days=365),

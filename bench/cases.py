@@ -43,7 +43,7 @@ GENERATE = [
     "INSERT INTO users (id, username, password_hash, role, display_name, agency_id,"
     " shift_start_min, shift_end_min, daily_capacity, active, created_at, updated_at)"
     " VALUES ('d', 'd', 'x', 'dispatcher', 'd', 'A', 540, 1080, 8, true, now(), now()),"
-    " ('g', 'g', 'x', 'agent', 'agent', 'A', 540, 1080, 8, true, now(), now())",
+    " ('g', 'g', 'x', 'collector', 'collector', 'A', 540, 1080, 8, true, now(), now())",
     # 名 + number: names share prefixes as real ones do; ids end in every 4 digits ~100 times
     "INSERT INTO parties (id, lender_id, external_id, full_name, national_id, language,"
     " vulnerable, attorney_represented, preferred_windows, created_at, updated_at)"

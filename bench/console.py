@@ -44,7 +44,7 @@ GENERATE = [
     " VALUES ('d', 'disp', :hash, 'dispatcher', 'd', 'A', 't', 540, 1080, 8, true, now(), now())",
     "INSERT INTO users (id, username, password_hash, role, display_name, agency_id, team_id,"
     " shift_start_min, shift_end_min, daily_capacity, active, created_at, updated_at)"
-    " SELECT 'g'||g, 'agent'||g, 'x', 'agent', '催收员'||g, 'A', 't', 540, 1080, 200, true,"
+    " SELECT 'g'||g, 'collector'||g, 'x', 'collector', '催收员'||g, 'A', 't', 540, 1080, 200, true,"
     " now(), now() FROM generate_series(1, :c) g",
     "INSERT INTO parties (id, lender_id, external_id, full_name, national_id, language,"
     " vulnerable, attorney_represented, preferred_windows, created_at, updated_at)"

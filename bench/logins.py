@@ -29,7 +29,7 @@ def _app(instance: str):
                       "LOGIN_ACCOUNT_FREE_FAILURES": 1_000_000})
     with app.app_context():
         upgrade()
-        create_user(db.session, "known.user", "correct horse battery", "agent")
+        create_user(db.session, "known.user", "correct horse battery", "collector")
         db.session.commit()
     return app
 

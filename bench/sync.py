@@ -49,17 +49,17 @@ FACT_COLUMNS = {
 
 
 def seed(session, visits: int) -> tuple[str, list[str]]:
-    """One agent with `visits` assigned visits (one case, debtor, account, address each)."""
+    """One collector with `visits` assigned visits (one case, debtor, account, address each)."""
     lender, team_agency = new_id(), new_id()
     session.execute(insert(Agency), [
         {"id": lender, "code": "BL", "name": "Bench lender", "kind": "lender"},
         {"id": team_agency, "code": "BA", "name": "Bench agency"}])
     team = new_id()
     session.execute(insert(Team).values(id=team, agency_id=team_agency, code="BT", name="T"))
-    agent = new_id()
-    session.execute(insert(User).values(id=agent, username="bench-agent", password_hash="x",
-                                        role="agent", team_id=team, agency_id=team_agency))
-    session.execute(insert(Device).values(id=DEVICE, user_id=agent))
+    collector = new_id()
+    session.execute(insert(User).values(id=collector, username="bench-collector", password_hash="x",
+                                        role="collector", team_id=team, agency_id=team_agency))
+    session.execute(insert(Device).values(id=DEVICE, user_id=collector))
     rows: dict[str, list] = {k: [] for k in ("p", "c", "a", "ad", "v", "va")}
     visit_ids = []
     for i in range(visits):
@@ -76,16 +76,16 @@ def seed(session, visits: int) -> tuple[str, list[str]]:
                            "lat": 31.23, "lng": 121.47})
         rows["v"].append({"id": v, "case_id": c, "address_id": ad, "team_id": team,
                           "status": "assigned", "scheduled_on": date.today()})
-        rows["va"].append({"id": new_id(), "visit_id": v, "user_id": agent})
+        rows["va"].append({"id": new_id(), "visit_id": v, "user_id": collector})
     for model, key in ((Party, "p"), (Case, "c"), (Account, "a"), (Address, "ad"),
                        (Visit, "v"), (VisitAssignee, "va")):
         session.execute(insert(model), rows[key])
     session.commit()
     # Statistics as a live database has them (autovacuum would analyse these within a minute);
-    # without them the planner takes the agent's 1,000 assignments for one row.
+    # without them the planner takes the collector's 1,000 assignments for one row.
     session.connection().exec_driver_sql("ANALYZE")
     session.commit()
-    return agent, visit_ids
+    return collector, visit_ids
 
 
 def facts_batch(visit_ids: list[str], n: int, prefix: str, start: int,
@@ -108,7 +108,7 @@ def facts_batch(visit_ids: list[str], n: int, prefix: str, start: int,
     return changes
 
 
-def raw_insert(conn: psycopg.Connection, changes: dict, agent: str) -> None:
+def raw_insert(conn: psycopg.Connection, changes: dict, collector: str) -> None:
     """The same rows with plain psycopg executemany: the floor a service can't beat."""
     now = utcnow()
     with conn.cursor() as cur:
@@ -121,7 +121,7 @@ def raw_insert(conn: psycopg.Connection, changes: dict, agent: str) -> None:
             for r in parts["created"]:
                 values = [r[c] for c in cols]
                 values[-1] = now  # recorded_at
-                params.append((*values, agent, now, "0" * 64))
+                params.append((*values, collector, now, "0" * 64))
             if params:
                 cur.executemany(sql, params)
     conn.commit()
@@ -142,9 +142,9 @@ def _time_effects(session) -> float:
     return time.perf_counter() - start
 
 
-def _time_raw(conn, batch, agent) -> float:
+def _time_raw(conn, batch, collector) -> float:
     start = time.perf_counter()
-    raw_insert(conn, batch, agent)
+    raw_insert(conn, batch, collector)
     return time.perf_counter() - start
 
 
@@ -170,9 +170,9 @@ def run(server_url: str, visits: int, batches: int, batch_size: int) -> list[str
         with app.app_context():
             upgrade()
             session = db.session
-            agent, visit_ids = seed(session, visits)
+            collector, visit_ids = seed(session, visits)
             now = utcnow()
-            who = Who(agent, now, now.date())
+            who = Who(collector, now, now.date())
             query = {"last_pulled_at": None, "schema_version": 1, "migration": None,
                      "limit": None}
 
@@ -213,12 +213,12 @@ def run(server_url: str, visits: int, batches: int, batch_size: int) -> list[str
                 effects_t.append(_time_effects(session))
                 replay_t.append(_time_push(session, ctx, batch, cursor))
                 raw_t.append(_time_raw(raw_conn, facts_batch(visit_ids, batch_size, "r",
-                                                             b * batch_size), agent))
+                                                             b * batch_size), collector))
                 batch = facts_batch(visit_ids, batch_size, "p", b * batch_size, plain)
                 plain_t.append(_time_push(session, ctx, batch, cursor))
                 plain_effects_t.append(_time_effects(session))
                 plain_raw_t.append(_time_raw(raw_conn, facts_batch(
-                    visit_ids, batch_size, "q", b * batch_size, plain), agent))
+                    visit_ids, batch_size, "q", b * batch_size, plain), collector))
             raw_conn.close()
             db.session.remove()
             db.engine.dispose()

@@ -56,13 +56,14 @@ def _prepare(url: str, visits: int) -> tuple[str, list[str]]:
                       "INSTANCE_DIR": "/tmp/doorstep-bench"})
     with app.app_context():
         upgrade()
-        agent, visit_ids = seed(db.session, visits)
+        collector, visit_ids = seed(db.session, visits)
         db.session.connection().exec_driver_sql(
-            "UPDATE users SET password_hash = %s WHERE id = %s", (hash_password(PASSWORD), agent))
+            "UPDATE users SET password_hash = %s WHERE id = %s", (hash_password(PASSWORD),
+                                                                  collector))
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
-    return agent, visit_ids
+    return collector, visit_ids
 
 
 def _raw_conn(url: str) -> psycopg.Connection:
@@ -70,7 +71,7 @@ def _raw_conn(url: str) -> psycopg.Connection:
                            .render_as_string(hide_password=False))
 
 
-def copy_floor(conn: psycopg.Connection, changes: dict, agent: str) -> float:
+def copy_floor(conn: psycopg.Connection, changes: dict, collector: str) -> float:
     """The same writes a push makes, the fastest raw way; returns seconds."""
     start = time.perf_counter()
     now = datetime.now(UTC)
@@ -86,7 +87,7 @@ def copy_floor(conn: psycopg.Connection, changes: dict, agent: str) -> float:
                 for r in rows:
                     values = [r[c] for c in cols]
                     values[-1] = now  # recorded_at
-                    copy.write_row((*values, agent, DEVICE, now, 0, digest(r, cols)))
+                    copy.write_row((*values, collector, DEVICE, now, 0, digest(r, cols)))
             feed += [(txid, table, r["id"], "upsert", now) for r in rows]
         outcomes = changes.get("visit_outcomes", {}).get("created", [])
         done = [r["visit_id"] for r in outcomes]
@@ -136,21 +137,21 @@ def select_floor(conn: psycopg.Connection, answer: dict) -> tuple[float, int]:
 
 def run(server_url: str, visits: int, rounds: int, batch_size: int, workers: int) -> list[str]:
     with throwaway_database(server_url) as url, tempfile.TemporaryDirectory() as tmp:
-        agent, visit_ids = _prepare(url, visits)
+        collector, visit_ids = _prepare(url, visits)
         env = flask_env(url, Path(tmp), DOORSTEP_ENV="production", LOG_LEVEL="WARNING")
         server = Gunicorn(env, Path(tmp) / "gunicorn.log", workers=workers, threads=4)
         server.start(deadline_s=300)  # a loaded machine boots workers slowly
         try:
-            return _measure(server.url, url, agent, visit_ids, rounds, batch_size, visits)
+            return _measure(server.url, url, collector, visit_ids, rounds, batch_size, visits)
         finally:
             server.stop()
 
 
-def _measure(base: str, url: str, agent: str, visit_ids: list[str], rounds: int,
+def _measure(base: str, url: str, collector: str, visit_ids: list[str], rounds: int,
              batch_size: int, visits: int) -> list[str]:
     http = requests.Session()
     token = http.post(f"{base}/api/v1/auth/tokens", json={
-        "username": "bench-agent", "password": PASSWORD, "device_id": DEVICE}).json()["token"]
+        "username": "bench-collector", "password": PASSWORD, "device_id": DEVICE}).json()["token"]
     http.headers.update({"Authorization": f"Bearer {token}", "X-Device-Id": DEVICE})
     conn = _raw_conn(url)
 
@@ -190,7 +191,7 @@ def _measure(base: str, url: str, agent: str, visit_ids: list[str], rounds: int,
         push_t.append(timed("POST", f"/api/v1/sync/push?last_pulled_at={cursor}",
                             json={"changes": batch})[0])
         push_floor.append(copy_floor(conn, facts_batch(visit_ids, batch_size, f"c{r}-",
-                                                       r * batch_size), agent))
+                                                       r * batch_size), collector))
     conn.close()
     load = os.getloadavg()
     m = _median_ms

@@ -1,4 +1,4 @@
-"""An agent's day, offline: sync, walk the route recording facts, come back, sync.
+"""A collector's day, offline: sync, walk the route recording facts, come back, sync.
 
 Reusable by load tests: `simulate_day(base_url, username, password, device_id, seed=…)` runs
 one phone against a live server and returns counts of facts created / acknowledged /

@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         security,
         selfservice,
     )
+    from server.api import legacy_names
     from server.api import parser as request_parser
     from server.api.openapi import OpenAPIExtras
     from server.config import load_config
@@ -38,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     request_parser.install()
+    legacy_names.install()
     api.init_app(app, spec_kwargs={"extra_plugins": [OpenAPIExtras()]})
     logging_setup.init_app(app)
     observability.init_app(app)

@@ -61,8 +61,8 @@ def assigned_to(user_id: str) -> ColumnElement[bool]:
 
 
 def visit_visible(caller: Caller) -> ColumnElement[bool]:
-    """A WHERE clause on Visit: agents their own, dispatchers their agency's, others all."""
-    if caller.role == Role.AGENT:
+    """A WHERE clause on Visit: collectors their own, dispatchers their agency's, others all."""
+    if caller.role == Role.COLLECTOR:
         return assigned_to(caller.user_id)
     if sees_everything(caller):
         return true()
@@ -72,7 +72,7 @@ def visit_visible(caller: Caller) -> ColumnElement[bool]:
 def case_readable(caller: Caller) -> ColumnElement[bool]:
     """A WHERE clause on Case: collectors the cases of their open assignments, dispatchers
     their agency's placed cases, compliance and admins all."""
-    if caller.role == Role.AGENT:
+    if caller.role == Role.COLLECTOR:
         return Case.id.in_(select(Visit.case_id).where(assigned_to(caller.user_id)))
     return case_visible(caller)
 

@@ -142,7 +142,7 @@ def _add_pairs(conn, today: date, pairs: int, visits_per_pair: int) -> list[Coll
     now = utcnow()
     templates = conn.execute(text("""
         SELECT DISTINCT ON (u.team_id) u.* FROM users u
-        WHERE u.role = 'agent' AND u.active AND u.certification_expires_on > :soon
+        WHERE u.role = 'collector' AND u.active AND u.certification_expires_on > :soon
         ORDER BY u.team_id, u.username"""), {"soon": today + timedelta(days=60)}).mappings().all()
     dispatcher_of = dict(conn.execute(text(
         "SELECT agency_id, min(id) FROM users WHERE role = 'dispatcher' GROUP BY agency_id")).all())
@@ -167,7 +167,7 @@ def _add_pairs(conn, today: date, pairs: int, visits_per_pair: int) -> list[Coll
             user = {k: v for k, v in template.items()
                     if k not in ("id", "username", "phone", "national_id", "created_at",
                                  "updated_at")}
-            user.update(id=new_id(), username=f"load.agent{number:04d}",
+            user.update(id=new_id(), username=f"load.collector{number:04d}",
                         display_name=f"压测{number:04d}", created_at=now, updated_at=now)
             device = {"id": f"load-phone-{number:04d}", "user_id": user["id"],
                       "label": "load test", "registered_at": now, "schema_version": 1}

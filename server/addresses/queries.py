@@ -1,4 +1,4 @@
-"""Addresses a caller may see: staff their agency's debtors', agents where they are sent."""
+"""Addresses a caller may see: staff their agency's debtors', collectors where they are sent."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def address_visible(caller: Caller) -> ColumnElement[bool]:
     """A WHERE clause on Address for the caller."""
     if sees_everything(caller):
         return true()
-    if caller.role == Role.AGENT:
+    if caller.role == Role.COLLECTOR:
         return Address.id.in_(select(Visit.address_id).where(assigned_to(caller.user_id)))
     return Address.party_id.in_(
         select(Case.debtor_id).where(Case.id.in_(placed_with(caller.agency_id))))

@@ -64,7 +64,7 @@ class AddressById(MethodView):
     @roles(*Role.ALL)
     @blp.response(200, AddressSchema)
     def get(self, address_id):
-        """One address (agents: only where they are assigned a visit); the read is audited."""
+        """One address (collectors: only where they are assigned a visit); the read is audited."""
         with use_case() as session:
             address = read_address(session, current_principal(), address_id)
             return address

@@ -24,7 +24,7 @@ blp = Blueprint("attachments", __name__, url_prefix="/attachments",
 
 @blp.route("/<string:sha256>", parameters=[SHA256_PARAMETER])
 class AttachmentByHash(MethodView):
-    @roles(Role.AGENT)
+    @roles(Role.COLLECTOR)
     @blp.arguments(UploadQuerySchema, location="query")
     @blp.doc(requestBody=UPLOAD_BODY)
     @blp.response(201, BlobSchema)
@@ -40,7 +40,7 @@ class AttachmentByHash(MethodView):
                 query["visit_id"], limit)
             return blob, (201 if created else 200)
 
-    @roles(Role.AGENT, Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
+    @roles(Role.COLLECTOR, Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
     @blp.response(200, description="The file bytes")
     @blp.doc(responses={200: {"content": {"application/octet-stream": {
         "schema": {"type": "string", "format": "binary"}, "example": "(the file's bytes)"}}}})

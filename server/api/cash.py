@@ -17,7 +17,7 @@ from server.payments.cash import cash_report, record_deposit, visible_deposits
 from server.unit_of_work import use_case
 
 blp = Blueprint("cash", __name__, url_prefix="/cash", description="Field cash hand-in")
-HANDLERS = (Role.AGENT, Role.DISPATCHER, Role.ADMIN)
+HANDLERS = (Role.COLLECTOR, Role.DISPATCHER, Role.ADMIN)
 
 
 @blp.route("/deposits")

@@ -95,7 +95,7 @@ class Violations(MethodView):
     @blp.response(200, ViolationSchema(many=True))
     @blp.paginate(max_page_size=500)
     def get(self, filters, pagination_parameters):
-        """List violations, newest first (filters: rule, status, agent, case, from/to)."""
+        """List violations, newest first (filters: rule, status, collector, case, from/to)."""
         return paginate_select(db.session, violations_query(filters), pagination_parameters)
 
 

@@ -83,7 +83,7 @@ class ViolationSchema(Schema):
 class ViolationQuerySchema(Schema):
     rule = fields.String(validate=validate.OneOf(tuple(Rule)))
     status = fields.String(validate=validate.OneOf(("open", "resolved", *REVIEW_STATUSES)))
-    agent_id = UserRef(metadata={"description": "collector id or username"})
+    collector_id = UserRef(metadata={"description": "collector id or username"})
     case_id = fields.String()
     from_ = Instant(data_key="from", attribute="from")
     to = Instant(end_of_day=True)

@@ -28,7 +28,7 @@ class FollowUpQuerySchema(Schema):
     kind = fields.String(validate=validate.OneOf(FollowUpKind.ALL))
     case_id = fields.String()
     due_before = Instant()
-    agent_id = UserRef(metadata={"description": "collector id or username"})
+    collector_id = UserRef(metadata={"description": "collector id or username"})
     team_id = TeamRef()
 
 

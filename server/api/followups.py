@@ -29,7 +29,8 @@ class FollowUps(MethodView):
     @blp.response(200, FollowUpSchema(many=True))
     @blp.paginate(max_page_size=500)
     def get(self, filters, pagination_parameters):
-        """List follow-ups, soonest due first (agents: assigned to them; dispatchers: team's)."""
+        """List follow-ups, soonest due first (collectors: assigned to them; dispatchers:
+        team's)."""
         stmt = service.follow_ups_query(filters, current_principal())
         return paginate_select(db.session, stmt, pagination_parameters)
 

@@ -35,7 +35,7 @@ APPROVERS = (Role.DISPATCHER, Role.ADMIN)
 
 @cases_blp.route("/<case_id>/offers")
 class CaseOffers(MethodView):
-    @roles(Role.AGENT, Role.DISPATCHER)
+    @roles(Role.COLLECTOR, Role.DISPATCHER)
     @cases_blp.arguments(OfferCreateSchema)
     @cases_blp.response(201, OfferSchema)
     def post(self, body, case_id):

@@ -35,7 +35,7 @@ _SAMPLE_STRINGS = {"date-time": "2026-12-01T09:30:00+08:00", "date": "2026-12-01
 
 # Demo-like values for common field names, so generated examples read like real requests.
 _NAMED = {"username": "wang.xiuqin", "password": "doorstep-demo", "device_id": "phone-ding-1",
-          "team": "PD1", "agent": "ding.lingling", "lat": 31.2304, "lng": 121.4737,
+          "team": "PD1", "collector": "ding.lingling", "lat": 31.2304, "lng": 121.4737,
           "currency": "CNY", "note": "called the debtor: home after 18:00",
           "reason": "lender policy 2026-12", "resolution": "debtor will pay Friday",
           "purpose": "first visit", "display_name": "王秀芹", "token": "dst_3q…",

@@ -19,14 +19,14 @@ class PromiseQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(PromiseStatus.ALL))
     case_id = fields.String()
     account_id = fields.String()
-    agent_id = UserRef(metadata={"description": "collector id or username"})
+    collector_id = UserRef(metadata={"description": "collector id or username"})
     due_from = fields.Date()
     due_to = fields.Date()
 
 
 class StatsQuerySchema(Schema):
     team = TeamRef()
-    agent = UserRef(metadata={"description": "collector id or username"})
+    collector = UserRef(metadata={"description": "collector id or username"})
     from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
 
@@ -39,10 +39,10 @@ class TeamKeepRateSchema(Schema):
     keep_rate = fields.Float(allow_none=True, metadata={"description": "kept / (kept + broken)"})
 
 
-class AgentKeepRateSchema(TeamKeepRateSchema):
-    agent_id = fields.String()
+class CollectorKeepRateSchema(TeamKeepRateSchema):
+    collector_id = fields.String()
 
 
 class StatsSchema(Schema):
-    agents = fields.List(fields.Nested(AgentKeepRateSchema))
+    collectors = fields.List(fields.Nested(CollectorKeepRateSchema))
     teams = fields.List(fields.Nested(TeamKeepRateSchema))

@@ -25,7 +25,7 @@ class Promises(MethodView):
     @blp.response(200, PromiseSchema(many=True))
     @blp.paginate(max_page_size=500)
     def get(self, filters, pagination_parameters):
-        """List promises (agents: their own; dispatchers: their team's), soonest due first."""
+        """List promises (collectors: their own; dispatchers: their team's), soonest due first."""
         stmt = promises_query(filters, current_principal())
         return paginate_select(db.session, stmt, pagination_parameters)
 

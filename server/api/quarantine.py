@@ -29,13 +29,13 @@ class Quarantine(MethodView):
     @blp.response(200, QuarantinedRecordSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """List quarantined rows (dispatchers: their team's agents; admins: all). Their payloads
+        """List quarantined rows (dispatchers: their team's collectors; admins: all). Their payloads
         are what collectors recorded about debtors: the ids shown are audited (one event per
         answer)."""
         reviewer = current_principal()
         with use_case() as session:
             stmt = review.visible(reviewer, query.get("status"), query.get("table"),
-                                  query.get("agent_id"))
+                                  query.get("collector_id"))
             return audited_page(session, reviewer.user_id, "quarantine", stmt, query,
                                 pagination_parameters)
 
@@ -60,7 +60,7 @@ class QuarantineReplay(MethodView):
     @blp.arguments(ReplaySchema)
     @blp.response(200, QuarantinedRecordSchema)
     def post(self, body, record_id):
-        """Apply a fixed row through the push path, for the agent who sent it."""
+        """Apply a fixed row through the push path, for the collector who sent it."""
         drain_after_response()  # the replayed fact's compliance flags, once answered
         with use_case() as session:
             record = review.replay(session, current_principal(), record_id, body["payload"],

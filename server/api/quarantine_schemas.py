@@ -9,7 +9,7 @@ from server.models import QuarantineStatus
 class QuarantineQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(QuarantineStatus.ALL))
     table = fields.String(validate=validate.Length(max=48))
-    agent_id = UserRef(metadata={"description": "collector id or username"})
+    collector_id = UserRef(metadata={"description": "collector id or username"})
 
 
 class QuarantinedRecordSchema(Schema):

@@ -10,7 +10,7 @@ _Time = {"metadata": {"format": "date-time"}, "allow_none": True}
 class PlanRequestSchema(Schema):
     date = fields.Date(required=True)
     team = fields.String(metadata={"description": "team id or code"})
-    agents = fields.List(fields.String(), validate=validate.Length(1, 500),
+    collectors = fields.List(fields.String(), validate=validate.Length(1, 500),
                          metadata={"description": "collector ids or usernames"})
     two_person = fields.String(validate=validate.OneOf(["meet", "ride_together"]), metadata={
         "description": "meet: each collector their own route, both at a two-person visit "
@@ -21,13 +21,13 @@ class PlanRequestSchema(Schema):
 
     @validates_schema
     def one_target(self, data, **kwargs):
-        if ("team" in data) == ("agents" in data):
-            raise ValidationError("give either team or agents", "team")
+        if ("team" in data) == ("collectors" in data):
+            raise ValidationError("give either team or collectors", "team")
 
 
 class PlanQuerySchema(Schema):
     date = fields.Date(required=True)
-    agent = UserRef(metadata={"description": "collector id or username"})
+    collector = UserRef(metadata={"description": "collector id or username"})
     team = TeamRef()
 
 
@@ -63,7 +63,7 @@ class DroppedSchema(Schema):
 
 class RoutePlanSchema(Schema):
     id = fields.String()
-    agent_id = fields.String()
+    collector_id = fields.String()
     partner_id = fields.String(allow_none=True)
     plan_date = fields.String(metadata={"format": "date"})
     status = fields.String()
@@ -91,7 +91,7 @@ class PlanningRunSchema(Schema):
     status = fields.String(metadata={"description": "queued, running, completed or failed"})
     plan_date = fields.Date()
     team_id = fields.String(allow_none=True)
-    agents = fields.List(fields.String(), allow_none=True)
+    collectors = fields.List(fields.String(), allow_none=True)
     created_by = fields.String(allow_none=True)
     created_at = fields.DateTime(allow_none=True)
     started_at = fields.DateTime(allow_none=True)

@@ -32,7 +32,7 @@ log = logging.getLogger("doorstep.plans")
 
 def _queue(session, body, caller):
     """Record a queued run, answer 202, and plan once the answer has gone out."""
-    run = queue_planning(session, body["date"], body.get("agents"), body.get("team"),
+    run = queue_planning(session, body["date"], body.get("collectors"), body.get("team"),
                          agency_scope(caller), caller.user_id, **_two_person(body))
     app, run_id = current_app._get_current_object(), run.id
 
@@ -83,7 +83,7 @@ class RoutePlans(MethodView):
             if "team" in body or body["background"]:
                 return _queue(session, body, caller)
             plans = plan_routes(
-                session, body["date"], body.get("agents"), body.get("team"),
+                session, body["date"], body.get("collectors"), body.get("team"),
                 agency_id=agency_scope(caller),
                 matrix_provider=provider, budget=budget, created_by=caller.user_id,
                 **_two_person(body))
@@ -110,7 +110,7 @@ class RoutePlans(MethodView):
 
 @blp.route("/me/route")
 class MyRoute(MethodView):
-    @roles(Role.AGENT)
+    @roles(Role.COLLECTOR)
     @blp.arguments(MyRouteQuerySchema, location="query")
     @blp.doc(responses={200: {"content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/RoutePlan"}},

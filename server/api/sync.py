@@ -48,11 +48,11 @@ def _who() -> Who:
 
 @blp.route("/pull")
 class Pull(MethodView):
-    @roles(Role.AGENT)
+    @roles(Role.COLLECTOR)
     @blp.arguments(PullQuerySchema, location="query")
     @blp.response(200, PullResponseSchema)
     def get(self, query):
-        """Changes for this agent's device since `last_pulled_at` (everything when empty)."""
+        """Changes for this collector's device since `last_pulled_at` (everything when empty)."""
         with use_case() as session:
             answer = pull(session, _who(), query, request.headers.get("X-Device-Id"),
                           current_principal().device_id)
@@ -63,7 +63,7 @@ class Pull(MethodView):
 
 @blp.route("/push")
 class Push(MethodView):
-    @roles(Role.AGENT)
+    @roles(Role.COLLECTOR)
     @blp.arguments(PushQuerySchema, location="query")
     @blp.doc(requestBody=push_request_body())
     @blp.response(200, PushResponseSchema)
@@ -76,7 +76,7 @@ class Push(MethodView):
         offset, problem = clock_offset_from_header(request.headers.get("X-Device-Time"), who.now)
         ctx = PushContext(who, request.headers.get("X-Device-Id"), offset,
                           {"X-Device-Time": [problem]} if problem else None,
-                          replanner(who.agent_id))
+                          replanner(who.collector_id))
         with use_case() as session:
             answer = push(session, ctx, changes, query["last_pulled_at"] or body_cursor,
                           current_principal().device_id, request.headers.get("Idempotency-Key"),

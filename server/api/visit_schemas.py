@@ -150,7 +150,7 @@ class VisitUpdateSchema(Schema):
 class VisitQuerySchema(Schema):
     date = fields.Date()
     team = TeamRef()
-    agent = UserRef(metadata={"description": "collector id or username"})
+    collector = UserRef(metadata={"description": "collector id or username"})
     case_id = fields.String(validate=validate.Length(1, 64))
     status = fields.String(validate=validate.OneOf(VisitStatus.ALL))
 

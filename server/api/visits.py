@@ -58,7 +58,7 @@ class Visits(MethodView):
     @blp.response(200, VisitSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """List visits (agents: their own; dispatchers: their agency's placed cases); the ids
+        """List visits (collectors: their own; dispatchers: their agency's placed cases); the ids
         shown are audited (one event per answer)."""
         caller = current_principal()
         with use_case() as session:
@@ -109,7 +109,7 @@ class VisitById(MethodView):
     @roles(*Role.CASEWORK)
     @blp.response(200, VisitSchema)
     def get(self, visit_id):
-        """One visit (agents: only one they are assigned to); the read is audited."""
+        """One visit (collectors: only one they are assigned to); the read is audited."""
         with use_case() as session:
             view = read_visit(session, current_principal(), visit_id)
             return view

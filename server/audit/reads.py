@@ -18,12 +18,12 @@ def record_read(session: Session, actor_id: str, object_type: str, object_id: st
     audit.record(session, actor_id, f"{object_type}.read", object_type, object_id)
 
 
-def record_pull(session: Session, agent_id: str, device_id: str | None, changes: dict) -> None:
+def record_pull(session: Session, collector_id: str, device_id: str | None, changes: dict) -> None:
     """One event per pull that sent personal data, with how many rows of each table."""
     sent = {name: len(changes[name]["created"]) + len(changes[name]["updated"])
             for name in PERSONAL_TABLES if name in changes}
     if any(sent.values()):
-        audit.record(session, agent_id, "sync.pull", "device", device_id, {"sent": sent})
+        audit.record(session, collector_id, "sync.pull", "device", device_id, {"sent": sent})
 
 
 def record_list(session: Session, actor_id: str, object_type: str, ids: Iterable[str],

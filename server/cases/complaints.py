@@ -51,7 +51,7 @@ def _check_handler(session: Session, complaint: Complaint, handler_id: str | Non
         raise InvalidInput("a person complained about cannot handle the complaint",
                            {"handler_id": ["complained about: recused"]})
     user = session.get(User, handler_id)
-    if user is None or not user.active or user.role == Role.AGENT:
+    if user is None or not user.active or user.role == Role.COLLECTOR:
         raise InvalidInput("the handler must be active staff", {"handler_id": ["not staff"]})
 
 

@@ -29,7 +29,7 @@ def _when(ctx, row):
 
 def _request(session: Session, ctx, case: Case, row) -> None:
     spec = {k: row.values[k] for k in REQUEST_FIELDS if row.values.get(k) is not None}
-    event, _ = apply_request(session, ctx.who.agent_id, case, spec, ctx.who.now, ctx.replan,
+    event, _ = apply_request(session, ctx.who.collector_id, case, spec, ctx.who.now, ctx.replan,
                              occurred_at=min(_when(ctx, row), ctx.who.now),
                              device_id=ctx.device_id, fact_id=row.row_id)
     session.execute(update(CaseRequestFact).where(CaseRequestFact.id == row.row_id)
@@ -41,7 +41,7 @@ def _call(session: Session, ctx, case: Case, row) -> None:
             "connected": row.values["connected"], "outcome": row.values.get("outcome"),
             "occurred_at": min(_when(ctx, row), ctx.who.now),
             "visit_id": row.values.get("visit_id")}
-    add_call(session, ctx.who.agent_id, case, spec, ctx.who.now, ("call_logs", row.row_id))
+    add_call(session, ctx.who.collector_id, case, spec, ctx.who.now, ("call_logs", row.row_id))
 
 
 RECORDERS = {"case_requests": _request, "call_logs": _call}

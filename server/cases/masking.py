@@ -16,7 +16,7 @@ def national_id(role: str, value: str | None) -> str | None:
 
 def contact_value(role: str, value: str | None, liable: bool) -> str | None:
     """A collector sees the numbers of the debtor and liable parties only (as on the phone)."""
-    if role == Role.AGENT and not liable:
+    if role == Role.COLLECTOR and not liable:
         return mask_contact(value)
     return value
 

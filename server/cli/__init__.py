@@ -173,19 +173,19 @@ routes_cli = AppGroup("route-plans", help="Daily route plans for collectors.")
 @routes_cli.command("plan")
 @click.option("--date", "plan_date", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--team", "team", help="Team code or id (every active collector in it).")
-@click.option("--agents", help="Comma-separated usernames or ids (within --team if given).")
+@click.option("--collectors", help="Comma-separated usernames or ids (within --team if given).")
 @click.option("--max-runtime", type=click.FloatRange(min=0.1),
               help="Seconds per route (default ROUTING_MAX_RUNTIME_S).")
-def plan_routes_command(plan_date, team, agents, max_runtime):
+def plan_routes_command(plan_date, team, collectors, max_runtime):
     """Plan and store a day's routes, printing each collector's or pair's result."""
-    if not team and not agents:
-        raise click.UsageError("give --team, --agents or both")
+    if not team and not collectors:
+        raise click.UsageError("give --team, --collectors or both")
     provider, budget = routing_settings(current_app.config, max_runtime)
     day = plan_date.date()
     click.echo(f"planning {day.isoformat()} ...")
     try:
         with use_case() as session:
-            plans = plan_routes(session, day, agents.split(",") if agents else None, team,
+            plans = plan_routes(session, day, collectors.split(",") if collectors else None, team,
                                 matrix_provider=provider, budget=budget,
                                 progress=progress_printer(click.echo),
                                 two_person=current_app.config.get("ROUTING_TWO_PERSON", "meet"),

@@ -22,7 +22,7 @@ def progress_printer(echo: Callable[[str], None]) -> Callable[[VehicleSummary], 
 
 def summary_line(plans: Sequence[RoutePlan], day) -> str:
     """Totals over the stored plans (a pair's shared route counted once)."""
-    routes = {p.solver.get("vehicle", p.agent_id): p for p in plans}
+    routes = {p.solver.get("vehicle", p.collector_id): p for p in plans}
     dropped = {d["visit_id"]: d for p in plans for d in p.dropped}
     km = sum(p.total_distance_m for p in routes.values()) / 1000
     runtime = sum(p.solver.get("runtime_s", 0.0) for p in routes.values())

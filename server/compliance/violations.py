@@ -97,10 +97,10 @@ def resolve_violations(session: Session, visit_ids: Sequence[str], rules: Sequen
 
 
 def violations_query(filters: dict) -> Select:
-    """Violations matching the filters (rule, status, agent, case, from/to), newest first."""
+    """Violations matching the filters (rule, status, collector, case, from/to), newest first."""
     stmt = select(Violation).order_by(Violation.detected_at.desc(), Violation.id)
     for name, column in (("rule", Violation.rule), ("status", Violation.status),
-                         ("agent_id", Violation.user_id), ("case_id", Violation.case_id)):
+                         ("collector_id", Violation.user_id), ("case_id", Violation.case_id)):
         if filters.get(name):
             stmt = stmt.where(column == filters[name])
     if filters.get("from"):

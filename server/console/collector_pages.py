@@ -14,7 +14,7 @@ from server.unit_of_work import use_case
 
 
 @blp.route("/collectors/day")
-@page(Role.AGENT, Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
+@page(Role.COLLECTOR, Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN)
 def collector_day_page():
     """One collector's day (a collector: their own; staff: `?collector=` of their agency)."""
     who = caller()

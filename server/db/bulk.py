@@ -69,7 +69,7 @@ def in_driving_values(session: Session, column, values: Iterable) -> ColumnEleme
 def materialize(session: Session, ids_query: Select) -> Select:
     """Run a subquery of ids once; PostgreSQL then reads them from one array parameter.
 
-    Scope queries nest the agent's visits in every statement; planning and running that join
+    Scope queries nest the collector's visits in every statement; planning and running that join
     twenty times per pull costs more than sending the ids back as `unnest(:array)`.
     """
     if not is_postgres(session):

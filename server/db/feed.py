@@ -39,9 +39,9 @@ def record_changes(session: Session, table: str, row_ids: Iterable[str], op: str
 
 
 def record_deletions(session: Session, table: str, rows: Iterable[tuple[str, str]]):
-    """Note deleted rows that only one agent's devices held, as (row id, agent id): a pull
-    sends each deletion to that agent only (other devices never held the rows)."""
-    _record(session, [(table, row_id, agent) for row_id, agent in rows], "delete")
+    """Note deleted rows that only one collector's devices held, as (row id, collector id): a pull
+    sends each deletion to that collector only (other devices never held the rows)."""
+    _record(session, [(table, row_id, collector) for row_id, collector in rows], "delete")
 
 
 def record_many(session: Session, ids_by_table: dict[str, Iterable[str]], op: str = "upsert"):
@@ -51,20 +51,20 @@ def record_many(session: Session, ids_by_table: dict[str, Iterable[str]], op: st
 
 
 def _record(session: Session, notes: list[tuple[str, str, str | None]], op: str) -> None:
-    """Insert (table, row id, agent id or None) notes in one statement."""
+    """Insert (table, row id, collector id or None) notes in one statement."""
     if not notes:
         return
     if session.get_bind().dialect.name == "postgresql":
         # One array parameter per column instead of a VALUES row per id (server/db/bulk.py).
         session.connection().exec_driver_sql(
-            "INSERT INTO sync_changes (txid, table_name, row_id, op, changed_at, agent_id)"
+            "INSERT INTO sync_changes (txid, table_name, row_id, op, changed_at, collector_id)"
             " SELECT pg_current_xact_id()::text::bigint, t, r, %s, %s, a"
             " FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(t, r, a)",
             (op, utcnow(), [n[0] for n in notes], [n[1] for n in notes],
              [n[2] for n in notes]))
         return
-    rows = [{"table_name": table, "row_id": row_id, "op": op, "agent_id": agent}
-            for table, row_id, agent in notes]
+    rows = [{"table_name": table, "row_id": row_id, "op": op, "collector_id": collector}
+            for table, row_id, collector in notes]
     stmt = insert(SyncChange)
     txid = _txid_expression(session)
     if txid is not None:

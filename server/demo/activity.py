@@ -70,7 +70,7 @@ def build_visits(data: Dataset, staff: Staff, debtors: list[Debtor]) -> list[Don
         for team in staff.teams:
             dispatcher = staff.dispatchers[team["agency_id"]]
             pool = pools[team["id"]]
-            pairs = _pairs(staff.agents[team["id"]], day)
+            pairs = _pairs(staff.collectors[team["id"]], day)
             if day != today and team["id"] not in share:
                 share[team["id"]] = max(1, math.ceil(len(pool) / (len(days) - 1) / len(pairs)))
             for lead, second in pairs:
@@ -79,11 +79,11 @@ def build_visits(data: Dataset, staff: Staff, debtors: list[Debtor]) -> list[Don
                     debtor = pool.pop(0)
                     visit = _visit(data, debtor, team, dispatcher, day, slot)
                     assignees = [data.add(VisitAssignee, visit_id=visit["id"],
-                                          user_id=agent["id"], role=role,
+                                          user_id=collector["id"], role=role,
                                           assigned_at=local(day - timedelta(days=1), 17 * 60),
                                           assigned_by=dispatcher["id"], override_reason=None,
                                           ended_at=None)
-                                 for role, agent in (("lead", lead), ("second", second))]
+                                 for role, collector in (("lead", lead), ("second", second))]
                     if day < today:
                         _remind(data, debtor, day)
                         outcome = _happened(data, staff, debtor, visit, day, slot, lead, second)
@@ -97,9 +97,9 @@ def build_visits(data: Dataset, staff: Staff, debtors: list[Debtor]) -> list[Don
     return done
 
 
-def _pairs(agents: list[dict], day: date) -> list[tuple[dict, dict]]:
+def _pairs(collectors: list[dict], day: date) -> list[tuple[dict, dict]]:
     """Fixed pairs; when a certification lapses the odd one out rotates day by day."""
-    able = [a for a in agents if certified(a, day)]
+    able = [a for a in collectors if certified(a, day)]
     if len(able) % 2:
         shift = day.toordinal() % len(able)
         able = able[shift:] + able[:shift]
@@ -156,11 +156,11 @@ def _happened(data: Dataset, staff: Staff, debtor: Debtor, visit: dict, day: dat
         return None
     arrival = local(day, 9 * 60 + 30 + slot * 60 + rng.randint(0, 15))
     address = next(a for a in (debtor.home, debtor.work) if a and a["id"] == visit["address_id"])
-    for i, agent in enumerate((lead, second)):
+    for i, collector in enumerate((lead, second)):
         lat, lng = geo.jitter(rng, address["lat"], address["lng"], 40)
         data.add(CheckIn, **fact({
             "id": data.new_id(), "recorded_at": arrival + timedelta(seconds=20 + 40 * i),
-            "user_id": agent["id"], "device_id": staff.devices[agent["id"]],
+            "user_id": collector["id"], "device_id": staff.devices[collector["id"]],
             "visit_id": visit["id"], "kind": "in", "lat": lat, "lng": lng,
             "accuracy_m": float(rng.randint(5, 25))}))
     code = rng.choices(list(_OUTCOMES), weights=[v[0] for v in _OUTCOMES.values()])[0]

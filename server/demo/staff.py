@@ -25,7 +25,7 @@ _TEAMS = (
     ("PX2", "浦西二组", "HULIAN", ("虹口区", "杨浦区", "宝山区", "嘉定区", "青浦区", "崇明区"),
      (31.2700, 121.5110), "虹口区四平路421号美丽园大厦12楼"),
 )
-AGENTS_PER_TEAM = 4
+COLLECTORS_PER_TEAM = 4
 _PHONES = ("华为 Mate 60", "小米 14", "OPPO Reno 11", "vivo X100", "荣耀 Magic6", "iPhone 15")
 
 
@@ -36,7 +36,7 @@ class Staff:
     lender: dict
     agencies: dict[str, dict]
     teams: list[dict]
-    agents: dict[str, list[dict]] = field(default_factory=dict)  # team id -> agents
+    collectors: dict[str, list[dict]] = field(default_factory=dict)  # team id -> collectors
     dispatchers: dict[str, dict] = field(default_factory=dict)  # agency id -> dispatcher
     devices: dict[str, str] = field(default_factory=dict)  # user id -> device id
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # user, role, team, who
@@ -52,12 +52,12 @@ def build_staff(data: Dataset, password_hash: str) -> Staff:
              for code, name, agency, territory, office, label in _TEAMS]
     staff = Staff(lender=agencies[LENDER_CODE], agencies=agencies, teams=teams)
     users = _Users(data, password_hash, staff)
-    for number, team in enumerate(t for t in teams for _ in range(AGENTS_PER_TEAM)):
-        agent = users.add(Role.AGENT, team, **_credentials(data, number, team))
-        staff.agents.setdefault(team["id"], []).append(agent)
-        staff.devices[agent["id"]] = data.add(
-            Device, id=f"demo-{agent['username'].replace('.', '-')}",
-            user_id=agent["id"], label=data.rng.choice(_PHONES),
+    for number, team in enumerate(t for t in teams for _ in range(COLLECTORS_PER_TEAM)):
+        collector = users.add(Role.COLLECTOR, team, **_credentials(data, number, team))
+        staff.collectors.setdefault(team["id"], []).append(collector)
+        staff.devices[collector["id"]] = data.add(
+            Device, id=f"demo-{collector['username'].replace('.', '-')}",
+            user_id=collector["id"], label=data.rng.choice(_PHONES),
             registered_at=local(data.today - timedelta(days=60), 8 * 60 + number),
             last_seen_at=local(data.today, 8 * 60 + 30 + number), schema_version=1)["id"]
     for team in (teams[0], teams[1]):  # one dispatcher per outsourced agency
@@ -103,7 +103,7 @@ class _Users:
 
 
 def _credentials(data: Dataset, number: int, team: dict) -> dict:
-    """Collector credentials and home base; agent 5 expires soon, agent 12 has expired."""
+    """Collector credentials and home base; collector 5 expires soon, collector 12 has expired."""
     rng, today = data.rng, data.today
     if number == 4:
         expires = today + timedelta(days=9)
@@ -123,6 +123,6 @@ def _credentials(data: Dataset, number: int, team: dict) -> dict:
     }
 
 
-def certified(agent: dict, today) -> bool:
+def certified(collector: dict, today) -> bool:
     """Whether a collector's certification is valid today (expired ones are not dispatched)."""
-    return agent["certification_expires_on"] >= today
+    return collector["certification_expires_on"] >= today

@@ -36,7 +36,7 @@ def load_collectors(session: Session, caller: Caller, case: Case, user_ids: Sequ
     problems = []
     for uid in ids:
         user = users.get(uid)
-        if user is None or user.role != Role.AGENT or not user.active or not (
+        if user is None or user.role != Role.COLLECTOR or not user.active or not (
                 sees_everything(caller) or user.agency_id == caller.agency_id):
             problems.append(f"{uid}: no active collector with this id in your agency")
         elif user.agency_id not in placed:

@@ -82,7 +82,7 @@ def auto_assign(session: Session, caller: Caller, req: AutoAssignRequest, now: d
     team = find_team(session, caller, req.team)
     rows = _candidates(session, team, req.on)
     users = session.scalars(select(User).where(
-        User.team_id == team.id, User.role == Role.AGENT, User.active.is_(True))
+        User.team_id == team.id, User.role == Role.COLLECTOR, User.active.is_(True))
         .order_by(User.id)).all()
     amounts, broken = _priorities(session, [case.id for _, case, _ in rows])
     chosen = selection_ranks(session, [case.id for _, case, _ in rows], req.on)

@@ -32,7 +32,7 @@ class Board:
 def visible_teams(session: Session, caller: Caller) -> list[Team]:
     """The teams the caller may plan for or watch (a collector: their own)."""
     stmt = select(Team).order_by(Team.code)
-    if caller.role == Role.AGENT:
+    if caller.role == Role.COLLECTOR:
         stmt = stmt.where(Team.id == caller.team_id)
     elif not sees_everything(caller):
         stmt = stmt.where(Team.agency_id == caller.agency_id)
@@ -82,7 +82,7 @@ def team_board(session: Session, caller: Caller, day: date, team: Team | None,
 def team_collectors(session: Session, team: Team) -> list[dict]:
     """The team's active collectors, by name."""
     users = session.execute(select(User.id, User.display_name, User.username).where(
-        User.team_id == team.id, User.role == Role.AGENT, User.active.is_(True))
+        User.team_id == team.id, User.role == Role.COLLECTOR, User.active.is_(True))
         .order_by(User.username))
     return [{"id": uid, "name": display or username} for uid, display, username in users]
 
@@ -91,7 +91,7 @@ def team_collectors(session: Session, team: Team) -> list[dict]:
 def board_team(session: Session, caller: Caller, ref: str | None) -> Team | None:
     """The team a board shows: a collector's own; else the one asked for (id or code, in the
     caller's agency), the caller's own, or their first visible team."""
-    if caller.role == Role.AGENT or not ref:
+    if caller.role == Role.COLLECTOR or not ref:
         ref = caller.team_id
     if ref:
         return find_team(session, caller, ref)

@@ -29,8 +29,8 @@ from server.models import (
 
 def day_collector(session: Session, caller: Caller, user_id: str | None) -> User:
     """The collector whose day is shown: a collector themself; staff one of their agency."""
-    user = session.get(User, caller.user_id if caller.role == Role.AGENT else user_id or "")
-    if user is None or user.role != Role.AGENT or not (
+    user = session.get(User, caller.user_id if caller.role == Role.COLLECTOR else user_id or "")
+    if user is None or user.role != Role.COLLECTOR or not (
             sees_everything(caller) or user.agency_id == caller.agency_id):
         raise NotFound(f"no collector {user_id!r}")
     return user
@@ -53,7 +53,7 @@ def collector_day(session: Session, caller: Caller, user: User, on: date) -> dic
     ids = [v.id for v in visits]
     eta = dict(session.execute(select(RouteStop.visit_id, RouteStop.eta).join(
         RoutePlan, RoutePlan.id == RouteStop.plan_id).where(
-        RoutePlan.agent_id == user.id, RoutePlan.plan_date == on)).all())
+        RoutePlan.collector_id == user.id, RoutePlan.plan_date == on)).all())
     arrived = dict(session.execute(select(CheckIn.visit_id, func.min(CheckIn.recorded_at)).where(
         CheckIn.visit_id.in_(ids), CheckIn.user_id == user.id, CheckIn.kind == "in")
         .group_by(CheckIn.visit_id)).all())
@@ -65,7 +65,7 @@ def collector_day(session: Session, caller: Caller, user: User, on: date) -> dic
                                      .where(Payment.visit_id.in_(ids),
                                             Payment.voided_at.is_(None))))
     distance = session.scalar(select(RoutePlan.total_distance_m).where(
-        RoutePlan.agent_id == user.id, RoutePlan.plan_date == on))
+        RoutePlan.collector_id == user.id, RoutePlan.plan_date == on))
     record_list(session, caller.user_id, "visit", ids, {"date": str(on), "collector": user.id,
                                                          "screen": "collector_day"})
     rows = [{"id": v.id, "status": v.status, "case_id": v.case_id, "case_ref": v.external_id,

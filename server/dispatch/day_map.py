@@ -55,7 +55,7 @@ def day_map(session: Session, caller: Caller, day: date, team: Team | None,
     record_list(session, caller.user_id, "route_plan", [p["id"] for p in plans],
                 {"date": str(day), "screen": "map"},
                 visit_ids=[s["visit_id"] for p in plans for s in p["stops"]])
-    routes = [{"agent_id": p["agent_id"], "distance_m": p["total_distance_m"],
+    routes = [{"collector_id": p["collector_id"], "distance_m": p["total_distance_m"],
                "dropped": p["dropped"], "line": [shift(lat, lng) for lng, lat in _line(p)]}
               for p in plans]
     return {"day": day.isoformat(), "visits": visits, "check_ins": checks, "routes": routes}

@@ -72,7 +72,7 @@ def read_visit(session: Session, caller: Caller, visit_id: str) -> VisitView:
 
 
 def visits_query(caller: Caller, on: date | None = None, team_id: str | None = None,
-                 agent_id: str | None = None, status: str | None = None,
+                 collector_id: str | None = None, status: str | None = None,
                  case_id: str | None = None) -> Select:
     """The visits the caller may see, filtered, in a stable order."""
     stmt = select(Visit).where(visit_visible(caller))
@@ -82,8 +82,8 @@ def visits_query(caller: Caller, on: date | None = None, team_id: str | None = N
         stmt = stmt.where(Visit.scheduled_on == on)
     if team_id:
         stmt = stmt.where(Visit.team_id == team_id)
-    if agent_id:
-        stmt = stmt.where(assigned_to(agent_id))
+    if collector_id:
+        stmt = stmt.where(assigned_to(collector_id))
     if status:
         stmt = stmt.where(Visit.status == status)
     return stmt.order_by(Visit.scheduled_on, Visit.priority.desc(), Visit.id)
@@ -91,7 +91,7 @@ def visits_query(caller: Caller, on: date | None = None, team_id: str | None = N
 
 def visits_page(session: Session, caller: Caller, filters: dict, pagination) -> list[VisitView]:
     """One page of visible visits; sets `pagination.item_count` for the X-Pagination header."""
-    stmt = visits_query(caller, filters.get("date"), filters.get("team"), filters.get("agent"),
+    stmt = visits_query(caller, filters.get("date"), filters.get("team"), filters.get("collector"),
                         filters.get("status"), filters.get("case_id"))
     pagination.item_count = session.scalar(
         select(func.count()).select_from(stmt.order_by(None).subquery()))

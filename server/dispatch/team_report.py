@@ -81,7 +81,7 @@ def _money_counts(session: Session, ids: list[str], days) -> list[dict]:
 
 def _collectors(session: Session, team: Team):
     return session.execute(select(User.id, User.display_name, User.username).where(
-        User.team_id == team.id, User.role == Role.AGENT).order_by(User.username)).all()
+        User.team_id == team.id, User.role == Role.COLLECTOR).order_by(User.username)).all()
 
 
 def _rpc_rate(row: dict) -> float | None:

@@ -46,7 +46,7 @@ def find_team(session: Session, caller: Caller, ref: str) -> Team:
 
 def workload(session: Session, caller: Caller, on: date, team_ref: str | None = None) -> list:
     """Per collector of the team (or the caller's agency): count, amount, capacity, overbooked."""
-    stmt = select(User).where(User.role == Role.AGENT, User.active.is_(True))
+    stmt = select(User).where(User.role == Role.COLLECTOR, User.active.is_(True))
     if team_ref:
         stmt = stmt.where(User.team_id == find_team(session, caller, team_ref).id)
     elif not sees_everything(caller):

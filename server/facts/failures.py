@@ -15,7 +15,7 @@ LIMIT = 1000  # failures are rare; more than this is an outage, seen in the metr
 
 
 def failed_effects(session: Session, actor_id: str, role: str, team_id: str | None) -> list:
-    """Failed facts the caller may see (a dispatcher: their team's agents'), newest first.
+    """Failed facts the caller may see (a dispatcher: their team's collectors'), newest first.
 
     One query for the queue, one per fact table for whose and which visit; the answer is
     audited (it names facts about debtors).

@@ -24,9 +24,10 @@ def _team_scope(team_id: str | None):
 
 
 def follow_ups_query(filters: dict, principal: Principal) -> Select:
-    """Follow-ups in the caller's scope (agents: assigned to them; dispatchers: their team's)."""
+    """Follow-ups in the caller's scope (collectors: assigned to them; dispatchers: their
+    team's)."""
     stmt = select(FollowUp).order_by(FollowUp.due_at, FollowUp.id)
-    if principal.role == Role.AGENT:
+    if principal.role == Role.COLLECTOR:
         stmt = stmt.where(FollowUp.assigned_to == principal.user_id)
     elif principal.role == Role.DISPATCHER:
         stmt = stmt.where(_team_scope(principal.team_id))
@@ -35,8 +36,8 @@ def follow_ups_query(filters: dict, principal: Principal) -> Select:
             stmt = stmt.where(getattr(FollowUp, name) == filters[name])
     if filters.get("due_before"):
         stmt = stmt.where(FollowUp.due_at < filters["due_before"])
-    if filters.get("agent_id"):
-        stmt = stmt.where(FollowUp.assigned_to == filters["agent_id"])
+    if filters.get("collector_id"):
+        stmt = stmt.where(FollowUp.assigned_to == filters["collector_id"])
     if filters.get("team_id"):
         stmt = stmt.where(_team_scope(filters["team_id"]))
     return stmt
@@ -69,7 +70,7 @@ def cancel_follow_up(session: Session, follow_up_id: str, reason: str,
                      principal: Principal) -> FollowUp:
     """Cancel an open or pending follow-up, saying why (the promise monitor only times rows
     still pending, so a cancelled one stays cancelled)."""
-    if principal.role == Role.AGENT:
+    if principal.role == Role.COLLECTOR:
         raise Forbidden("only dispatchers and officers cancel follow-ups")
     row = _open_in_scope(session, follow_up_id, principal, pending_ok=True)
     row.status, row.resolution, row.completed_at = "cancelled", reason, utcnow()

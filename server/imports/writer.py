@@ -52,7 +52,7 @@ ACCOUNT_DEFAULTS = {"product": "loan", "currency": "CNY", "overdue_amount": Deci
 class Fresh:
     """Rows this import created, and which of them a device could hold before it commits.
 
-    A device holds what hangs off its agent's visits (server/sync/scope.py). No visit can point
+    A device holds what hangs off its collector's visits (server/sync/scope.py). No visit can point
     at a case this transaction created, so such a case, its accounts, its debtor and the
     debtor's relationships, addresses and phones are in no device's scope: when a visit is
     assigned later, the pull sends the visit's whole subtree. They need no change-feed note.

@@ -14,10 +14,10 @@ class RoutePlan(Base):
     """One collector's plan for one day; a re-plan replaces it."""
 
     __tablename__ = "route_plans"
-    __table_args__ = (UniqueConstraint("agent_id", "plan_date"),)
+    __table_args__ = (UniqueConstraint("collector_id", "plan_date"),)
 
     id: Mapped[str] = id_column()
-    agent_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    collector_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     plan_date: Mapped[date]
     status: Mapped[str] = mapped_column(String(16), default="planned")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -44,7 +44,7 @@ class RouteStop(Base):
     id: Mapped[str] = id_column()
     plan_id: Mapped[str] = mapped_column(ForeignKey("route_plans.id", ondelete="CASCADE"))
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
-    agent_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    collector_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     position: Mapped[int]
     eta: Mapped[datetime]
     service_start: Mapped[datetime]
@@ -65,7 +65,7 @@ class PlanningRun(Base):
     agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))  # caller's scope
     plan_date: Mapped[date]
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"))
-    agents: Mapped[list | None]  # collector ids, when not a whole team
+    collectors: Mapped[list | None]  # collector ids, when not a whole team
     status: Mapped[str] = mapped_column(String(16), default="queued")  # running, completed, failed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]

@@ -15,7 +15,7 @@ class SyncChange(Base):
 
     `seq` orders changes; `txid` (PostgreSQL's transaction id) lets a pull deliver a change that
     a slow transaction committed after a faster one with a later `seq`. Who cares about a change
-    is worked out at pull time from the agent's scope (server/sync/scope.py), so a note carries
+    is worked out at pull time from the collector's scope (server/sync/scope.py), so a note carries
     no scope of its own and writers stay cheap.
     """
 
@@ -31,9 +31,9 @@ class SyncChange(Base):
     row_id: Mapped[str] = mapped_column(String(ID_LEN))
     op: Mapped[str] = mapped_column(String(8), default="upsert")
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # A deleted row can no longer be scoped at pull time: for rows only one agent's devices
-    # held (route stops) the deletion names that agent, and only they hear of it.
-    agent_id: Mapped[str | None] = mapped_column(String(ID_LEN))
+    # A deleted row can no longer be scoped at pull time: for rows only one collector's devices
+    # held (route stops) the deletion names that collector, and only they hear of it.
+    collector_id: Mapped[str | None] = mapped_column(String(ID_LEN))
 
 
 class SyncCursor(Base):

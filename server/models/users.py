@@ -11,13 +11,13 @@ from server.models.base import ID_LEN, Base, Timestamped, id_column, utcnow
 
 
 class Role:
-    AGENT = "agent"
+    COLLECTOR = "collector"
     DISPATCHER = "dispatcher"
     COMPLIANCE = "compliance"
     ADMIN = "admin"
     LENDER_OPS = "lender_ops"  # the lender's own operations: placement, recall, balances
     API_CLIENT = "api_client"  # a lender's machine client (server/auth/clients.py), not a user
-    CASEWORK = (AGENT, DISPATCHER, COMPLIANCE, ADMIN)  # who works cases (scoped per role)
+    CASEWORK = (COLLECTOR, DISPATCHER, COMPLIANCE, ADMIN)  # who works cases (scoped per role)
     ALL = (*CASEWORK, LENDER_OPS)
 
 

@@ -23,10 +23,10 @@ UNMATCHED_DAYS = 3
 
 
 def _collector(session: Session, caller, collector_id: str | None) -> User:
-    if caller.role == Role.AGENT:
+    if caller.role == Role.COLLECTOR:
         return session.get(User, caller.user_id)
     user = session.get(User, collector_id) if collector_id else None
-    if user is None or user.role != Role.AGENT or (
+    if user is None or user.role != Role.COLLECTOR or (
             caller.role != Role.ADMIN and user.agency_id != caller.agency_id):
         raise InvalidInput("no such collector", {"collector_id": ["a collector of your agency"]})
     return user
@@ -92,7 +92,7 @@ def match_deposits(session: Session, now: datetime) -> dict[str, int]:
 def visible_deposits(caller, flagged: bool | None):
     """Deposits the caller may list: collectors their own, dispatchers their agency's."""
     stmt = select(CashDeposit).order_by(CashDeposit.deposited_at.desc(), CashDeposit.id)
-    if caller.role == Role.AGENT:
+    if caller.role == Role.COLLECTOR:
         stmt = stmt.where(CashDeposit.collector_id == caller.user_id)
     elif caller.role != Role.ADMIN:
         stmt = stmt.where(CashDeposit.agency_id == caller.agency_id)

@@ -48,7 +48,7 @@ APPROVERS = (Role.DISPATCHER, Role.ADMIN)
 
 def _case(session: Session, caller, case_id: str) -> Case:
     stmt = select(Case).where(Case.id == case_id, case_visible(caller))
-    if caller.role == Role.AGENT:  # a collector offers only on a case they visit
+    if caller.role == Role.COLLECTOR:  # a collector offers only on a case they visit
         stmt = stmt.where(exists().where(Visit.case_id == Case.id, assigned_to(caller.user_id)))
     case = session.scalar(stmt)
     if case is None:

@@ -49,10 +49,10 @@ def team_id_of(session, principal: Principal, ref: str) -> str | None:
 def user_id_of(session, principal: Principal, ref: str) -> str | None:
     """The id of the user `ref` (an id or a username) the caller may name in a filter.
 
-    Agents may name only themselves; dispatchers their agency's users; others anyone.
+    Collectors may name only themselves; dispatchers their agency's users; others anyone.
     """
     stmt = select(User.id).where(or_(User.id == ref, User.username == ref))
-    if principal.role == Role.AGENT:
+    if principal.role == Role.COLLECTOR:
         stmt = stmt.where(User.id == principal.user_id)
     elif principal.role == Role.DISPATCHER:
         stmt = stmt.where(User.agency_id == principal.agency_id)

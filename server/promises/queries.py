@@ -10,8 +10,8 @@ from server.models import PaymentPromise, PromiseStatus, Role, User
 
 
 def _scoped(stmt: Select, principal: Principal) -> Select:
-    # Agents see the promises they took; dispatchers those taken by their team.
-    if principal.role == Role.AGENT:
+    # Collectors see the promises they took; dispatchers those taken by their team.
+    if principal.role == Role.COLLECTOR:
         return stmt.where(PaymentPromise.user_id == principal.user_id)
     if principal.role == Role.DISPATCHER:
         team = select(User.id).where(User.team_id == principal.team_id)
@@ -25,8 +25,8 @@ def promises_query(filters: dict, principal: Principal) -> Select:
     for name in ("status", "case_id", "account_id"):
         if filters.get(name):
             stmt = stmt.where(getattr(PaymentPromise, name) == filters[name])
-    if filters.get("agent_id"):
-        stmt = stmt.where(PaymentPromise.user_id == filters["agent_id"])
+    if filters.get("collector_id"):
+        stmt = stmt.where(PaymentPromise.user_id == filters["collector_id"])
     if filters.get("due_from"):
         stmt = stmt.where(PaymentPromise.due_on >= filters["due_from"])
     if filters.get("due_to"):
@@ -48,19 +48,19 @@ def promise_stats(session: Session, filters: dict, principal: Principal) -> dict
             .where(p.review_flag.is_(None)))
     if filters.get("team"):
         base = base.where(User.team_id == filters["team"])
-    if filters.get("agent"):
-        base = base.where(p.user_id == filters["agent"])
+    if filters.get("collector"):
+        base = base.where(p.user_id == filters["collector"])
     if filters.get("from"):
         base = base.where(p.due_on >= filters["from"])
     if filters.get("to"):
         base = base.where(p.due_on <= filters["to"])
     base = _scoped(base, principal)
-    agents = session.execute(base.add_columns(p.user_id, User.team_id)
+    collectors = session.execute(base.add_columns(p.user_id, User.team_id)
                              .group_by(p.user_id, User.team_id).order_by(p.user_id))
     teams = session.execute(base.add_columns(User.team_id).group_by(User.team_id)
                             .order_by(User.team_id))
     return {
-        "agents": [_row(r, agent_id=r.user_id, team_id=r.team_id) for r in agents],
+        "collectors": [_row(r, collector_id=r.user_id, team_id=r.team_id) for r in collectors],
         "teams": [_row(r, team_id=r.team_id) for r in teams],
     }
 

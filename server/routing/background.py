@@ -40,18 +40,18 @@ PICKUP_AFTER = timedelta(minutes=1)
 STALE_AFTER = timedelta(minutes=10)
 
 
-def queue_planning(session: Session, plan_date: date, agent_ids: list[str] | None,
+def queue_planning(session: Session, plan_date: date, collector_ids: list[str] | None,
                    team_id: str | None, agency_id: str | None,
                    created_by: str | None, two_person: str = RIDE,
                    tolerance_s: int = 600) -> PlanningRun:
     """Record a queued planning run after checking who it plans; the caller commits."""
-    ids = collectors_to_plan(session, agent_ids, team_id, agency_id)
+    ids = collectors_to_plan(session, collector_ids, team_id, agency_id)
     team = None
     if team_id is not None:
         team = session.scalar(select(Team.id).where((Team.id == team_id) | (Team.code == team_id)))
     now = utcnow()
     run = PlanningRun(created_by=created_by, agency_id=agency_id, plan_date=plan_date,
-                      team_id=team, agents=None if team_id else sorted(ids), status=QUEUED,
+                      team_id=team, collectors=None if team_id else sorted(ids), status=QUEUED,
                       created_at=now, heartbeat_at=now, vehicles_done=0,
                       report={"options": {"two_person": two_person, "tolerance_s": tolerance_s}})
     session.add(run)
@@ -78,7 +78,7 @@ def run_planning(session_factory: SessionFactory | None, run_id: str,
         # progress writes (and anyone reading the run) never wait, on SQLite either.
         with use_case(factory) as session:
             run = session.get(PlanningRun, run_id)
-            day = read_day(session, run.plan_date, run.agents, run.team_id, run.agency_id)
+            day = read_day(session, run.plan_date, run.collectors, run.team_id, run.agency_id)
             created_by, read_at = run.created_by, utcnow()
             asked = (run.report or {}).get("options", {})
         vehicles = solve_day(day, progress=_progress_writer(engine, run_id), **asked, **options)
@@ -103,7 +103,7 @@ def run_planning(session_factory: SessionFactory | None, run_id: str,
 def _refuse_newer_plans(session: Session, day: date, vehicles, read_at: datetime) -> None:
     members = [m for vd in vehicles for m in vd.members]
     newer = session.scalar(select(RoutePlan.id).where(
-        RoutePlan.plan_date == day, RoutePlan.agent_id.in_(members),
+        RoutePlan.plan_date == day, RoutePlan.collector_id.in_(members),
         RoutePlan.created_at > read_at).limit(1))
     if newer is not None:
         raise Conflict("a plan of this day was stored while this run planned it (a re-plan "
@@ -123,7 +123,7 @@ def get_visible_run(session: Session, run_id: str, agency_id: str | None) -> Pla
 
 def _report(plans) -> dict:
     """Totals of a finished run (a pair's shared route counted once)."""
-    routes = {p.solver.get("vehicle", p.agent_id) for p in plans}
+    routes = {p.solver.get("vehicle", p.collector_id) for p in plans}
     dropped = {d["visit_id"]: d for p in plans for d in p.dropped}
     return {"plans": len(plans), "routes": len(routes), "dropped": len(dropped),
             "mandatory_dropped": sum(1 for d in dropped.values() if d["mandatory"]),

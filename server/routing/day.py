@@ -77,9 +77,9 @@ class Day:
     visits: tuple[DayVisit, ...]
 
 
-def load_day(session: Session, day: date, agent_ids: Iterable[str], prize_of) -> Day:
+def load_day(session: Session, day: date, collector_ids: Iterable[str], prize_of) -> Day:
     """Load the collectors (plus crew mates of their two-person visits) and their visits."""
-    ids, assignees = set(agent_ids), {}
+    ids, assignees = set(collector_ids), {}
     while True:  # a crew mate's other visits ride on the same route, so load them too
         assignees = _assignees(session, day, ids)
         mates = {u for who in assignees.values() for u in who} - ids

@@ -22,15 +22,15 @@ def agency_scope(caller) -> str | None:
     return caller.agency_id or ""  # a dispatcher without an agency matches nobody
 
 
-def visible_plans(caller, plan_date: date, agent_id: str | None = None,
+def visible_plans(caller, plan_date: date, collector_id: str | None = None,
                   team_id: str | None = None) -> Select:
     """Plans of a day the caller may read: dispatchers their agency's collectors, others all."""
-    stmt = (select(RoutePlan).join(User, User.id == RoutePlan.agent_id)
+    stmt = (select(RoutePlan).join(User, User.id == RoutePlan.collector_id)
             .where(RoutePlan.plan_date == plan_date).order_by(User.username, RoutePlan.id))
     if agency_scope(caller) is not None:
         stmt = stmt.where(User.agency_id == agency_scope(caller))
-    if agent_id:
-        stmt = stmt.where(or_(User.id == agent_id, User.username == agent_id))
+    if collector_id:
+        stmt = stmt.where(or_(User.id == collector_id, User.username == collector_id))
     if team_id:
         stmt = stmt.where(User.team_id.in_(
             select(Team.id).where(or_(Team.id == team_id, Team.code == team_id))))
@@ -39,7 +39,7 @@ def visible_plans(caller, plan_date: date, agent_id: str | None = None,
 
 def plans_page(session: Session, caller, query: dict, pagination) -> list[dict]:
     """One page of the day's visible plans, as views (X-Pagination carries the total)."""
-    stmt = visible_plans(caller, query["date"], query.get("agent"), query.get("team"))
+    stmt = visible_plans(caller, query["date"], query.get("collector"), query.get("team"))
     pagination.item_count = session.scalar(
         select(func.count()).select_from(stmt.order_by(None).subquery()))
     offset = (pagination.page - 1) * pagination.page_size
@@ -52,7 +52,7 @@ def my_plan(session: Session, caller, plan_date: date | None) -> dict:
         tz = session.scalar(select(Team.time_zone).join(User, User.team_id == Team.id)
                             .where(User.id == caller.user_id))
         plan_date = local_today(utcnow(), tz or DEFAULT_TZ)
-    plan = session.scalar(select(RoutePlan).where(RoutePlan.agent_id == caller.user_id,
+    plan = session.scalar(select(RoutePlan).where(RoutePlan.collector_id == caller.user_id,
                                                   RoutePlan.plan_date == plan_date))
     if plan is None:
         raise NotFound(f"no route planned for you on {plan_date.isoformat()}")
@@ -91,7 +91,7 @@ def _plan_view(plan: RoutePlan, stops: list[dict]) -> dict:
     start = {"lat": plan.start_lat, "lng": plan.start_lng} if plan.start_lat is not None else None
     end = {"lat": plan.end_lat, "lng": plan.end_lng} if plan.end_lat is not None else None
     view = {
-        "id": plan.id, "agent_id": plan.agent_id, "partner_id": plan.partner_id,
+        "id": plan.id, "collector_id": plan.collector_id, "partner_id": plan.partner_id,
         "plan_date": plan.plan_date.isoformat(), "status": plan.status,
         "created_at": _iso(plan.created_at), "created_by": plan.created_by,
         "depart_at": _iso(plan.depart_at), "return_at": _iso(plan.return_at),
@@ -118,7 +118,7 @@ def feature_collection(view: dict) -> dict:
                 [view["end"]["lng"], view["end"]["lat"]]]
     if features and len(line) >= 2:
         features.append(_feature(line, "LineString", {
-            "agent_id": view["agent_id"], "plan_date": view["plan_date"],
+            "collector_id": view["collector_id"], "plan_date": view["plan_date"],
             "distance_m": view["total_distance_m"], "duration_s": view["total_duration_s"]}))
     return {"type": "FeatureCollection", "features": features}
 

@@ -52,7 +52,7 @@ class VehicleSummary:
 def plan_routes(
     session: Session,
     plan_date: date,
-    agent_ids: Iterable[str] | None = None,
+    collector_ids: Iterable[str] | None = None,
     team_id: str | None = None,
     *,
     agency_id: str | None = None,
@@ -69,15 +69,15 @@ def plan_routes(
     planned (a dispatcher's agency): anyone else is reported as not found. `two_person`:
     RIDE pairs the collectors of a two-person visit for the whole day, MEET gives each their
     own route and has both at the visit with starts at most `tolerance_s` apart."""
-    day = read_day(session, plan_date, agent_ids, team_id, agency_id)
+    day = read_day(session, plan_date, collector_ids, team_id, agency_id)
     vehicles = solve_day(day, matrix_provider, budget, progress, two_person, tolerance_s)
     return store_plans(session, plan_date, vehicles, created_by, now or utcnow(), team_id)
 
 
-def read_day(session: Session, plan_date: date, agent_ids: Iterable[str] | None,
+def read_day(session: Session, plan_date: date, collector_ids: Iterable[str] | None,
              team_id: str | None, agency_id: str | None = None) -> Day:
     """Everything planning the day needs, read set-based (the solve itself reads nothing)."""
-    ids = collectors_to_plan(session, agent_ids, team_id, agency_id)
+    ids = collectors_to_plan(session, collector_ids, team_id, agency_id)
     return with_selection_prizes(session, load_day(session, plan_date, ids, visit_prize))
 
 
@@ -110,12 +110,12 @@ def solve_day(day: Day, matrix_provider: MatrixProvider | None = None,
     return vehicles
 
 
-def collectors_to_plan(session: Session, agent_ids: Iterable[str] | None,
+def collectors_to_plan(session: Session, collector_ids: Iterable[str] | None,
                        team_id: str | None, agency_id: str | None = None) -> list[str]:
     """Active collectors of the team, or the given ones (ids or usernames); 404 if unknown."""
-    if team_id is None and agent_ids is None:
+    if team_id is None and collector_ids is None:
         raise InvalidInput("give a team or a list of collectors", {"team": ["required"]})
-    stmt = select(User).where(User.role == Role.AGENT)
+    stmt = select(User).where(User.role == Role.COLLECTOR)
     if agency_id is not None:
         stmt = stmt.where(User.agency_id == agency_id)
     if team_id is not None:
@@ -123,9 +123,9 @@ def collectors_to_plan(session: Session, agent_ids: Iterable[str] | None,
         if team is None or agency_id not in (None, team.agency_id):
             raise NotFound(f"no team {team_id!r}")
         stmt = stmt.where(User.team_id == team.id)
-    if agent_ids is None:
+    if collector_ids is None:
         return list(session.scalars(stmt.where(User.active).with_only_columns(User.id)))
-    wanted = set(agent_ids)
+    wanted = set(collector_ids)
     found = session.scalars(stmt.where(or_(User.id.in_(wanted), User.username.in_(wanted))))
     users = list(found)
     missing = wanted - {u.id for u in users} - {u.username for u in users}
@@ -135,7 +135,7 @@ def collectors_to_plan(session: Session, agent_ids: Iterable[str] | None,
     inactive = sorted(u.username for u in users if not u.active)
     if inactive:
         raise InvalidInput(f"collector {inactive[0]!r} is deactivated and gets no plan",
-                           {"agents": [f"deactivated: {', '.join(inactive)}"]})
+                           {"collectors": [f"deactivated: {', '.join(inactive)}"]})
     return [u.id for u in users]
 
 
@@ -168,21 +168,21 @@ def replan_for_visits(session: Session, visit_ids: Iterable[str], **options) -> 
         .join(Visit, Visit.id == VisitAssignee.visit_id)
         .where(Visit.id.in_(ids), VisitAssignee.ended_at.is_(None)))
     previous = session.execute(
-        select(RouteStop.agent_id, RoutePlan.plan_date)
+        select(RouteStop.collector_id, RoutePlan.plan_date)
         .join(RoutePlan, RoutePlan.id == RouteStop.plan_id)
         .where(RouteStop.visit_id.in_(ids)))
     pairs = [*current, *previous]
     active = set(session.scalars(select(User.id).where(
         User.id.in_({a for a, _ in pairs}), User.active)))
     by_date: dict[date, set[str]] = defaultdict(set)
-    for agent_id, day in pairs:
-        if agent_id in active:  # a deactivated collector gets no plan
-            by_date[day].add(agent_id)
+    for collector_id, day in pairs:
+        if collector_id in active:  # a deactivated collector gets no plan
+            by_date[day].add(collector_id)
     plans: list[RoutePlan] = []
-    for day, agents in sorted(by_date.items()):
+    for day, collectors in sorted(by_date.items()):
         planned = session.scalar(select(RoutePlan.solver).where(
-            RoutePlan.plan_date == day, RoutePlan.agent_id.in_(agents)).limit(1))
+            RoutePlan.plan_date == day, RoutePlan.collector_id.in_(collectors)).limit(1))
         if planned is not None:  # the day is re-planned the way it was planned
             mode = {"two_person": (planned or {}).get("two_person", RIDE)}
-            plans += plan_routes(session, day, agents, **{**mode, **options})
+            plans += plan_routes(session, day, collectors, **{**mode, **options})
     return plans

@@ -22,34 +22,36 @@ def store_plans(session: Session, day: date, vehicles: Iterable[VehicleDay],
     """Replace each member's plan of `day` with the vehicle's route, in this transaction
     (audited as route_plan.create, whichever entrypoint planned)."""
     vehicles = list(vehicles)
-    agents = [m for vd in vehicles for m in vd.members]
-    existing = {p.agent_id: p for p in session.scalars(
-        select(RoutePlan).where(RoutePlan.agent_id.in_(agents), RoutePlan.plan_date == day))}
+    collectors = [m for vd in vehicles for m in vd.members]
+    existing = {p.collector_id: p for p in session.scalars(
+        select(RoutePlan).where(RoutePlan.collector_id.in_(collectors),
+                                RoutePlan.plan_date == day))}
     _drop_stops(session, [p.id for p in existing.values()])
     plans = []
     for vd in vehicles:
         route = vd.plan.routes[0] if vd.plan and vd.plan.routes else None
         for member in vd.members:
-            plan = existing.get(member) or RoutePlan(id=new_id(), agent_id=member, plan_date=day)
+            plan = existing.get(member) or RoutePlan(id=new_id(), collector_id=member,
+                                                     plan_date=day)
             _fill(plan, vd, member, route, created_by, now)
             session.add(plan)
             session.add_all(_stops(plan, vd, member, route))
             plans.append(plan)
     session.flush()
     audit.record(session, created_by, "route_plan.create", "route_plan", None, {
-        "date": day.isoformat(), "team_id": team_id, "agent_ids": agents,
+        "date": day.isoformat(), "team_id": team_id, "collector_ids": collectors,
         "plan_ids": [p.id for p in plans]})
     return plans
 
 
 def _drop_stops(session: Session, plan_ids: list[str]) -> None:
     """Delete the old stops set-based and tell the change feed (devices forget them)."""
-    rows = session.execute(select(RouteStop.id, RouteStop.agent_id)
+    rows = session.execute(select(RouteStop.id, RouteStop.collector_id)
                            .where(RouteStop.plan_id.in_(plan_ids))).all()
     if rows:
         session.execute(delete(RouteStop).where(RouteStop.id.in_([r.id for r in rows])),
                         execution_options={"synchronize_session": "fetch"})
-        # A stop is on its agent's plan: only that agent's devices held it.
+        # A stop is on its collector's plan: only that collector's devices held it.
         record_deletions(session, "route_stops", rows)
 
 
@@ -91,7 +93,7 @@ def _stops(plan: RoutePlan, vd: VehicleDay, member: str, route: Route | None) ->
             continue
         service_s = vd.visits[v.stop_id].service_s
         out.append(RouteStop(
-            plan_id=plan.id, visit_id=v.stop_id, agent_id=member, position=len(out) + 1,
+            plan_id=plan.id, visit_id=v.stop_id, collector_id=member, position=len(out) + 1,
             eta=vd.clock.at(v.arrival_s), service_start=vd.clock.at(v.start_s),
             service_end=vd.clock.at(v.start_s) + timedelta(seconds=service_s),
             window_start=vd.clock.at(v.window[0]), window_end=vd.clock.at(v.window[1]),

@@ -56,7 +56,7 @@ def ensure_arms(session: Session, case_ids: list[str], settings: SelectionSettin
 
 def _capacity(session: Session, team_id: str) -> int:
     total = session.scalar(select(func.sum(User.daily_capacity)).where(
-        User.team_id == team_id, User.role == Role.AGENT, User.active.is_(True)))
+        User.team_id == team_id, User.role == Role.COLLECTOR, User.active.is_(True)))
     return int(total or 0) // 2  # two collectors per home visit
 
 

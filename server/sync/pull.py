@@ -1,4 +1,4 @@
-"""Pull: what changed for this agent's device since its cursor (or everything, first time)."""
+"""Pull: what changed for this collector's device since its cursor (or everything, first time)."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def _answer(session: Session, req: PullRequest) -> dict:
     if req.last_pulled_at is None:
         return _first_sync(session, who, snap, (0, None), req.limit, changes, mask)
     row = cursors.load(session, req.last_pulled_at)
-    if row.page_rank is not None and row.user_id == who.agent_id:
+    if row.page_rank is not None and row.user_id == who.collector_id:
         return _first_sync(session, who, cursors.snapshot_of(row),
                            (row.page_rank, row.page_after_id), req.limit, changes, mask)
     previous = cursors.snapshot_of(row)
@@ -111,7 +111,7 @@ def _first_sync(session, who, snap, start, limit, changes, mask) -> dict:
             changes.add(name, "created", rows)
             page = (rank, rows[-1]["id"]) if rows else (rank, after_id)
             return {"changes": changes.finish(), "has_more": True,
-                    "timestamp": cursors.save(session, snap, who.now, who.agent_id, page)}
+                    "timestamp": cursors.save(session, snap, who.now, who.collector_id, page)}
         changes.add(name, "created", rows)
         if left is not None:
             left -= len(rows)
@@ -132,7 +132,7 @@ def _nothing_new(session, who, row: SyncCursor, previous) -> bool:
 def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) -> None:
     """Changed rows still in scope, whole subtrees of visits that arrived, tombstones."""
     now_visits = materialize(session, scope.current_visits(who))
-    mine = VisitAssignee.user_id == who.agent_id
+    mine = VisitAssignee.user_id == who.collector_id
     reassigned = set(session.scalars(select(VisitAssignee.visit_id).where(
         mine, VisitAssignee.id.in_(cursors.changed_ids(session, previous, "visit_assignees")))))
     touched = set(session.scalars(select(VisitAssignee.visit_id).where(
@@ -154,12 +154,12 @@ def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) ->
         if stale is not None:
             changes.add(name, "deleted", ids(session, name, and_(
                 stale, not_(table.c.id.in_(select(table.c.id).where(in_scope))))))
+    mine = or_(SyncChange.collector_id.is_(None), SyncChange.collector_id == who.collector_id)
     for table_name, row_id in session.execute(select(SyncChange.table_name, SyncChange.row_id)
                                               .where(cursors.changed_after(session, previous),
                                                      SyncChange.op == "delete",
                                                      SyncChange.table_name.in_(TABLE_ORDER),
-                                                     or_(SyncChange.agent_id.is_(None),
-                                                         SyncChange.agent_id == who.agent_id))):
+                                                     mine)):
         changes.add(table_name, "deleted", [row_id])
 
 
@@ -182,9 +182,9 @@ def _stale(name, gone, changed, now_visits, who, since):
             clauses.append(anchor)
     spec = SYNC_TABLES[name]
     if spec.fact:
-        # Facts this agent pushed after their visit moved on (work done offline before the
+        # Facts this collector pushed after their visit moved on (work done offline before the
         # reassignment): stored, but no longer the device's to hold.
-        clauses.append(and_(changed, spec.table.c.user_id == who.agent_id))
+        clauses.append(and_(changed, spec.table.c.user_id == who.collector_id))
     if spec.filtered:
         clauses.append(and_(changed, scope.anchored(name, now_visits, who)))
         if spec.dated:

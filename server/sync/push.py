@@ -110,7 +110,7 @@ _ENCODERS: dict[str, tuple] = {}
 
 
 def _stamp(ctx: PushContext, row: Checked, spec) -> None:
-    row.values.update(user_id=ctx.who.agent_id, device_id=ctx.device_id,
+    row.values.update(user_id=ctx.who.collector_id, device_id=ctx.device_id,
                       received_at=ctx.who.now, clock_offset_ms=ctx.clock_offset_ms)
     encoders = _ENCODERS.get(spec.name)
     if encoders is None:
@@ -123,7 +123,7 @@ def _apply_facts(session, ctx, facts: dict, rejected: list) -> dict:
     if "attachments" in facts:  # bytes uploaded for another visit: quarantined
         facts["attachments"] = misplaced(session, facts["attachments"], rejected)
     everything = [r for rows in facts.values() for r in rows]
-    reach = load_reach(session, ctx.who.agent_id, everything)
+    reach = load_reach(session, ctx.who.collector_id, everything)
     refused: dict[str, list[tuple[Checked, dict]]] = {}
     applied: dict = {}
     limits = promise_limits(session, facts.get("payment_promises", ()))
@@ -156,7 +156,7 @@ def _apply_facts(session, ctx, facts: dict, rejected: list) -> dict:
 
 
 def _refuse(session, ctx, refused: dict, rejected: list) -> None:
-    """Rows whose references fail now, unless this agent already stored them as they are.
+    """Rows whose references fail now, unless this collector already stored them as they are.
 
     A retried push is judged against today's assignments: a fact stored before a
     reassignment would otherwise come back rejected (and quarantined) on its replay.
@@ -165,7 +165,7 @@ def _refuse(session, ctx, refused: dict, rejected: list) -> None:
         return
     stored = apply.stored_digests(session, {name: [row for row, _ in pairs]
                                             for name, pairs in refused.items()},
-                                  ctx.who.agent_id)
+                                  ctx.who.collector_id)
     for name, pairs in refused.items():
         for row, errors in pairs:
             if stored.get((name, row.row_id)) == row.digest:
@@ -181,7 +181,7 @@ def _is_scope(errors: dict) -> bool:
 
 
 def _apply_server_rows(session, ctx, name, rows: list[Checked], rejected: list) -> list:
-    """Updated server-owned rows: only whitelisted columns, only rows in the agent's scope."""
+    """Updated server-owned rows: only whitelisted columns, only rows in the collector's scope."""
     spec = SYNC_TABLES[name]
     table = spec.table
     visits = current_visits(ctx.who)

@@ -47,14 +47,14 @@ def keep(session: Session, ctx, rejected: list) -> set[tuple[str, str]]:
         taken.add(key)
         payload = storable(r.payload)
         rows.append({"id": new_id(), "table_name": r.table, "row_id": key[1],
-                     "operation": r.operation, "user_id": ctx.who.agent_id,
+                     "operation": r.operation, "user_id": ctx.who.collector_id,
                      "device_id": ctx.device_id, "reason": r.reason, "errors": r.errors,
                      "payload": payload if isinstance(payload, dict) else {"id": payload},
                      "payload_digest": d, "received_at": ctx.who.now,
                      "status": QuarantineStatus.OPEN})
     if rows:
         session.execute(insert(QuarantinedRecord), rows)
-    _tell_done(session, ctx.who.agent_id, closed)
+    _tell_done(session, ctx.who.collector_id, closed)
     return closed
 
 
@@ -72,8 +72,8 @@ def _known(session: Session, keys: set) -> dict[tuple[str, str, str], str]:
     return found
 
 
-def _tell_done(session: Session, agent_id: str, closed: set[tuple[str, str]]) -> None:
-    """Closed rows leave the agent's devices on their next pull (a stored fact is resent)."""
+def _tell_done(session: Session, collector_id: str, closed: set[tuple[str, str]]) -> None:
+    """Closed rows leave the collector's devices on their next pull (a stored fact is resent)."""
     by_table: dict[str, list[str]] = {}
     for table, row_id in closed:
         by_table.setdefault(table, []).append(row_id)
@@ -82,4 +82,4 @@ def _tell_done(session: Session, agent_id: str, closed: set[tuple[str, str]]) ->
         stored = set(session.scalars(select(spec.table.c.id).where(
             spec.table.c.id.in_(row_ids))))
         record_changes(session, table, sorted(stored))
-        record_deletions(session, table, [(i, agent_id) for i in sorted(set(row_ids) - stored)])
+        record_deletions(session, table, [(i, collector_id) for i in sorted(set(row_ids) - stored)])

@@ -1,7 +1,7 @@
-"""Whose case is it: references of pushed facts checked against the agent's assignments.
+"""Whose case is it: references of pushed facts checked against the collector's assignments.
 
 A few set-based queries load what the push refers to (`Reach`); the per-row checks are plain
-Python. A fact may be about a visit the agent is assigned to, or was assigned to when the
+Python. A fact may be about a visit the collector is assigned to, or was assigned to when the
 fact was recorded (a visit done offline before a reassignment is still a real visit).
 """
 
@@ -46,11 +46,11 @@ def _wanted(rows: list[Checked], column: str) -> set:
     return {r.values.get(column) for r in rows if r.values.get(column)}
 
 
-def load_reach(session: Session, agent_id: str, rows: list[Checked]) -> Reach:
-    """Everything the rows refer to that the agent may reach, in a few queries."""
+def load_reach(session: Session, collector_id: str, rows: list[Checked]) -> Reach:
+    """Everything the rows refer to that the collector may reach, in a few queries."""
     reach = Reach()
     visit_ids, case_ids = _wanted(rows, "visit_id"), _wanted(rows, "case_id")
-    # An address report without a visit may be about any address of the agent's open work.
+    # An address report without a visit may be about any address of the collector's open work.
     loose = any(r.values.get("address_id") and not (r.values.get("visit_id") or
                                                     r.values.get("case_id")) for r in rows)
     if visit_ids or case_ids or loose:
@@ -65,7 +65,7 @@ def load_reach(session: Session, agent_id: str, rows: list[Checked]) -> Reach:
                        Visit.created_at)
                 .join(VisitAssignee, VisitAssignee.visit_id == Visit.id)
                 .join(Case, Case.id == Visit.case_id)
-                .where(VisitAssignee.user_id == agent_id, wanted)):
+                .where(VisitAssignee.user_id == collector_id, wanted)):
             reach.visits.setdefault(visit_id, (case_id, []))[1].append(ended_at)
             reach.cases.setdefault(case_id, []).append(ended_at)
             reach.debtors[case_id] = debtor_id
@@ -111,7 +111,7 @@ def _reference_columns(name: str) -> tuple[str, ...]:
 
 
 def check_refs(row: Checked, reach: Reach, at: datetime) -> dict:
-    """Errors (column -> messages) if the fact refers to something outside the agent's work."""
+    """Errors (column -> messages) if the fact refers to something outside the collector's work."""
     v = row.values
     empty = {c: ["an empty id refers to nothing (send null)"]
              for c in _reference_columns(row.table) if v.get(c) == ""}

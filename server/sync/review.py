@@ -16,8 +16,8 @@ from server.sync.wire import payload_digest
 
 
 def visible(reviewer: Caller, status: str | None = None, table: str | None = None,
-            agent_id: str | None = None) -> Select:
-    """Quarantined rows a reviewer may see: an admin all, a dispatcher their team's agents'."""
+            collector_id: str | None = None) -> Select:
+    """Quarantined rows a reviewer may see: an admin all, a dispatcher their team's collectors'."""
     stmt = select(QuarantinedRecord).order_by(QuarantinedRecord.received_at.desc(),
                                               QuarantinedRecord.id)
     if reviewer.role != Role.ADMIN:
@@ -27,8 +27,8 @@ def visible(reviewer: Caller, status: str | None = None, table: str | None = Non
         stmt = stmt.where(QuarantinedRecord.status == status)
     if table:
         stmt = stmt.where(QuarantinedRecord.table_name == table)
-    if agent_id:
-        stmt = stmt.where(QuarantinedRecord.user_id == agent_id)
+    if collector_id:
+        stmt = stmt.where(QuarantinedRecord.user_id == collector_id)
     return stmt
 
 
@@ -45,7 +45,7 @@ def _open(session, reviewer, record_id) -> QuarantinedRecord:
     if record.status != QuarantineStatus.OPEN:
         raise Conflict(f"this record is already {record.status}")
     if record.user_id is None:
-        raise Forbidden("this record has no agent to replay it for")
+        raise Forbidden("this record has no collector to replay it for")
     return record
 
 
@@ -59,13 +59,13 @@ def dismiss(session: Session, reviewer: Caller, record_id: str, reason: str, now
     record.resolution_note = reason.strip()[:500]
     audit.record(session, reviewer.user_id, "quarantine.dismiss", "quarantine", record.id,
                  {"table": record.table_name, "row_id": record.row_id,
-                  "agent_id": record.user_id, "reason": record.resolution_note}, now=now)
+                  "collector_id": record.user_id, "reason": record.resolution_note}, now=now)
     return record
 
 
 def replay(session: Session, reviewer: Caller, record_id: str, payload: dict, now,
            note: str | None = None):
-    """Apply the row as the agent sent it with only the values that made it fail corrected;
+    """Apply the row as the collector sent it with only the values that made it fail corrected;
     it keeps its id, author, device and device time. Caller commits."""
     record = _open(session, reviewer, record_id)
     changed = corrected_columns(record, payload)
@@ -86,7 +86,7 @@ def replay(session: Session, reviewer: Caller, record_id: str, payload: dict, no
                          "original_digest": payload_digest(record.payload)}
     audit.record(session, reviewer.user_id, "quarantine.replay", "quarantine", record.id,
                  {"table": record.table_name, "row_id": record.row_id,
-                  "agent_id": record.user_id, **record.correction}, now=now)
+                  "collector_id": record.user_id, **record.correction}, now=now)
     return record
 
 

@@ -1,4 +1,4 @@
-"""Reading synced rows and encoding them for an agent's device (masked where the law says)."""
+"""Reading synced rows and encoding them for a collector's device (masked where the law says)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class Masker:
         self._liable: set[str] | None = None
 
     def liable(self) -> set[str]:
-        """Debtors and liable parties of the agent's visits (loaded once, when first needed)."""
+        """Debtors and liable parties of the collector's visits (loaded once, when first needed)."""
         if self._liable is None:
             self._liable = self._load()
         return self._liable

@@ -1,4 +1,4 @@
-"""What an agent's device may hold: their current visits and everything hanging off them.
+"""What a collector's device may hold: their current visits and everything hanging off them.
 
 Every function returns SQL (subqueries or WHERE clauses), so a pull is a handful of
 set-based statements whatever the number of visits.
@@ -29,9 +29,9 @@ CLOSED_STATUSES = (VisitStatus.COMPLETED, VisitStatus.CANCELLED, VisitStatus.MIS
 
 @dataclass(frozen=True)
 class Who:
-    """The agent a pull or push is for, and the server's clock."""
+    """The collector a pull or push is for, and the server's clock."""
 
-    agent_id: str
+    collector_id: str
     now: datetime
     today: date  # in the operation's time zone (route plans are per local day)
     tz: str = "UTC"
@@ -49,10 +49,10 @@ def _closed_at():
 
 
 def current_visits(who: Who) -> Select:
-    """Visits assigned to the agent now: open ones, and closed ones for CLOSED_VISIT_DAYS."""
+    """Visits assigned to the collector now: open ones, and closed ones for CLOSED_VISIT_DAYS."""
     return (select(VisitAssignee.visit_id)
             .join(Visit, Visit.id == VisitAssignee.visit_id)
-            .where(VisitAssignee.user_id == who.agent_id, VisitAssignee.ended_at.is_(None),
+            .where(VisitAssignee.user_id == who.collector_id, VisitAssignee.ended_at.is_(None),
                    or_(Visit.status.not_in(CLOSED_STATUSES), _closed_at() >= closed_since(who))))
 
 
@@ -60,7 +60,7 @@ def aged_out_visits(who: Who, since: datetime) -> Select:
     """Still-assigned visits that closed long enough ago to leave the device since `since`."""
     return (select(VisitAssignee.visit_id)
             .join(Visit, Visit.id == VisitAssignee.visit_id)
-            .where(VisitAssignee.user_id == who.agent_id, VisitAssignee.ended_at.is_(None),
+            .where(VisitAssignee.user_id == who.collector_id, VisitAssignee.ended_at.is_(None),
                    Visit.status.in_(CLOSED_STATUSES),
                    _closed_at() >= since - timedelta(days=CLOSED_VISIT_DAYS, minutes=5),
                    _closed_at() < closed_since(who)))
@@ -97,14 +97,14 @@ def debt_related_parties(visits):
 
 
 def _plans(who: Who, since: date | None):
-    cond = RoutePlan.agent_id == who.agent_id
+    cond = RoutePlan.collector_id == who.collector_id
     cond = and_(cond, RoutePlan.plan_date >= since) if since else and_(
         cond, RoutePlan.plan_date == who.today)
     return select(RoutePlan.id).where(cond)
 
 
 def _reach(column, reach: str, visits, who: Who, since: date | None):
-    """`column` points at something of this kind that the agent's `visits` reach."""
+    """`column` points at something of this kind that the collector's `visits` reach."""
     if reach == "visit":
         return column.in_(visits)
     if reach == "case":
@@ -132,16 +132,16 @@ def _anchor(name: str, visits, who: Who, since: date | None):
 def anchored(name: str, visits, who: Who, since: date | None = None):
     """Rows of `name` hanging off `visits` whatever their state (None: global tables).
 
-    For route tables `since` widens the anchor to the agent's plans from that day on.
+    For route tables `since` widens the anchor to the collector's plans from that day on.
     """
     return _anchor(name, visits, who, since or date.min)
 
 
 def in_scope(name: str, visits, who: Who) -> ColumnElement[bool]:
-    """Rows of `name` the agent's device should hold, given the agent's `visits`."""
+    """Rows of `name` the collector's device should hold, given the collector's `visits`."""
     spec = SYNC_TABLES[name]
     clause = _anchor(name, visits, who, None)  # route tables: today's plans
     if spec.keep is not None:
-        kept = spec.keep(spec.table.c, who.agent_id)
+        kept = spec.keep(spec.table.c, who.collector_id)
         clause = kept if clause is None else and_(clause, kept)
     return true() if clause is None else clause

@@ -26,20 +26,20 @@ def pull(session: Session, who: Who, query: dict, device_id: str | None,
     """One pull for the caller's device. Caller commits (the cursor, the device's last seen)."""
     check_schema_version(query["schema_version"])
     _check_migration(query.get("migration"))
-    resolve_device(session, who.agent_id, device_id, token_device, who.now,
+    resolve_device(session, who.collector_id, device_id, token_device, who.now,
                    query["schema_version"])
     answer = pull_changes(session, PullRequest(who, query["last_pulled_at"],
                                                query["schema_version"], query.get("migration"),
                                                query.get("limit")))
-    record_pull(session, who.agent_id, device_id or token_device, answer["changes"])
+    record_pull(session, who.collector_id, device_id or token_device, answer["changes"])
     return answer
 
 
-def lock_agent(session: Session, purpose: str, agent_id: str) -> None:
-    """Serialise one agent's `purpose` until the transaction ends (PostgreSQL)."""
+def lock_collector(session: Session, purpose: str, collector_id: str) -> None:
+    """Serialise one collector's `purpose` until the transaction ends (PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                        {"key": f"{purpose}:{agent_id}"})
+                        {"key": f"{purpose}:{collector_id}"})
 
 
 def _check_migration(migration: dict | None) -> None:
@@ -57,20 +57,20 @@ def push(session: Session, ctx: PushContext, changes: dict, last_pulled_at: int 
          token_device: str | None, idempotency_key: str | None, body_sha256: str) -> dict:
     """One push; a repeat with the same Idempotency-Key gets the first answer back.
 
-    One agent's pushes run one at a time (a transaction-scoped lock on PostgreSQL; SQLite
+    One collector's pushes run one at a time (a transaction-scoped lock on PostgreSQL; SQLite
     serialises writers anyway): a retry that overtakes its own first attempt waits for it and
     then finds its facts stored, instead of judging them against what changed meanwhile.
     """
     _check_idempotency_key(idempotency_key)
-    lock_agent(session, "push", ctx.who.agent_id)
+    lock_collector(session, "push", ctx.who.collector_id)
     if idempotency_key:
-        done = session.get(PushReceipt, (ctx.who.agent_id, idempotency_key))
+        done = session.get(PushReceipt, (ctx.who.collector_id, idempotency_key))
         if done is not None:
             if done.body_sha256 != body_sha256:
                 raise InvalidInput("this Idempotency-Key was used for a different body",
                                    {"Idempotency-Key": ["reused with another body"]})
             return done.response
-    device = resolve_device(session, ctx.who.agent_id, ctx.device_id, token_device,
+    device = resolve_device(session, ctx.who.collector_id, ctx.device_id, token_device,
                             ctx.who.now)
     if ctx.clock_offset_ms is None:
         known = device.clock_offset_ms
@@ -84,7 +84,7 @@ def push(session: Session, ctx: PushContext, changes: dict, last_pulled_at: int 
     if idempotency_key:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(insert(PushReceipt).values(
-            user_id=ctx.who.agent_id, key=idempotency_key, body_sha256=body_sha256,
+            user_id=ctx.who.collector_id, key=idempotency_key, body_sha256=body_sha256,
             response=storable(answer), created_at=ctx.who.now).on_conflict_do_nothing())
     return answer
 

@@ -50,10 +50,10 @@ HIDDEN_COLUMNS = frozenset({"digest", "review_flag"})  # never sent to devices
 # locally on every change, so an `updated` row may carry them changed: they are ignored.
 SERVER_MAINTAINED = frozenset({"created_at", "updated_at"})
 
-# What a table's anchor column points at, reached from the agent's visits (server/sync/scope.py
+# What a table's anchor column points at, reached from the collector's visits (server/sync/scope.py
 # turns each into SQL): the visits themselves, their cases, the cases' debtors, a debtor or a
 # party related to one, the visits' own addresses, any address of those parties, or the
-# agent's route plans (today's in scope; from a day on when looking for rows that left).
+# collector's route plans (today's in scope; from a day on when looking for rows that left).
 REACHES = ("visit", "case", "debtor", "party", "visit_address", "address", "plan")
 
 # Effects a fact table declares; server/facts implements each (sync imports no domain package):
@@ -83,24 +83,24 @@ def _mask_request(row: dict, liable) -> dict:
     return row
 
 
-def _active(c, agent_id):
+def _active(c, collector_id):
     return c.status == PromiseStatus.ACTIVE
 
 
-def _profiles_for(c, agent_id):
+def _profiles_for(c, collector_id):
     # Jurisdiction and lender profiles apply to everyone's cases; an agency's own profile is
     # its configuration, for its people only.
     return or_(c.scope != "agency", c.agency_id.in_(
-        select(User.agency_id).where(User.id == agent_id)))
+        select(User.agency_id).where(User.id == collector_id)))
 
 
 @dataclass(frozen=True)
 class SyncTable:
     """One synced table and everything sync does differently for it.
 
-    anchors: (column, reach) pairs, OR-ed: the rows hanging off the agent's visits whatever
+    anchors: (column, reach) pairs, OR-ed: the rows hanging off the collector's visits whatever
       their state; none for a global table.
-    keep: an extra condition (columns, agent_id) -> SQL on top of the anchor for what the
+    keep: an extra condition (columns, collector_id) -> SQL on top of the anchor for what the
       device holds now (a promise only while active).
     mask: (wire row, liable_party_ids()) -> the row as the phone may hold it.
     server_set / writable / computed: columns the server sets on a fact, a device may change

@@ -27,15 +27,15 @@ def live_server(app):
     thread.join(timeout=5)
 
 
-def seed(app, client, per_agent: int = 2) -> World:
+def seed(app, client, per_collector: int = 2) -> World:
     """build_world (team, ann and bob with phones, cases) plus a consent text; usernames kept."""
-    world = build_world(app, client, per_agent=per_agent)
+    world = build_world(app, client, per_collector=per_collector)
     with app.app_context():
         db.session.add(ConsentText(code="REC", version=1, language="zh-CN", kind="recording",
                                    body="本次谈话将被录音。", effective_from=date(2024, 1, 1)))
         db.session.commit()
         world.usernames = {name: db.session.get(User, uid).username
-                           for name, uid in world.agents.items()}
+                           for name, uid in world.collectors.items()}
     return world
 
 

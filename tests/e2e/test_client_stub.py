@@ -101,13 +101,13 @@ def test_login_record_offline_sync_every_fact_once(app, client, live_server, tmp
 
     stub = DoorstepClient(tmp_path / "ann")
     try:
-        sent = _assert_exactly_once(app, stub, world.agents["ann"])
+        sent = _assert_exactly_once(app, stub, world.collectors["ann"])
         assert sum(sent.values()) == 9
         # the facts came back down in the pull, server-set columns filled in
         pulled = stub.store.rows("check_ins")
         assert {r["id"] for r in pulled} >= {e["id"] for e in stub.store.outbox()
                                             if e["table_name"] == "check_ins"}
-        assert all(r["user_id"] == world.agents["ann"] for r in pulled)
+        assert all(r["user_id"] == world.collectors["ann"] for r in pulled)
         assert stub.status()["outbox"] == 0 and stub.status()["rejected"] == []
     finally:
         stub.close()
@@ -131,7 +131,7 @@ def test_lost_answer_is_retried_with_the_same_key_and_stored_once(app, client, l
         assert flaky.lost == 1 and len(flaky.pushes) == 2
         assert flaky.pushes[0] == flaky.pushes[1]  # same Idempotency-Key, same body, same ids
         assert (result.pushed, result.rejected) == (6, 0)
-        _assert_exactly_once(app, stub, world.agents["ann"])
+        _assert_exactly_once(app, stub, world.collectors["ann"])
         assert count(app, ContactAttempt) == 2
     finally:
         stub.close()
@@ -161,7 +161,7 @@ def test_app_killed_after_a_lost_answer_resends_the_same_batch(app, client, live
         assert (first.pushed, first.rejected) == (3, 0)  # the old batch, then the new one
         second = again.sync()
         assert second.pushed == 0
-        sent = _assert_exactly_once(app, again, world.agents["ann"])
+        sent = _assert_exactly_once(app, again, world.collectors["ann"])
         assert sent == {"check_ins": 1, "visit_notes": 1, "visit_outcomes": 1}
     finally:
         again.close()
@@ -199,13 +199,14 @@ def test_route_lists_the_days_stops_in_order(app, client, live_server, tmp_path)
     now = utcnow()
     today = local_today(now, app.config.get("SCHEDULER_TIMEZONE", "UTC"))
     with app.app_context():
-        plan = RoutePlan(agent_id=world.agents["ann"], plan_date=today, status="published")
+        plan = RoutePlan(collector_id=world.collectors["ann"], plan_date=today, status="published")
         db.session.add(plan)
         db.session.flush()
         for position, visit in enumerate(reversed(world.visits["ann"])):
             eta = now + timedelta(hours=position + 1)
             db.session.add(RouteStop(plan_id=plan.id, visit_id=visit, position=position,
-                                     agent_id=world.agents["ann"], eta=eta, service_start=eta))
+                                     collector_id=world.collectors["ann"], eta=eta,
+                                     service_start=eta))
         db.session.commit()
     stub = DoorstepClient(tmp_path / "ann", retry=_no_sleep_retry())
     try:
@@ -220,12 +221,13 @@ def test_route_lists_the_days_stops_in_order(app, client, live_server, tmp_path)
 
 
 def test_simulated_day_acknowledges_every_fact_once(app, client, live_server, tmp_path):
-    world = seed(app, client, per_agent=4)
+    world = seed(app, client, per_collector=4)
     counts = simulate_day(live_server, world.usernames["bob"], PASSWORD, "sim-bob", seed=7,
                           home=tmp_path / "bob", retry=_no_sleep_retry())
     assert counts["visits"] == 4
     assert counts["created"] >= 12 and counts["rejected"] == 0
     assert counts["acknowledged"] == counts["created"]
     for table, model in FACT_MODELS.items():
-        assert count(app, model, user_id=world.agents["bob"]) == counts["by_table"].get(table, 0)
+        assert (count(app, model, user_id=world.collectors["bob"])
+                == counts["by_table"].get(table, 0))
     assert count(app, ContactAttempt) == 4

@@ -136,8 +136,8 @@ def _server_facts(app, user_id) -> dict:
 
 def test_watermelondb_synchronize_conforms(app, client, live_server, tmp_path):
     node = _node()
-    world = seed(app, client, per_agent=3)
-    ann = world.agents["ann"]
+    world = seed(app, client, per_collector=3)
+    ann = world.collectors["ann"]
     kept, moved, last = world.visits["ann"]
     token = login(client, world.usernames["ann"], device_id="wm-ann")
     device = Device(node, {"DOORSTEP_URL": live_server, "DOORSTEP_TOKEN": token,
@@ -184,7 +184,7 @@ def test_watermelondb_synchronize_conforms(app, client, live_server, tmp_path):
             row = db.session.scalar(select(VisitAssignee).where(
                 VisitAssignee.visit_id == moved, VisitAssignee.ended_at.is_(None)))
             row.ended_at = utcnow()
-            db.session.add(VisitAssignee(visit_id=moved, user_id=world.agents["bob"]))
+            db.session.add(VisitAssignee(visit_id=moved, user_id=world.collectors["bob"]))
             db.session.commit()
         after = device.ask("sync", phase="reassignment")
         assert after["ok"] and after["counts"]["visits"] == 2, after
@@ -229,7 +229,7 @@ def test_watermelondb_synchronize_conforms(app, client, live_server, tmp_path):
             row = db.session.scalar(select(VisitAssignee).where(
                 VisitAssignee.visit_id == last, VisitAssignee.ended_at.is_(None)))
             row.ended_at = utcnow()
-            db.session.add(VisitAssignee(visit_id=last, user_id=world.agents["bob"]))
+            db.session.add(VisitAssignee(visit_id=last, user_id=world.collectors["bob"]))
             db.session.commit()
         moved_sync = device.ask("sync", phase="move_with_offline_work")
         assert moved_sync["ok"] and not moved_sync["unsynced"], moved_sync
@@ -277,7 +277,7 @@ def test_watermelondb_synchronize_conforms(app, client, live_server, tmp_path):
 
 
 def test_first_pull_uses_updated_as_send_created_as_updated_expects(app, client):
-    world = seed(app, client, per_agent=1)
+    world = seed(app, client, per_collector=1)
     body = client.get("/api/v1/sync/pull", query_string={"last_pulled_at": "",
                                                          "schema_version": 1},
                       headers=world.tokens["ann"]).get_json()

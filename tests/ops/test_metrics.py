@@ -54,7 +54,7 @@ def test_request_latency_is_labelled_by_route_template_method_and_status_class(m
 
 def test_sync_push_counts_applied_and_rejected_rows_and_the_open_quarantine(metrics_app,
                                                                              metrics_client):
-    world = build_world(metrics_app, metrics_client, per_agent=1)
+    world = build_world(metrics_app, metrics_client, per_collector=1)
     visit = world.visits["ann"][0]
     good, bad = facts.check_in(visit), facts.check_in(visit, lat="north")
     before = scrape(metrics_client)

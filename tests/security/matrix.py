@@ -11,11 +11,11 @@ from datetime import timedelta
 
 from tests.support.clock import operation_today
 
-AGENT, DISPATCHER, COMPLIANCE, ADMIN = "agent", "dispatcher", "compliance", "admin"
+COLLECTOR, DISPATCHER, COMPLIANCE, ADMIN = "collector", "dispatcher", "compliance", "admin"
 LENDER_OPS = "lender_ops"
 API_CLIENT = "api_client"  # a lender's machine client (no person; tests/integration/payments)
 ANONYMOUS = "anonymous"
-CASEWORK = frozenset({AGENT, DISPATCHER, COMPLIANCE, ADMIN})  # lender ops work no cases
+CASEWORK = frozenset({COLLECTOR, DISPATCHER, COMPLIANCE, ADMIN})  # lender ops work no cases
 ALL = CASEWORK | {LENDER_OPS}
 PUBLIC = ALL | {ANONYMOUS}
 STAFF = frozenset({DISPATCHER, COMPLIANCE, ADMIN})
@@ -51,10 +51,10 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/imports"): STAFF | {LENDER_OPS},
     ("POST", "/imports"): PLANNERS | {LENDER_OPS},
     ("GET", "/imports/{run_id}"): STAFF | {LENDER_OPS},
-    ("GET", "/sync/pull"): frozenset({AGENT}),
-    ("POST", "/sync/push"): frozenset({AGENT}),
+    ("GET", "/sync/pull"): frozenset({COLLECTOR}),
+    ("POST", "/sync/push"): frozenset({COLLECTOR}),
     ("GET", "/attachments/{sha256}"): CASEWORK,
-    ("PUT", "/attachments/{sha256}"): frozenset({AGENT}),
+    ("PUT", "/attachments/{sha256}"): frozenset({COLLECTOR}),
     ("GET", "/quarantine"): PLANNERS,
     ("GET", "/quarantine/{record_id}"): PLANNERS,
     ("POST", "/quarantine/{record_id}/replay"): PLANNERS,
@@ -91,7 +91,7 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/route-plans"): STAFF,
     ("POST", "/route-plans"): PLANNERS,
     ("GET", "/route-plans/runs/{run_id}"): PLANNERS,
-    ("GET", "/me/route"): frozenset({AGENT}),
+    ("GET", "/me/route"): frozenset({COLLECTOR}),
     ("GET", "/cases"): ALL,
     ("GET", "/cases/{case_id}"): ALL,
     ("GET", "/cases/{case_id}/timeline"): ALL,
@@ -114,7 +114,7 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("POST", "/lender/postings/conflicts/{conflict_id}/accept"): frozenset({LENDER_OPS, ADMIN}),
     ("POST", "/lender/postings/conflicts/{conflict_id}/reject"): frozenset({LENDER_OPS, ADMIN}),
     ("POST", "/placements"): frozenset({LENDER_OPS, ADMIN}),
-    ("POST", "/cases/{case_id}/offers"): frozenset({AGENT, DISPATCHER}),
+    ("POST", "/cases/{case_id}/offers"): frozenset({COLLECTOR, DISPATCHER}),
     ("GET", "/offers"): PLANNERS,
     ("POST", "/offers/{offer_id}/approve"): PLANNERS,
     ("POST", "/offers/{offer_id}/refuse"): PLANNERS,
@@ -128,8 +128,8 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("GET", "/reports/agency-performance"): frozenset({LENDER_OPS, ADMIN, COMPLIANCE}),
     ("GET", "/lender/exports/postings"): frozenset({LENDER_OPS, ADMIN}),
     ("GET", "/lender/exports/receipts"): frozenset({LENDER_OPS, ADMIN}),
-    ("POST", "/cash/deposits"): frozenset({AGENT, DISPATCHER, ADMIN}),
-    ("GET", "/cash/deposits"): frozenset({AGENT, DISPATCHER, ADMIN}),
+    ("POST", "/cash/deposits"): frozenset({COLLECTOR, DISPATCHER, ADMIN}),
+    ("GET", "/cash/deposits"): frozenset({COLLECTOR, DISPATCHER, ADMIN}),
     ("GET", "/cash/report"): PLANNERS,
     ("POST", "/selection/history"): frozenset({ADMIN, LENDER_OPS}),
     ("GET", "/selection/models"): STAFF,
@@ -147,7 +147,7 @@ TODAY = operation_today().isoformat()
 # Bodies that would succeed on the caller's own objects, so a 2xx is possible at all;
 # "{name}" is replaced by the victim's id of that name.
 BODIES: dict[tuple[str, str], dict] = {
-    ("POST", "/users"): {"username": "intruder", "password": "x" * 12, "role": "agent",
+    ("POST", "/users"): {"username": "intruder", "password": "x" * 12, "role": "collector",
                          "team": "{team}"},
     ("PATCH", "/users/{user_id}"): {"display_name": "renamed"},
     ("POST", "/outbox/{message_id}/cancel"): {"reason": "withdrawn"},

@@ -41,7 +41,7 @@ def _other_agency_collector(app, client, world):
         s = db.session
         team = f.team(s)
         bill = f.user(s, team_row=team)
-        _case, visit = f.case_with_visit(s, agents=[bill], team_row=team)
+        _case, visit = f.case_with_visit(s, collectors=[bill], team_row=team)
         s.commit()
         name, visit_id = bill.username, visit.id
     headers = {**bearer(login(client, name, device_id=f"phone-{name}")),
@@ -83,7 +83,7 @@ def test_the_co_assigned_partner_downloads_the_visits_photo(app, client):
     world = build_world(app, client)
     shared = world.visits["ann"][0]
     with app.app_context():
-        db.session.add(VisitAssignee(visit_id=shared, user_id=world.agents["bob"]))
+        db.session.add(VisitAssignee(visit_id=shared, user_id=world.collectors["bob"]))
         db.session.commit()
     data, sha = _photo("shared")
     assert _upload(client, world.tokens["ann"], data, sha, shared).status_code == 201
@@ -113,5 +113,5 @@ def test_every_download_is_audited_with_the_visits_that_allowed_it(app, client):
         events = db.session.scalars(select(AuditEvent).where(
             AuditEvent.action == "attachment.download", AuditEvent.object_id == sha)).all()
         assert len(events) == 3
-        assert {e.actor_id for e in events} == {world.agents["ann"]}
+        assert {e.actor_id for e in events} == {world.collectors["ann"]}
         assert events[0].detail["visit_ids"] == [visit]

@@ -116,27 +116,27 @@ def test_user_creation_route_plans_and_follow_up_actions_are_audited(app, client
         s = db.session
         team = f.team(s)
         admin, dispatcher = f.user(s, "admin"), f.user(s, "dispatcher", team)
-        agent = f.user(s, "agent", team)
-        case, visit = f.case_with_visit(s, agents=[agent], team_row=team)
+        collector = f.user(s, "collector", team)
+        case, visit = f.case_with_visit(s, collectors=[collector], team_row=team)
         ups = [FollowUp(case_id=case.id, visit_id=visit.id, kind="call", reason="r",
-                        due_at=utcnow(), assigned_to=agent.id) for _ in range(2)]
+                        due_at=utcnow(), assigned_to=collector.id) for _ in range(2)]
         s.add_all(ups)
         s.commit()
-        names = (admin.username, dispatcher.username, agent.username)
-        admin_id, dispatcher_id, agent_id = admin.id, dispatcher.id, agent.id
+        names = (admin.username, dispatcher.username, collector.username)
+        admin_id, dispatcher_id, collector_id = admin.id, dispatcher.id, collector.id
         up_ids, team_code = [u.id for u in ups], team.code
     headers = {n: bearer(login(client, n)) for n in names}
     created = client.post("/api/v1/users", headers=headers[names[0]], json={
-        "username": f.unique("new"), "password": "x" * 12, "role": "agent",
+        "username": f.unique("new"), "password": "x" * 12, "role": "collector",
         "team": team_code})
     assert created.status_code == 201
     [event] = [e for e in _events(app, "user.create") if e.object_id == created.get_json()["id"]]
-    assert event.actor_id == admin_id and event.detail["role"] == "agent"
+    assert event.actor_id == admin_id and event.detail["role"] == "collector"
     plan = client.post("/api/v1/route-plans", headers=headers[names[1]], json={
-        "date": operation_day(1).isoformat(), "agents": [names[2]]})
+        "date": operation_day(1).isoformat(), "collectors": [names[2]]})
     assert plan.status_code == 201, plan.get_json()
     [event] = _events(app, "route_plan.create")
-    assert event.actor_id == dispatcher_id and agent_id in event.detail["agent_ids"]
+    assert event.actor_id == dispatcher_id and collector_id in event.detail["collector_ids"]
     assert event.detail["plan_ids"]
     done = client.post(f"/api/v1/follow-ups/{up_ids[0]}/complete", headers=headers[names[2]],
                        json={"resolution": "paid"})
@@ -145,5 +145,5 @@ def test_user_creation_route_plans_and_follow_up_actions_are_audited(app, client
                             headers=headers[names[1]], json={"reason": "duplicate"})
     assert cancelled.status_code == 200, cancelled.get_json()
     [complete], [cancel] = _events(app, "follow_up.complete"), _events(app, "follow_up.cancel")
-    assert (complete.actor_id, complete.object_id) == (agent_id, up_ids[0])
+    assert (complete.actor_id, complete.object_id) == (collector_id, up_ids[0])
     assert (cancel.actor_id, cancel.object_id) == (dispatcher_id, up_ids[1])

@@ -1,4 +1,5 @@
-"""Every operation of the OpenAPI spec × every role × another agent's, team's or agency's objects.
+"""Every operation of the OpenAPI spec × every role × another collector's, team's or agency's
+objects.
 
 OWASP API1 (object level) and API5 (function level): a caller gets 401/403 from what their role
 may not use, and 403/404 (or a list without them) for objects outside their scope; never a 5xx.
@@ -17,20 +18,21 @@ from tests.security import world as seed
 from tests.security.matrix import ALLOWED, ANONYMOUS, PUBLIC, V1, operations, request_for
 from tests.support.api import bearer, login
 
-# caller -> (role, whose objects to aim at); agents are scoped to themselves, dispatchers to their
+# caller -> (role, whose objects to aim at); collectors are scoped to themselves, dispatchers to
+# their
 # agency, compliance officers and admins see every agency (only 5xx and role checks apply).
 CALLERS = {
     "anonymous": (ANONYMOUS, "foreign"),
-    "ann-vs-peer": ("agent", "peer"),
-    "ann-vs-agency-b": ("agent", "foreign"),
+    "ann-vs-peer": ("collector", "peer"),
+    "ann-vs-agency-b": ("collector", "foreign"),
     "dora-vs-agency-b": ("dispatcher", "foreign"),
     "cora": ("compliance", "foreign"),
     "adam": ("admin", "foreign"),
     "lena-vs-agency-b": ("lender_ops", "foreign"),
 }
-LOGIN = {"agent": "ann", "dispatcher": "dora", "compliance": "cora", "admin": "adam",
+LOGIN = {"collector": "ann", "dispatcher": "dora", "compliance": "cora", "admin": "adam",
          "lender_ops": "lena"}
-SCOPED = {"agent", "dispatcher", "lender_ops"}
+SCOPED = {"collector", "dispatcher", "lender_ops"}
 
 
 @pytest.fixture
@@ -98,7 +100,7 @@ def test_no_role_reaches_objects_outside_its_scope(app, client, spec, caller):
     victim = getattr(w, victim_name)
     headers = {}
     if role != ANONYMOUS:
-        device = w.own.ids["device_id"] if role == "agent" else None
+        device = w.own.ids["device_id"] if role == "collector" else None
         headers = bearer(login(client, w.users[LOGIN[role]], device_id=device))
     problems = []
     for method, path, op in operations(spec):
@@ -134,7 +136,7 @@ def test_no_role_makes_a_write_it_may_not(app, client, spec, role):
         db.session.commit()
     headers = {}
     if role != ANONYMOUS:
-        device = w.own.ids["device_id"] if role == "agent" else None
+        device = w.own.ids["device_id"] if role == "collector" else None
         headers = bearer(login(client, w.users[LOGIN[role]], device_id=device))
     refused = [(m, p, op) for m, p, op in operations(spec)
                if m in WRITES and (m, p) in ALLOWED and role not in ALLOWED[(m, p)]]

@@ -19,7 +19,7 @@ PASSWORD = f.PASSWORD
 
 def _user(app, role, **kw) -> tuple[str, str]:
     with app.app_context():
-        team = f.team(db.session) if role in ("agent", "dispatcher") else None
+        team = f.team(db.session) if role in ("collector", "dispatcher") else None
         user = f.user(db.session, role, team, **kw)
         db.session.commit()
         return user.username, user.id
@@ -34,7 +34,7 @@ def test_another_users_login_with_a_registered_device_is_refused_and_the_owner_s
         app, client):
     world = build_world(app, client)
     pull(client, world.tokens["ann"])
-    for role in ("agent", "dispatcher"):  # another agency's collector, a dispatcher
+    for role in ("collector", "dispatcher"):  # another agency's collector, a dispatcher
         name, user_id = _user(app, role)
         answer = _claim(client, name)
         assert answer.status_code == 409, answer.get_json()
@@ -44,10 +44,10 @@ def test_another_users_login_with_a_registered_device_is_refused_and_the_owner_s
             event = db.session.scalar(select(AuditEvent).where(
                 AuditEvent.action == "device.claim_refused", AuditEvent.actor_id == user_id))
             assert event.object_id == "phone-ann"
-    assert _claim(client, _user(app, "agent")[0]).status_code == 409
+    assert _claim(client, _user(app, "collector")[0]).status_code == 409
     pull(client, world.tokens["ann"])  # still hers, still syncing
     with app.app_context():
-        assert db.session.get(Device, "phone-ann").user_id == world.agents["ann"]
+        assert db.session.get(Device, "phone-ann").user_id == world.collectors["ann"]
 
 
 def test_an_admin_releases_a_device_and_the_next_login_takes_it(app, client):
@@ -61,7 +61,7 @@ def test_an_admin_releases_a_device_and_the_next_login_takes_it(app, client):
     assert released.status_code == 200 and released.get_json()["released_at"]
     assert client.get("/api/v1/sync/pull", query_string={"schema_version": 1},
                       headers=world.tokens["ann"]).status_code == 401  # her tokens ended
-    name, user_id = _user(app, "agent")
+    name, user_id = _user(app, "collector")
     assert _claim(client, name).status_code == 201
     assert _claim(client, name).status_code == 201  # the new owner logs in again
     with app.app_context():
@@ -70,7 +70,7 @@ def test_an_admin_releases_a_device_and_the_next_login_takes_it(app, client):
         actions = list(db.session.scalars(select(AuditEvent.action).where(
             AuditEvent.object_id == "phone-ann").order_by(AuditEvent.id)))
     assert actions == ["device.register", "device.release", "device.register"]
-    assert _claim(client, _username(app, world.agents["ann"])).status_code == 409  # now hers
+    assert _claim(client, _username(app, world.collectors["ann"])).status_code == 409  # now hers
 
 
 def _username(app, user_id) -> str:

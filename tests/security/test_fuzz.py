@@ -25,7 +25,7 @@ from tests.support.api import bearer, login
 MAX_EXAMPLES = 8
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
-ROLES = {"agent": "ann", "dispatcher": "dora", "compliance": "cora", "admin": "adam",
+ROLES = {"collector": "ann", "dispatcher": "dora", "compliance": "cora", "admin": "adam",
          "lender_ops": "lena"}
 SKIP = {"DELETE /api/v1/auth/tokens/current"}  # would log the fuzzing callers out
 CALLS = []  # (operation, role, status) of every call, for the figures in docs/security.md
@@ -44,8 +44,8 @@ def tokens(app, client):
     device = w.own.ids["device_id"]
     out = {}
     for role, name in ROLES.items():
-        token = login(client, w.users[name], device_id=device if role == "agent" else None)
-        out[role] = {**bearer(token), **({"X-Device-Id": device} if role == "agent" else {})}
+        token = login(client, w.users[name], device_id=device if role == "collector" else None)
+        out[role] = {**bearer(token), **({"X-Device-Id": device} if role == "collector" else {})}
     return out
 
 
@@ -81,8 +81,8 @@ def test_the_api_keeps_its_documented_contract_for_every_role(api_schema, tokens
     assert not failures, "\n\n".join(failures)
     # The spec describes the push and upload bodies, so generated requests get past parsing:
     # pushes are applied (200) and uploads reach the visit check (404) or the hash check.
-    reached = {op: {s for o, role, s in CALLS if o == op and role == "agent"}
+    reached = {op: {s for o, role, s in CALLS if o == op and role == "collector"}
                for op in ("POST /api/v1/sync/push", "PUT /api/v1/attachments/{sha256}")}
-    print(f"agent answers: {reached}")
+    print(f"collector answers: {reached}")
     assert 200 in reached["POST /api/v1/sync/push"]
     assert reached["PUT /api/v1/attachments/{sha256}"] & {201, 200, 404}

@@ -95,7 +95,7 @@ def test_guessing_from_many_sources_slows_the_account_by_at_most_its_cap(app):
     policy = LoginPolicy(throttle=ThrottlePolicy(account_free=20, account_cap_s=60))
     now = utcnow()
     with app.app_context():
-        name = f.user(db.session, "agent").username
+        name = f.user(db.session, "collector").username
         db.session.commit()
         for n in range(40):  # a botnet: a new source for every guess
             with pytest.raises((Unauthenticated, RateLimited)), use_case() as session:

@@ -76,7 +76,7 @@ def pulled(app, client, session):
     """Everything every demo collector's phone receives of parties, by party id."""
     seed_demo(session, seed=5, debtors=60, today=TODAY)
     session.commit()
-    names = list(session.scalars(select(User.username).where(User.role == Role.AGENT)))
+    names = list(session.scalars(select(User.username).where(User.role == Role.COLLECTOR)))
     seen: dict[str, dict] = {}
     for name in names:
         device = f"mask-{name}"[:60]

@@ -32,7 +32,7 @@ def test_a_collector_sees_no_full_national_id_nor_an_unrelated_partys_number(cli
     national_id, reference_phone = "31010119900001", "1390001"
     bodies = []
     for method, path, op in operations(spec):
-        if method == "GET" and "agent" in ALLOWED.get((method, path), ()):
+        if method == "GET" and "collector" in ALLOWED.get((method, path), ()):
             response = client.open(headers=ann, **request_for(method, path, op, seeded.own.ids))
             bodies.append(response.get_data(as_text=True))
     pull = client.get("/api/v1/sync/pull", headers=ann,
@@ -46,7 +46,7 @@ def test_a_collector_sees_no_full_national_id_nor_an_unrelated_partys_number(cli
         assert reference_phone not in text
 
 
-def test_an_agent_naming_another_user_in_a_body_gets_422(client, seeded, ann):
+def test_a_collector_naming_another_user_in_a_body_gets_422(client, seeded, ann):
     follow_up = seeded.own.ids["follow_up_id"]
     response = client.post(f"/api/v1/follow-ups/{follow_up}/complete", headers=ann,
                            json={"resolution": "paid", "user_id": seeded.user_ids["pete"]})
@@ -74,13 +74,14 @@ def test_a_user_cannot_raise_their_own_role(client, seeded, ann):
 def test_an_admin_creating_a_user_cannot_set_server_fields(client, seeded):
     headers = bearer(login(client, seeded.users["adam"]))
     response = client.post("/api/v1/users", headers=headers,
-                           json={"username": "newbie", "password": "x" * 12, "role": "agent",
+                           json={"username": "newbie", "password": "x" * 12, "role": "collector",
                                  "failed_logins": 0, "password_hash": "x"})
     assert response.status_code == 422
     assert {"failed_logins", "password_hash"} <= set(response.get_json()["errors"])
 
 
-def test_a_pushed_fact_claiming_another_agent_is_stored_as_the_senders(app, client, seeded, ann):
+def test_a_pushed_fact_claiming_another_collector_is_stored_as_the_senders(app, client, seeded,
+                                                                           ann):
     row = facts.note(seeded.own.ids["visit_id"], user_id=seeded.user_ids["pete"])
     response = client.post("/api/v1/sync/push", headers=ann,
                            json={"changes": {"visit_notes": {"created": [row]}}})

@@ -150,7 +150,7 @@ def _crew(app, client, n: int) -> Crew:
         dora = f.user(s, "dispatcher", team)
         visits = []
         for i in range(n):
-            _case, visit = f.case_with_visit(s, lender=lender, agents=[a], team_row=team,
+            _case, visit = f.case_with_visit(s, lender=lender, collectors=[a], team_row=team,
                                              on=operation_today() + timedelta(days=i % 5))
             visit.required_collectors = 1
             visits.append(visit.id)

@@ -123,8 +123,8 @@ def test_listing_route_plans_names_the_plans_and_the_visits_of_their_stops(app, 
     with app.app_context():
         s = db.session
         visit = s.get(Visit, seeded.own.ids["visit_id"])
-        plan = s.scalar(select(RoutePlan).where(RoutePlan.agent_id == seeded.user_ids["ann"]))
-        s.add(RouteStop(plan_id=plan.id, visit_id=visit.id, agent_id=plan.agent_id,
+        plan = s.scalar(select(RoutePlan).where(RoutePlan.collector_id == seeded.user_ids["ann"]))
+        s.add(RouteStop(plan_id=plan.id, visit_id=visit.id, collector_id=plan.collector_id,
                         position=0, eta=seed.NOW, service_start=seed.NOW))
         s.commit()
         plan_id = plan.id
@@ -172,10 +172,10 @@ def test_the_cost_of_an_audited_list_does_not_grow_with_the_page(app, client, se
            for path in ("/api/v1/visits", "/api/v1/addresses")}
     with app.app_context():  # ten more visits (and addresses) with collectors
         s = db.session
-        agent = s.get(VisitAssignee, s.scalar(select(VisitAssignee.id).limit(1))).user_id
+        collector = s.get(VisitAssignee, s.scalar(select(VisitAssignee.id).limit(1))).user_id
         team = f.team(s)
         for _ in range(10):
-            f.case_with_visit(s, agents=[s.get(User, agent)], team_row=team)
+            f.case_with_visit(s, collectors=[s.get(User, collector)], team_row=team)
         s.commit()
     many = {path: _statements(app, client, headers, path) for path in few}
     for path in few:

@@ -68,7 +68,7 @@ def test_a_replay_keeps_the_facts_identity_and_records_the_correction(app, clien
         s = db.session
         fact = s.get(CheckIn, row["id"])
         sent_at = datetime.fromtimestamp(row["recorded_at"] / 1000, UTC)
-        assert (fact.user_id, fact.device_id, fact.lat) == (world.agents["ann"], "phone-ann",
+        assert (fact.user_id, fact.device_id, fact.lat) == (world.collectors["ann"], "phone-ann",
                                                             31.23)
         assert fact.recorded_at.replace(tzinfo=UTC) == sent_at
         record = s.get(QuarantinedRecord, record_id)

@@ -50,7 +50,7 @@ def test_a_body_over_max_content_length_is_413_json(app, client, admin, monkeypa
 
 
 def test_a_gzip_bomb_pushed_to_sync_is_413_without_being_inflated(app, client):
-    world = build_world(app, client, per_agent=1)
+    world = build_world(app, client, per_collector=1)
     bomb = _gzip(b"\0" * (1 << 20) for _ in range(64))  # 64 MiB of zeros in ~64 KiB
     assert len(bomb) < 200_000
     response = client.post("/api/v1/sync/push", data=bomb, headers={
@@ -60,7 +60,7 @@ def test_a_gzip_bomb_pushed_to_sync_is_413_without_being_inflated(app, client):
 
 
 def test_deep_json_in_a_gzipped_push_is_422_not_a_crash(app, client):
-    world = build_world(app, client, per_agent=1)
+    world = build_world(app, client, per_collector=1)
     response = client.post("/api/v1/sync/push", data=_gzip([b"[" * 100_000]), headers={
         **world.tokens["ann"], "Content-Encoding": "gzip", "Content-Type": "application/json"})
     assert response.status_code == 422

@@ -1,6 +1,6 @@
 """Two agencies, each with its collectors and everything they own, to probe access across them.
 
-Agency A has team A1 with the callers (agent `ann`, dispatcher `dora`) and a peer collector
+Agency A has team A1 with the callers (collector `ann`, dispatcher `dora`) and a peer collector
 `pete`; agency B has team B1 with collector `bill` and dispatcher `dave`. Pete and Bill each own
 a case, a debtor, an address, a visit, a promise, a follow-up, a violation, a quarantined row, a
 route plan, a device and an attachment; Dave ran an import. Compliance `cora` and admin `adam`
@@ -75,7 +75,7 @@ def _debtor(s, lender, tag: str) -> tuple[Party, Party]:
     return debtor, reference
 
 
-def _holdings(s, app, lender, agency, team, agent, tag: str, importer) -> Holdings:
+def _holdings(s, app, lender, agency, team, collector, tag: str, importer) -> Holdings:
     """One collector's case and everything hanging off it."""
     debtor, reference = _debtor(s, lender, tag)
     case = Case(lender_id=lender.id, external_id=f.unique("C"), debtor_id=debtor.id)
@@ -92,20 +92,21 @@ def _holdings(s, app, lender, agency, team, agent, tag: str, importer) -> Holdin
                   team_id=team.id, status="assigned")
     s.add(visit)
     s.flush()
-    s.add(VisitAssignee(visit_id=visit.id, user_id=agent.id))
-    promise = f.promise(s, case, "500", operation_today() + timedelta(days=3), NOW, agent=agent,
+    s.add(VisitAssignee(visit_id=visit.id, user_id=collector.id))
+    promise = f.promise(s, case, "500", operation_today() + timedelta(days=3), NOW,
+                        collector=collector,
                         visit_id=visit.id, id=uuid.uuid4().hex)
-    receipt = f.payment(s, case, "100", NOW, agent=agent, method="cash",
+    receipt = f.payment(s, case, "100", NOW, collector=collector, method="cash",
                         receipt_no=f.unique(f"R{tag}-"), id=uuid.uuid4().hex)
     follow_up = FollowUp(case_id=case.id, visit_id=visit.id, kind="revisit", due_at=NOW,
-                         reason="not home", assigned_to=agent.id)
+                         reason="not home", assigned_to=collector.id)
     violation = Violation(rule="VISIT_WINDOW", case_id=case.id, visit_id=visit.id,
-                          user_id=agent.id, message=f"late visit {tag}")
-    device = Device(id=f"phone-{tag}", user_id=agent.id, registered_at=NOW)
-    record = QuarantinedRecord(table_name="visit_notes", row_id=f"note-{tag}", user_id=agent.id,
+                          user_id=collector.id, message=f"late visit {tag}")
+    device = Device(id=f"phone-{tag}", user_id=collector.id, registered_at=NOW)
+    record = QuarantinedRecord(table_name="visit_notes", row_id=f"note-{tag}", user_id=collector.id,
                                device_id=device.id, reason="unknown_visit",
                                payload={"id": f"note-{tag}", "body": "x"})
-    plan = RoutePlan(agent_id=agent.id, plan_date=operation_today())
+    plan = RoutePlan(collector_id=collector.id, plan_date=operation_today())
     message = OutboxMessage(case_id=case.id, recipient=f"139{tag}", template="ptp_reminder",
                             body=f"reminder {tag}", dedupe_key=f"world:{tag}", status="failed")
     link = SelfServiceLink(case_id=case.id, party_id=debtor.id, expires_at=NOW + timedelta(days=9))
@@ -114,18 +115,18 @@ def _holdings(s, app, lender, agency, team, agent, tag: str, importer) -> Holdin
     sha = hashlib.sha256(data).hexdigest()
     key = store_from_config(app.config).put(sha, data)
     s.add(Blob(sha256=sha, size=len(data), content_type="image/jpeg", storage_key=key,
-               uploaded_by=agent.id))
+               uploaded_by=collector.id))
     s.flush()
-    s.add(BlobUpload(sha256=sha, visit_id=visit.id, user_id=agent.id))
-    f.fact(s, Attachment, NOW, agent, visit_id=visit.id, sha256=sha)
+    s.add(BlobUpload(sha256=sha, visit_id=visit.id, user_id=collector.id))
+    f.fact(s, Attachment, NOW, collector, visit_id=visit.id, sha256=sha)
     run = ImportRun(user_id=importer.id, lender_id=lender.id, file_sha256=sha, file_format="csv",
                     report={"rejected_rows": [{"line": 2, "debtor_id": debtor.external_id}]})
     s.add(run)
     s.flush()
     ids = {"visit_id": visit.id, "address_id": address.id, "case_id": case.id,
            "follow_up_id": follow_up.id, "violation_id": violation.id, "device_id": device.id,
-           "record_id": record.id, "run_id": run.id, "sha256": sha, "agent_id": agent.id,
-           "agent": agent.id, "user_id": agent.id, "account_id": account.id,
+           "record_id": record.id, "run_id": run.id, "sha256": sha, "collector_id": collector.id,
+           "collector": collector.id, "user_id": collector.id, "account_id": account.id,
            "payment_id": receipt.id,
            "team": team.id, "team_id": team.id, "message_id": message.id,
            "link_id": link.id}
@@ -141,8 +142,9 @@ def build(app, s) -> World:
     lender = f.agency(s, kind="lender")
     agency_a, agency_b = f.agency(s), f.agency(s)
     team_a, team_b = f.team(s, agency_a), f.team(s, agency_b)
-    people = {"ann": ("agent", team_a), "pete": ("agent", team_a), "dora": ("dispatcher", team_a),
-              "bill": ("agent", team_b), "dave": ("dispatcher", team_b),
+    people = {"ann": ("collector", team_a), "pete": ("collector", team_a), "dora": ("dispatcher",
+                                                                                    team_a),
+              "bill": ("collector", team_b), "dave": ("dispatcher", team_b),
               "cora": ("compliance", None), "adam": ("admin", None)}
     world, users = World(), {}
     for name, (role, team) in people.items():

@@ -44,7 +44,7 @@ def team(session, agency_row=None, **kw) -> Team:
     return row
 
 
-def user(session, role="agent", team_row=None, **kw):
+def user(session, role="collector", team_row=None, **kw):
     username = kw.pop("username", unique(role))
     row = create_user(session, username, kw.pop("password", PASSWORD), role,
                       team_code=team_row.code if team_row else None, **kw)
@@ -52,7 +52,7 @@ def user(session, role="agent", team_row=None, **kw):
     return row
 
 
-def case_with_visit(session, lender=None, agents=(), on: date | None = None, team_row=None,
+def case_with_visit(session, lender=None, collectors=(), on: date | None = None, team_row=None,
                     lat=31.2304, lng=121.4737):
     """A debtor with one account, one home address and one visit, optionally assigned."""
     lender = lender or agency(session, kind="lender")
@@ -72,40 +72,40 @@ def case_with_visit(session, lender=None, agents=(), on: date | None = None, tea
     session.flush()
     visit = Visit(case_id=case.id, address_id=address.id, scheduled_on=on or operation_today(),
                   team_id=team_row.id if team_row else None,
-                  status="assigned" if agents else "planned")
+                  status="assigned" if collectors else "planned")
     session.add(visit)
     session.flush()
-    for agent in agents:
-        session.add(VisitAssignee(visit_id=visit.id, user_id=agent.id))
-        session.add(Placement(case_id=case.id, agency_id=agent.agency_id or lender.id))
+    for collector in collectors:
+        session.add(VisitAssignee(visit_id=visit.id, user_id=collector.id))
+        session.add(Placement(case_id=case.id, agency_id=collector.agency_id or lender.id))
     session.flush()
     return case, visit
 
 
 # --- facts a device would push, and money (follow-ups/compliance tests) ---------------------
 
-def fact(session, model, at, agent=None, clock_offset_ms=None, **kw):
+def fact(session, model, at, collector=None, clock_offset_ms=None, **kw):
     """A device fact with its own id, device time `at` and (optional) clock offset."""
     from server.models import utcnow
 
     row = model(id=kw.pop("id", unique("f")), recorded_at=at, received_at=utcnow(),
                 clock_offset_ms=clock_offset_ms, digest="0" * 64,
-                user_id=agent.id if agent else None, **kw)
+                user_id=collector.id if collector else None, **kw)
     session.add(row)
     session.flush()
     return row
 
 
-def check_in(session, visit, agent, at, **kw):
+def check_in(session, visit, collector, at, **kw):
     from server.models import CheckIn
 
-    return fact(session, CheckIn, at, agent, visit_id=visit.id, lat=31.23, lng=121.47, **kw)
+    return fact(session, CheckIn, at, collector, visit_id=visit.id, lat=31.23, lng=121.47, **kw)
 
 
-def outcome(session, visit, agent, at, code="MET_DEBTOR", **kw):
+def outcome(session, visit, collector, at, code="MET_DEBTOR", **kw):
     from server.models import VisitOutcome
 
-    return fact(session, VisitOutcome, at, agent, visit_id=visit.id, code=code, **kw)
+    return fact(session, VisitOutcome, at, collector, visit_id=visit.id, code=code, **kw)
 
 
 def account_of(session, case):

@@ -40,11 +40,11 @@ class Recorder:
         return SendResult(f"ref-{message.message_id}")
 
 
-def debtor_case(session, tz=SH, jurisdiction="CN", phone=PHONE, agents=()):
+def debtor_case(session, tz=SH, jurisdiction="CN", phone=PHONE, collectors=()):
     """A case whose debtor lives in `tz` and has one valid mobile number (placed with the
-    agency of `agents`, if any)."""
+    agency of `collectors`, if any)."""
     seed_profiles(session)
-    case, visit = f.case_with_visit(session, agents=agents)
+    case, visit = f.case_with_visit(session, collectors=collectors)
     case.jurisdiction = jurisdiction
     session.get(Address, visit.address_id).time_zone = tz
     session.add(ContactPoint(party_id=case.debtor_id, value=phone))

@@ -34,8 +34,8 @@ def linked_case(session, app, days=14) -> Linked:
     agency = f.agency(session)
     team = f.team(session, agency)
     dispatcher = f.user(session, "dispatcher", team)
-    agent = f.user(session, "agent", team)
-    case = debtor_case(session, agents=(agent,))
+    collector = f.user(session, "collector", team)
+    case = debtor_case(session, collectors=(collector,))
     from sqlalchemy import select
 
     from server.models import Visit

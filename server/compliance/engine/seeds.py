@@ -90,7 +90,7 @@ IN = replace(
     name="India",
     references=(
         "RBI Master Direction on outsourcing of financial services (2022)",
-        "RBI draft directions on recovery agents (2026)",
+        "RBI draft directions on recovery collectors (2026)",
     ),
     quiet_hours=(TimeWindow(time(19), time(8)),),
     sensitive_holds="block",

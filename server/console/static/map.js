@@ -38,7 +38,7 @@
     data.routes.forEach(function (r, i) {
       if (r.line.length > 1) {
         L.polyline(r.line, {color: ROUTE_COLOURS[i % ROUTE_COLOURS.length], weight: 4,
-                            opacity: 0.8}).bindPopup(label([r.agent_id,
+                            opacity: 0.8}).bindPopup(label([r.collector_id,
                             (r.distance_m / 1000).toFixed(1) + " km"])).addTo(map);
         bounds = bounds.concat(r.line);
       }

@@ -34,7 +34,7 @@ class Day:
     SQLite's write lock would then stall the live server."""
 
     dispatcher: str
-    agents: list[tuple[str, str]]  # (id, username)
+    collectors: list[tuple[str, str]]  # (id, username)
     visits: list[str]
     cases: list[str]
     refs: list[str]
@@ -49,7 +49,7 @@ def day(app, session):
     cases = [session.get(Case, v.case_id) for v in visits]
     session.get(Party, cases[0].debtor_id).full_name = SCRIPT_NAME
     session.flush()
-    plain = Day(w.dispatcher.username, [(a.id, a.username) for a in w.agents],
+    plain = Day(w.dispatcher.username, [(a.id, a.username) for a in w.collectors],
                 [v.id for v in visits], [c.id for c in cases], [c.external_id for c in cases])
     session.commit()
     return plain
@@ -84,7 +84,7 @@ def test_a_dispatchers_day_in_the_browser(app, session, screen, day, monkeypatch
     assert page.locator("html").get_attribute("lang") == "en"
 
     # Live refresh: a visit assigned elsewhere shows up without reloading the page.
-    _assign(session, d.visits[2], d.agents[0][0])
+    _assign(session, d.visits[2], d.collectors[0][0])
     expect(page.locator('#board [data-status="assigned"]')).to_have_text("1")
     assert _count(page, "planned") == 2
 
@@ -113,7 +113,7 @@ def test_a_dispatchers_day_in_the_browser(app, session, screen, day, monkeypatch
 
     # Assign one collector: TWO_PERSON blocks; an override with a reason goes through.
     page = screen.go(f"/console/visits/{d.visits[1]}")
-    page.check(f"#c-{d.agents[0][0]}")
+    page.check(f"#c-{d.collectors[0][0]}")
     page.click("form.stack button[type=submit]")
     page.wait_for_selector("#assign-blocked")
     assert "TWO_PERSON" in page.inner_text("ul.findings")
@@ -128,7 +128,7 @@ def test_a_dispatchers_day_in_the_browser(app, session, screen, day, monkeypatch
     page.click("text=Back to the board")
     page.wait_for_load_state()
     row = page.locator(f'tr[data-visit="{d.visits[1]}"]')
-    assert d.agents[0][1] in row.inner_text()
+    assert d.collectors[0][1] in row.inner_text()
 
     # Plan the team's routes, then see them on the map (no tiles configured: points and lines).
     page.click("nav >> text=Route plans")
@@ -149,10 +149,10 @@ def test_a_dispatchers_day_in_the_browser(app, session, screen, day, monkeypatch
 
 def test_a_collector_signing_in_sees_only_their_own_day(session, screen, day):
     d = day
-    _assign(session, d.visits[0], d.agents[0][0])
-    _assign(session, d.visits[1], d.agents[1][0])
+    _assign(session, d.visits[0], d.collectors[0][0])
+    _assign(session, d.visits[1], d.collectors[1][0])
 
-    page = sign_in(screen, d.agents[0][1], PASSWORD)
+    page = sign_in(screen, d.collectors[0][1], PASSWORD)
 
     shown = page.locator("#board tr[data-visit]")
     assert shown.count() == 1
@@ -265,14 +265,14 @@ def test_the_compliance_screen_is_accessible(session, screen):
 
 
 def test_the_team_report_and_a_collectors_day_are_accessible(session, screen, day):
-    _assign(session, day.visits[0], day.agents[0][0])
+    _assign(session, day.visits[0], day.collectors[0][0])
 
     page = sign_in(screen, day.dispatcher, PASSWORD)
     page = screen.go("/console/reports")
     assert page.locator("#team-report tbody tr").count() == 2
     assert screen.axe() == []
     screen.shot("team-report")
-    page = screen.go(f"/console/collectors/day?collector={day.agents[0][0]}")
+    page = screen.go(f"/console/collectors/day?collector={day.collectors[0][0]}")
     assert page.locator(f'tr[data-visit="{day.visits[0]}"]').count() == 1
     assert screen.axe() == []
     assert screen.refused == []

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.slow
 
 def test_a_dispatcher_cancels_and_retries_messages_in_the_browser(app, session, screen):
     team = f.team(session, f.agency(session))
-    agent, dispatcher = f.user(session, "agent", team), f.user(session, "dispatcher", team)
-    case = debtor_case(session, agents=(agent,))
+    collector, dispatcher = f.user(session, "collector", team), f.user(session, "dispatcher", team)
+    case = debtor_case(session, collectors=(collector,))
     pending = queue(session, case, utcnow() + timedelta(hours=1))
     failed = queue(session, case, utcnow() - timedelta(hours=1))
     failed.status, failed.last_error = "failed", "<script>alert('x')</script>"

@@ -31,10 +31,10 @@ export const TABLES = {
     'mandatory:b purpose:s talking_points:s offer:s required_collectors:n priority:n ' +
     'service_minutes:n outcome_code:s cancel_reason:s created_by:s completed_at:n version:n ' +
     'created_at:n updated_at:n',
-  route_plans: 'agent_id:s plan_date:s status:s created_at:n created_by:s partner_id:s start_lat:n ' +
+  route_plans: 'collector_id:s plan_date:s status:s created_at:n created_by:s partner_id:s start_lat:n ' +
     'start_lng:n end_lat:n end_lng:n depart_at:n return_at:n total_distance_m:n ' +
     'total_duration_s:n dropped:s solver:s',
-  route_stops: 'plan_id:s visit_id:s agent_id:s position:n eta:n service_start:n service_end:n ' +
+  route_stops: 'plan_id:s visit_id:s collector_id:s position:n eta:n service_start:n service_end:n ' +
     'window_start:n window_end:n leg_distance_m:n leg_duration_s:n',
   check_ins: `visit_id:s kind:s lat:n lng:n accuracy_m:n recorded_at:n ${FACT}`,
   visit_outcomes: 'visit_id:s code:s party_met_id:s discussed_debt:b recording_made:b note:s ' +

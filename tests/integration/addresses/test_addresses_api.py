@@ -1,4 +1,4 @@
-"""Staff look up and verify addresses of their agency's debtors; agents only where they go."""
+"""Staff look up and verify addresses of their agency's debtors; collectors only where they go."""
 
 from __future__ import annotations
 
@@ -10,19 +10,19 @@ from tests.support import factories as f
 from tests.support.api import bearer, login
 
 
-def test_an_address_is_visible_to_its_agency_and_to_the_agent_sent_there(client, session):
+def test_an_address_is_visible_to_its_agency_and_to_the_collector_sent_there(client, session):
     w, rival = world(session), world(session)
     visit = planned_visit(session, w)
-    session.add(VisitAssignee(visit_id=visit.id, user_id=w.agents[0].id))
+    session.add(VisitAssignee(visit_id=visit.id, user_id=w.collectors[0].id))
     officer = f.user(session, "compliance")
     session.commit()
     url = f"/api/v1/addresses/{visit.address_id}"
 
     seen = {who.username: client.get(url, headers=bearer(login(client, who.username))).status_code
-            for who in (w.dispatcher, w.agents[0], w.agents[1], rival.dispatcher, officer)}
+            for who in (w.dispatcher, w.collectors[0], w.collectors[1], rival.dispatcher, officer)}
 
-    assert seen == {w.dispatcher.username: 200, w.agents[0].username: 200,
-                    w.agents[1].username: 404, rival.dispatcher.username: 404,
+    assert seen == {w.dispatcher.username: 200, w.collectors[0].username: 200,
+                    w.collectors[1].username: 404, rival.dispatcher.username: 404,
                     officer.username: 200}
 
 
@@ -55,7 +55,7 @@ def test_a_dispatcher_verifies_by_hand_accepting_the_proposed_point_audited(clie
     response = client.post(url, headers=bearer(token),
                            json={"note": "called the debtor; moved next door",
                                  "accept_proposed": True})
-    agent = client.post(url, headers=bearer(login(client, w.agents[0].username)),
+    collector = client.post(url, headers=bearer(login(client, w.collectors[0].username)),
                         json={"note": "trust me"})
 
     assert no_note.status_code == 422 and "note" in no_note.get_json()["errors"]
@@ -64,7 +64,7 @@ def test_a_dispatcher_verifies_by_hand_accepting_the_proposed_point_audited(clie
     assert body["verification_state"] == "field_verified"
     assert (body["lat"], body["lng"]) == (31.24, 121.49) and body["proposed_lat"] is None
     assert body["verification_note"] == "called the debtor; moved next door"
-    assert agent.status_code == 403
+    assert collector.status_code == 403
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "address.verify")).one()
     assert event.object_id == address.id and event.detail["before"] == "needs_reverification"
 

@@ -20,15 +20,15 @@ def _visit(session, address, case):
     return visit
 
 
-def _check_in(session, visit, agent, point, accuracy=10.0):
-    return f.fact(session, CheckIn, AT, agent, visit_id=visit.id, lat=point[0], lng=point[1],
+def _check_in(session, visit, collector, point, accuracy=10.0):
+    return f.fact(session, CheckIn, AT, collector, visit_id=visit.id, lat=point[0], lng=point[1],
                   accuracy_m=accuracy)
 
 
 def test_a_check_in_at_the_door_field_verifies_the_address(session):
     w = world(session)
     case, address = placed_case(session, w)
-    near = _check_in(session, _visit(session, address, case), w.agents[0],
+    near = _check_in(session, _visit(session, address, case), w.collectors[0],
                      (PEOPLE_SQUARE[0] + 0.0003, PEOPLE_SQUARE[1]))
 
     changes = apply_field_evidence(session, check_in_ids=[near.id])
@@ -46,8 +46,8 @@ def test_consistent_check_ins_elsewhere_propose_a_correction(session):
                for v, a, d in fixes]
         return apply_field_evidence(session, check_in_ids=ids)
 
-    one = push((first, w.agents[0], 0.0))
-    changes = push((first, w.agents[1], 0.0001), (second, w.agents[0], -0.0001))
+    one = push((first, w.collectors[0], 0.0))
+    changes = push((first, w.collectors[1], 0.0001), (second, w.collectors[0], -0.0001))
 
     assert one == []  # one far fix is no evidence yet
     assert [c.after for c in changes] == ["needs_reverification"]
@@ -60,7 +60,7 @@ def test_consistent_check_ins_elsewhere_propose_a_correction(session):
 def test_a_wrong_address_outcome_flags_reverification(session):
     w = world(session)
     case, address = placed_case(session, w, state="field_verified")
-    outcome = f.outcome(session, _visit(session, address, case), w.agents[0], AT,
+    outcome = f.outcome(session, _visit(session, address, case), w.collectors[0], AT,
                         code="WRONG_ADDRESS")
 
     changes = apply_field_evidence(session, outcome_ids=[outcome.id])
@@ -72,9 +72,9 @@ def test_reports_mark_moved_or_store_the_reported_point(session):
     w = world(session)
     _, gone = placed_case(session, w)
     _, shifted = placed_case(session, w)
-    moved = f.fact(session, AddressReport, AT, w.agents[0], address_id=gone.id, kind="moved",
+    moved = f.fact(session, AddressReport, AT, w.collectors[0], address_id=gone.id, kind="moved",
                    lat=30.0, lng=120.0)
-    corrected = f.fact(session, AddressReport, AT, w.agents[0], address_id=shifted.id,
+    corrected = f.fact(session, AddressReport, AT, w.collectors[0], address_id=shifted.id,
                        kind="coordinates", lat=ELSEWHERE[0], lng=ELSEWHERE[1])
 
     apply_field_evidence(session, report_ids=[moved.id, corrected.id])
@@ -89,7 +89,7 @@ def test_reports_mark_moved_or_store_the_reported_point(session):
 def test_a_check_in_at_an_address_without_coordinates_changes_nothing(session):
     w = world(session)
     case, address = placed_case(session, w, at=None, state="unverified")
-    fix = _check_in(session, _visit(session, address, case), w.agents[0], PEOPLE_SQUARE)
+    fix = _check_in(session, _visit(session, address, case), w.collectors[0], PEOPLE_SQUARE)
 
     assert apply_field_evidence(session, check_in_ids=[fix.id]) == []
     assert session.get(Address, address.id).verification_state == "unverified"

@@ -74,17 +74,17 @@ def test_a_batch_by_state_respects_the_limit_and_skips_what_may_not_be_regeocode
     assert again["results"][0]["reason"] == "not geocoded: the address is field_verified"
 
 
-def test_agents_may_not_geocode_and_unknown_ids_are_not_found(client, session):
+def test_collectors_may_not_geocode_and_unknown_ids_are_not_found(client, session):
     w, rival = world(session), world(session)
     _, theirs = placed_case(session, rival, at=None, state="unverified")
     session.commit()
 
-    agent = client.post("/api/v1/addresses/geocode", json={},
-                        headers=bearer(login(client, w.agents[0].username)))
+    collector = client.post("/api/v1/addresses/geocode", json={},
+                        headers=bearer(login(client, w.collectors[0].username)))
     foreign = _geocode(client, w, address_ids=[theirs.id])
     too_many = _geocode(client, w, limit=5000)
 
-    assert agent.status_code == 403
+    assert collector.status_code == 403
     assert foreign.status_code == 404
     assert too_many.status_code == 422 and "limit" in too_many.get_json()["errors"]
 

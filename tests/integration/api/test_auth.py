@@ -13,7 +13,7 @@ from tests.support import factories
 from tests.support.api import bearer, login
 
 
-def _user(app, role="agent", **kw):
+def _user(app, role="collector", **kw):
     with app.app_context():
         user = factories.user(db.session, role=role, **kw)
         db.session.commit()

@@ -27,10 +27,10 @@ def _errors(body) -> dict:
 
 
 def test_violation_dates_are_the_operations_local_days(client, session):
-    officer, agent = f.user(session, "compliance"), f.user(session, "agent")
+    officer, collector = f.user(session, "compliance"), f.user(session, "collector")
     for fact, at in (("late", LATE_ON_THE_1ST), ("early", EARLY_ON_THE_2ND)):
         record_violations(session, [Finding(Rule.QUIET, Severity.BLOCK, "quiet", {})],
-                          ViolationContext("check_ins", fact, user_id=agent.id), now=at)
+                          ViolationContext("check_ins", fact, user_id=collector.id), now=at)
     session.commit()
     token = login(client, officer.username)
     url = "/api/v1/compliance/violations"
@@ -45,7 +45,8 @@ def test_violation_dates_are_the_operations_local_days(client, session):
     assert facts(**{"from": "2025-03-01", "to": "2025-03-01"}) == ["late"]
     assert facts(**{"from": "2025-03-01T16:00:00Z"}) == ["early"]
     assert facts(**{"from": "2025-03-02T00:00:00"}) == ["early"]  # no offset: Shanghai's clock
-    assert facts(**{"from": "2025-03-01T16:00:00+00:00"}, agent_id=agent.username) == ["early"]
+    assert facts(**{"from": "2025-03-01T16:00:00+00:00"},
+                 collector_id=collector.username) == ["early"]
 
 
 DATE_FILTERS = (("/api/v1/compliance/violations", "from"), ("/api/v1/compliance/violations", "to"),
@@ -116,8 +117,8 @@ def test_an_unknown_rule_or_status_is_a_422_not_an_empty_list(client, session):
 def test_visits_filter_by_team_code_username_and_case(client, session):
     team, other_team = f.team(session), f.team(session)
     dispatcher = f.user(session, "dispatcher", team)
-    agent = f.user(session, "agent", team)
-    _, assigned = f.case_with_visit(session, agents=[agent], team_row=team)
+    collector = f.user(session, "collector", team)
+    _, assigned = f.case_with_visit(session, collectors=[collector], team_row=team)
     other_case, unassigned = f.case_with_visit(session, team_row=team)
     session.add(Placement(case_id=other_case.id, agency_id=team.agency_id))
     session.commit()
@@ -130,11 +131,11 @@ def test_visits_filter_by_team_code_username_and_case(client, session):
 
     assert ids(team=team.code) == sorted([assigned.id, unassigned.id])
     assert ids(team=team.id) == sorted([assigned.id, unassigned.id])
-    assert ids(agent=agent.username) == [assigned.id]
+    assert ids(collector=collector.username) == [assigned.id]
     assert ids(case_id=other_case.id) == [unassigned.id]
-    for params, name in (({"team": "NOPE"}, "team"), ({"agent": "nobody"}, "agent"),
+    for params, name in (({"team": "NOPE"}, "team"), ({"collector": "nobody"}, "collector"),
                          ({"team": other_team.code}, "team"),  # another agency's: no hint
-                         ({"team": "P\x00D1"}, "team"), ({"agent": "x" * 81}, "agent"),
+                         ({"team": "P\x00D1"}, "team"), ({"collector": "x" * 81}, "collector"),
                          ({"case_id": "c\x00"}, "case_id")):
         status, body = _get(client, token, "/api/v1/visits", **params)
         assert status == 422 and name in _errors(body), body
@@ -144,17 +145,17 @@ def test_visits_filter_by_team_code_username_and_case(client, session):
 def test_workload_and_plans_name_teams_and_people_by_code_or_refuse(client, session):
     team = f.team(session)
     dispatcher = f.user(session, "dispatcher", team)
-    agent = f.user(session, "agent", team)
+    collector = f.user(session, "collector", team)
     session.commit()
     token = login(client, dispatcher.username)
 
     by_code, _ = _get(client, token, "/api/v1/visits/workload", date="2025-03-01", team=team.code)
     unknown, body = _get(client, token, "/api/v1/visits/workload", date="2025-03-01", team="NOPE")
     plans, _ = _get(client, token, "/api/v1/route-plans", date="2025-03-01",
-                    agent=agent.username)
+                    collector=collector.username)
     nobody, plan_body = _get(client, token, "/api/v1/route-plans", date="2025-03-01",
-                             agent="nobody")
+                             collector="nobody")
 
     assert by_code == 200 and plans == 200
     assert unknown == 422 and "team" in _errors(body)
-    assert nobody == 422 and "agent" in _errors(plan_body)
+    assert nobody == 422 and "collector" in _errors(plan_body)

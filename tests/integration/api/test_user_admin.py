@@ -21,7 +21,7 @@ def _admin(client, session):
 
 
 def _create(client, headers, username, team):
-    body = {"username": username, "password": PASSWORD, "role": "agent", "team": team.code}
+    body = {"username": username, "password": PASSWORD, "role": "collector", "team": team.code}
     response = client.post("/api/v1/users", json=body, headers=headers)
     assert response.status_code == 201, response.get_json()
     return response.get_json()["id"]
@@ -38,11 +38,11 @@ def _assign(client, token, visit, assignees):
 
 def test_a_collector_created_through_the_api_is_assignable_once_credentials_are_set(
         client, session):
-    w = world(session, agents=0)
+    w = world(session, collectors=0)
     visit = planned_visit(session, w, on=operation_day(2))
     session.commit()
     admin = _admin(client, session)
-    ids = [_create(client, admin, f"new.agent{n}", w.team) for n in (1, 2)]
+    ids = [_create(client, admin, f"new.collector{n}", w.team) for n in (1, 2)]
     dispatcher = login(client, w.dispatcher.username)
 
     refused = _assign(client, dispatcher, visit, ids)
@@ -70,22 +70,22 @@ def test_a_collector_created_through_the_api_is_assignable_once_credentials_are_
 
 
 def test_updates_are_audited_without_the_id_number(client, session):
-    w = world(session, agents=1)
-    agent = w.agents[0]
+    w = world(session, collectors=1)
+    collector = w.collectors[0]
     admin = _admin(client, session)
 
-    _patch(client, admin, agent.id, national_id="110101199001019999", daily_capacity=3)
+    _patch(client, admin, collector.id, national_id="110101199001019999", daily_capacity=3)
 
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "user.update"))
-    assert event.object_id == agent.id
+    assert event.object_id == collector.id
     assert event.detail["changed"]["daily_capacity"] == 8
     assert event.detail["now"] == {"daily_capacity": 3, "national_id": "***"}
     assert "110101199001019999" not in str(event.detail)
 
 
 def test_deactivation_ends_tokens_and_logins_but_not_while_visits_are_open(client, session):
-    w = world(session, agents=2)
-    busy, idle = w.agents
+    w = world(session, collectors=2)
+    busy, idle = w.collectors
     visit = planned_visit(session, w)
     session.add(VisitAssignee(visit_id=visit.id, user_id=busy.id))
     session.commit()
@@ -105,32 +105,32 @@ def test_deactivation_ends_tokens_and_logins_but_not_while_visits_are_open(clien
 
 
 def test_a_password_reset_replaces_the_password_and_ends_old_tokens(client, session):
-    w = world(session, agents=1)
-    agent = w.agents[0]
+    w = world(session, collectors=1)
+    collector = w.collectors[0]
     admin = _admin(client, session)
-    old_token = login(client, agent.username)
+    old_token = login(client, collector.username)
 
-    short = client.put(f"/api/v1/users/{agent.id}/password", json={"password": "short"},
+    short = client.put(f"/api/v1/users/{collector.id}/password", json={"password": "short"},
                        headers=admin)
-    response = client.put(f"/api/v1/users/{agent.id}/password",
+    response = client.put(f"/api/v1/users/{collector.id}/password",
                           json={"password": "a brand new secret"}, headers=admin)
 
     assert short.status_code == 422 and "password" in short.get_json()["errors"]
     assert response.status_code == 200
     assert client.get("/api/v1/users/me", headers=bearer(old_token)).status_code == 401
-    assert login(client, agent.username, "a brand new secret")
+    assert login(client, collector.username, "a brand new secret")
     stale = client.post("/api/v1/auth/tokens",
-                        json={"username": agent.username, "password": f.PASSWORD})
+                        json={"username": collector.username, "password": f.PASSWORD})
     assert stale.status_code == 401
     event = session.scalar(select(AuditEvent).where(
         AuditEvent.action == "user.password_reset"))
-    assert event.object_id == agent.id and "secret" not in str(event.detail)
+    assert event.object_id == collector.id and "secret" not in str(event.detail)
 
 
 def test_bad_changes_are_4xx_naming_the_field(client, session):
-    w = world(session, agents=1)
-    other = world(session, agents=0)
-    agent = w.agents[0]
+    w = world(session, collectors=1)
+    other = world(session, collectors=0)
+    collector = w.collectors[0]
     admin = _admin(client, session)
 
     cases = [({"shift_start": "25:00"}, 422, "shift_start"),
@@ -141,22 +141,22 @@ def test_bad_changes_are_4xx_naming_the_field(client, session):
              ({"agency": other.agency.code}, 422, "agency"),
              ({}, 422, "_schema")]
     for body, status, field in cases:
-        response = _patch(client, admin, agent.id, **body)
+        response = _patch(client, admin, collector.id, **body)
         assert response.status_code == status, (body, response.get_json())
         assert field in str(response.get_json()["errors"]), (body, response.get_json())
     assert _patch(client, admin, "nobody", display_name="x").status_code == 404
-    moved = _patch(client, admin, agent.id, team=other.team.code)
+    moved = _patch(client, admin, collector.id, team=other.team.code)
     assert moved.status_code == 200
-    assert session.get(User, agent.id).agency_id == other.agency.id
+    assert session.get(User, collector.id).agency_id == other.agency.id
 
 
 def test_only_admins_change_users_and_dispatchers_read_only_their_agencys(client, session):
-    w = world(session, agents=1)
-    other = world(session, agents=1)
+    w = world(session, collectors=1)
+    other = world(session, collectors=1)
     session.commit()
     dispatcher = bearer(login(client, w.dispatcher.username))
 
-    assert _patch(client, dispatcher, w.agents[0].id, display_name="x").status_code == 403
-    own = client.get(f"/api/v1/users/{w.agents[0].id}", headers=dispatcher)
-    foreign = client.get(f"/api/v1/users/{other.agents[0].id}", headers=dispatcher)
+    assert _patch(client, dispatcher, w.collectors[0].id, display_name="x").status_code == 403
+    own = client.get(f"/api/v1/users/{w.collectors[0].id}", headers=dispatcher)
+    foreign = client.get(f"/api/v1/users/{other.collectors[0].id}", headers=dispatcher)
     assert own.status_code == 200 and foreign.status_code == 404

@@ -16,16 +16,16 @@ def _setup(app):
         names = {
             "admin": factories.user(db.session, role="admin").username,
             "dispatcher": factories.user(db.session, role="dispatcher", team_row=team_a).username,
-            "agent_a": factories.user(db.session, role="agent", team_row=team_a).username,
-            "agent_b": factories.user(db.session, role="agent", team_row=team_b).username,
+            "collector_a": factories.user(db.session, role="collector", team_row=team_a).username,
+            "collector_b": factories.user(db.session, role="collector", team_row=team_b).username,
         }
         db.session.commit()
         return names
 
 
-def test_an_agent_listing_users_is_403(app, client):
+def test_a_collector_listing_users_is_403(app, client):
     names = _setup(app)
-    response = client.get("/api/v1/users", headers=bearer(login(client, names["agent_a"])))
+    response = client.get("/api/v1/users", headers=bearer(login(client, names["collector_a"])))
     assert response.status_code == 403
     assert response.get_json()["code"] == 403
 
@@ -36,7 +36,7 @@ def test_a_dispatcher_sees_only_users_of_their_agency(app, client):
                           headers=bearer(login(client, names["dispatcher"])))
     assert response.status_code == 200
     listed = {u["username"] for u in response.get_json()}
-    assert names["agent_a"] in listed and names["agent_b"] not in listed
+    assert names["collector_a"] in listed and names["collector_b"] not in listed
     assert json.loads(response.headers["X-Pagination"])["total"] == len(listed)
 
 
@@ -57,19 +57,19 @@ def test_page_size_beyond_the_limit_is_422(app, client):
 
 def test_only_an_admin_creates_users(app, client):
     names = _setup(app)
-    body = {"username": "new.agent", "password": "long enough pw", "role": "agent"}
+    body = {"username": "new.collector", "password": "long enough pw", "role": "collector"}
     denied = client.post("/api/v1/users", json=body,
                          headers=bearer(login(client, names["dispatcher"])))
     assert denied.status_code == 403
     created = client.post("/api/v1/users", json=body, headers=bearer(login(client, names["admin"])))
-    assert created.status_code == 201 and created.get_json()["role"] == "agent"
-    assert login(client, "new.agent", "long enough pw")
+    assert created.status_code == 201 and created.get_json()["role"] == "collector"
+    assert login(client, "new.collector", "long enough pw")
 
 
 def test_creating_a_duplicate_username_is_409(app, client):
     names = _setup(app)
     token = login(client, names["admin"])
-    body = {"username": names["agent_a"], "password": "long enough pw", "role": "agent"}
+    body = {"username": names["collector_a"], "password": "long enough pw", "role": "collector"}
     response = client.post("/api/v1/users", json=body, headers=bearer(token))
     assert response.status_code == 409
     assert response.get_json()["errors"] == {"username": ["already taken"]}
@@ -77,7 +77,7 @@ def test_creating_a_duplicate_username_is_409(app, client):
 
 def test_a_short_password_is_422(app, client):
     names = _setup(app)
-    body = {"username": "shorty", "password": "short", "role": "agent"}
+    body = {"username": "shorty", "password": "short", "role": "collector"}
     response = client.post("/api/v1/users", json=body,
                            headers=bearer(login(client, names["admin"])))
     assert response.status_code == 422 and "password" in response.get_json()["errors"]
@@ -85,9 +85,9 @@ def test_a_short_password_is_422(app, client):
 
 def test_everyone_reads_their_own_profile(app, client):
     names = _setup(app)
-    response = client.get("/api/v1/users/me", headers=bearer(login(client, names["agent_a"])))
+    response = client.get("/api/v1/users/me", headers=bearer(login(client, names["collector_a"])))
     assert response.status_code == 200
-    assert response.get_json()["username"] == names["agent_a"]
+    assert response.get_json()["username"] == names["collector_a"]
     assert "password_hash" not in response.get_json()
 
 
@@ -100,7 +100,7 @@ def test_cli_creates_a_user_with_the_password_from_stdin(app, runner, client):
 
 
 def test_cli_refuses_an_unknown_team(app, runner):
-    result = runner.invoke(args=["users", "create", "x.user", "--role", "agent", "--team",
+    result = runner.invoke(args=["users", "create", "x.user", "--role", "collector", "--team",
                                  "NOPE", "--password-stdin"], input="a fine password\n")
     assert result.exit_code != 0
     assert "unknown team" in result.output

@@ -40,7 +40,7 @@ def test_deleting_the_newest_events_is_caught_by_the_anchor(session):
 
 def test_a_login_and_a_failed_login_are_audited(app, client):
     with app.app_context():
-        user = factories.user(db.session, role="agent")
+        user = factories.user(db.session, role="collector")
         db.session.commit()
         username, user_id = user.username, user.id
     client.post("/api/v1/auth/tokens", json={"username": username, "password": "wrong"})
@@ -55,10 +55,10 @@ def test_a_login_and_a_failed_login_are_audited(app, client):
 def test_only_compliance_and_admin_read_the_trail(app, client):
     with app.app_context():
         officer = factories.user(db.session, role="compliance").username
-        agent = factories.user(db.session, role="agent").username
+        collector = factories.user(db.session, role="collector").username
         db.session.commit()
     assert client.get("/api/v1/audit-events",
-                      headers=bearer(login(client, agent))).status_code == 403
+                      headers=bearer(login(client, collector))).status_code == 403
     response = client.get("/api/v1/audit-events?action=login",
                           headers=bearer(login(client, officer)))
     assert response.status_code == 200

@@ -31,7 +31,7 @@ def test_a_collectors_calls_are_in_the_ledger_and_the_fourth_conversation_breaks
     c = cases_world(session)
     case = c.cases[0]
     session.commit()
-    token = login(client, c.w.agents[0].username)
+    token = login(client, c.w.collectors[0].username)
     point = _phone(session, case)
 
     answers = [_call(client, token, case.id, point, MORNING + timedelta(minutes=10 * k))
@@ -43,7 +43,7 @@ def test_a_collectors_calls_are_in_the_ledger_and_the_fourth_conversation_breaks
     ledger = attempts_for(session, [case.id])[case.id]
     assert [(a.channel, a.connected) for a in ledger] == [("call", True)] * 4
     row = session.scalar(select(ContactAttempt).limit(1))
-    assert row.user_id == c.w.agents[0].id and row.outcome == "MET_DEBTOR"
+    assert row.user_id == c.w.collectors[0].id and row.outcome == "MET_DEBTOR"
     feed = client.get(f"/api/v1/cases/{case.id}/timeline?kind=contact",
                       headers=bearer(token)).get_json()
     assert [e["info"] for e in feed["entries"]] == ["call"] * 4
@@ -68,12 +68,12 @@ def test_a_call_in_quiet_hours_is_logged_and_flagged(client, session):
 def test_calls_to_foreign_numbers_or_cases_and_future_calls_are_refused(client, session):
     c = cases_world(session)
     session.commit()
-    agent = login(client, c.w.agents[0].username)
+    collector = login(client, c.w.collectors[0].username)
     mine, other = c.cases[0], c.cases[1]
 
-    foreign_number = _call(client, agent, mine.id, _phone(session, other), MORNING)
-    peer_case = _call(client, agent, other.id, _phone(session, other), MORNING)
-    future = _call(client, agent, mine.id, _phone(session, mine),
+    foreign_number = _call(client, collector, mine.id, _phone(session, other), MORNING)
+    peer_case = _call(client, collector, other.id, _phone(session, other), MORNING)
+    future = _call(client, collector, mine.id, _phone(session, mine),
                    datetime.now(UTC) + timedelta(hours=1))
 
     assert foreign_number.status_code == 422

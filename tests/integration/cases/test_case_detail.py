@@ -47,7 +47,7 @@ def test_a_dispatcher_reads_the_whole_case(client, session):
     assert [p["amount"] for p in body["open_promises"]] == ["500.00"]
     assert body["state"]["cease_channels"] == ["sms"]
     assert body["state"]["preferred_windows"] == [{"from": "18:00", "to": "20:00"}]
-    assert [v["assignee_ids"] for v in body["open_visits"]] == [[c.w.agents[0].id]]
+    assert [v["assignee_ids"] for v in body["open_visits"]] == [[c.w.collectors[0].id]]
     assert [x["reason"] for x in body["open_follow_ups"]] == ["call back"]
     assert body["counts"]["visits"] == 1 and body["counts"]["promises"] == 1
     assert body["rules"]["profiles"][0]["code"].endswith("CN")
@@ -78,13 +78,13 @@ def test_a_collector_sees_related_parties_numbers_masked_and_no_restricted_note(
     debtor.vulnerable, debtor.vulnerability_note = True, "recent bereavement"
     session.commit()
 
-    agent = _read(client, login(client, c.w.agents[0].username), case.id).get_json()
+    collector = _read(client, login(client, c.w.collectors[0].username), case.id).get_json()
     officer = _read(client, login(client, c.compliance.username), case.id).get_json()
 
-    numbers = {cp["value"] for cp in agent["contact_points"]}
+    numbers = {cp["value"] for cp in collector["contact_points"]}
     assert numbers == {"13800138000", "*******9000"}
-    assert agent["state"]["vulnerable"] is True
-    assert agent["state"]["vulnerability_note"] is None
+    assert collector["state"]["vulnerable"] is True
+    assert collector["state"]["vulnerability_note"] is None
     assert officer["state"]["vulnerability_note"] == "recent bereavement"
     assert officer["debtor"]["national_id"] == "310101199001011000"
     assert "13900139000" in {cp["value"] for cp in officer["contact_points"]}
@@ -101,7 +101,7 @@ def test_a_foreign_case_answers_exactly_like_an_unknown_one(client, session):
     foreign = _read(client, dispatcher, c.foreign.id)
     unknown = _read(client, dispatcher, "no-such-case")
     recalled = _read(client, dispatcher, returned.id)
-    peer = _read(client, login(client, c.w.agents[1].username), c.cases[0].id)
+    peer = _read(client, login(client, c.w.collectors[1].username), c.cases[0].id)
 
     assert foreign.status_code == unknown.status_code == recalled.status_code == 404
     assert peer.status_code == 404
@@ -114,11 +114,11 @@ def test_every_read_is_audited(client, session):
     c = cases_world(session)
     session.commit()
 
-    _read(client, login(client, c.w.agents[0].username), c.cases[0].id)
+    _read(client, login(client, c.w.collectors[0].username), c.cases[0].id)
 
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "case.read"))
     assert (event.actor_id, event.object_type, event.object_id) == (
-        c.w.agents[0].id, "case", c.cases[0].id)
+        c.w.collectors[0].id, "case", c.cases[0].id)
 
 
 def test_the_whole_case_costs_the_same_statements_however_much_it_holds(app, client, session):

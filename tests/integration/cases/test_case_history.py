@@ -57,7 +57,7 @@ def test_overrides_and_violation_reviews_are_on_the_timeline(app, client, sessio
         c.w.dispatcher.id
     at = datetime(2026, 11, 30, 2, tzinfo=UTC)
     session.add(Violation(rule="QUIET", case_id=case.id, visit_id=c.visit.id,
-                          user_id=c.w.agents[0].id, message="visit at 22:10", detected_at=at,
+                          user_id=c.w.collectors[0].id, message="visit at 22:10", detected_at=at,
                           status="dismissed", reviewed_by=c.compliance.id,
                           reviewed_at=at.replace(hour=3), review_note="debtor's consent"))
     session.commit()
@@ -68,7 +68,7 @@ def test_overrides_and_violation_reviews_are_on_the_timeline(app, client, sessio
     got = [(e["kind"], e["event"], e["info"], e["who"]["id"]) for e in body["entries"]]
     assert ("override", "granted", "QUIET: debtor asked for 21:30", c.w.dispatcher.id) in got
     assert [g for g in got if g[0] == "violation"] == [
-        ("violation", "detected", "QUIET", c.w.agents[0].id),
+        ("violation", "detected", "QUIET", c.w.collectors[0].id),
         ("violation", "dismissed", "debtor's consent", c.compliance.id)]
 
     def statements():
@@ -103,7 +103,7 @@ def test_reminders_show_when_queued_sent_or_failed(client, session):
 def test_a_request_pushed_from_the_phone_is_on_the_timeline_as_the_collectors(
         client, session):
     c = cases_world(session)
-    case, collector = c.cases[0], c.w.agents[0]
+    case, collector = c.cases[0], c.w.collectors[0]
     session.commit()
     phone = {**bearer(login(client, collector.username, device_id="phone-t")),
              "X-Device-Id": "phone-t"}

@@ -58,14 +58,14 @@ def test_an_open_dispute_cancels_visits_blocks_assignment_until_resolved(client,
     cancelled = session.get(Visit, visit.id)
     assert cancelled.status == "cancelled" and "dispute" in cancelled.cancel_reason
     later = _new_visit(session, c, case, operation_day(3))
-    refused = _assign(client, dispatcher, later, [a.id for a in c.w.agents])
+    refused = _assign(client, dispatcher, later, [a.id for a in c.w.collectors])
     assert refused.status_code == 422
     assert "VULNERABLE" in {x["rule"] for x in refused.get_json()["errors"]["findings"]}
 
     assert _request(client, dispatcher, case.id, kind="dispute_resolved").status_code == 201
     session.expire_all()
     assert _assign(client, dispatcher, session.get(Visit, later.id),
-                   [a.id for a in c.w.agents]).status_code == 200
+                   [a.id for a in c.w.collectors]).status_code == 200
 
 
 def test_the_collectors_next_pull_carries_the_state_and_the_cancelled_visit_leaves(
@@ -73,9 +73,9 @@ def test_the_collectors_next_pull_carries_the_state_and_the_cancelled_visit_leav
     c = cases_world(session)
     done = _new_visit(session, c, c.cases[0], operation_day(-1))  # keeps the case on the phone
     done.status, done.completed_at = "completed", utcnow() - timedelta(hours=20)
-    session.add(VisitAssignee(visit_id=done.id, user_id=c.w.agents[0].id))
+    session.add(VisitAssignee(visit_id=done.id, user_id=c.w.collectors[0].id))
     session.commit()
-    phone = {**bearer(login(client, c.w.agents[0].username, device_id="phone-a")),
+    phone = {**bearer(login(client, c.w.collectors[0].username, device_id="phone-a")),
              "X-Device-Id": "phone-a"}
     first = pull(client, phone)
     assert c.visit.id in {v["id"] for v in first["changes"]["visits"]["updated"]}
@@ -189,8 +189,8 @@ def test_bad_requests_are_4xx_naming_the_field_and_scoped(client, session):
         assert response.status_code == 422, (body, response.get_json())
         assert field in str(response.get_json()["errors"]), (body, response.get_json())
     assert _request(client, dispatcher, c.foreign.id, kind="hardship").status_code == 404
-    agent = login(client, c.w.agents[0].username)
-    assert _request(client, agent, case, kind="hardship").status_code == 403
+    collector = login(client, c.w.collectors[0].username)
+    assert _request(client, collector, case, kind="hardship").status_code == 403
     assert session.scalar(select(CaseEvent.id)) is None
 
 

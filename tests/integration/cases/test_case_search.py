@@ -57,8 +57,8 @@ def test_a_collector_lists_only_the_cases_of_their_open_assignments(client, sess
     c = cases_world(session)
     session.commit()
 
-    assert _ids(_get(client, login(client, c.w.agents[0].username))) == [c.cases[0].id]
-    assert _ids(_get(client, login(client, c.w.agents[1].username))) == []
+    assert _ids(_get(client, login(client, c.w.collectors[0].username))) == [c.cases[0].id]
+    assert _ids(_get(client, login(client, c.w.collectors[1].username))) == []
 
 
 def test_filters_narrow_the_list(client, session):
@@ -81,7 +81,7 @@ def test_filters_narrow_the_list(client, session):
     assert _ids(_get(client, token, "?hold=true")) == [first.id]
     assert _ids(_get(client, token, "?cease=true")) == [third.id]
     assert _ids(_get(client, token, f"?team={c.w.team.code}")) == [first.id]
-    assert _ids(_get(client, token, f"?collector_id={c.w.agents[0].id}")) == [first.id]
+    assert _ids(_get(client, token, f"?collector_id={c.w.collectors[0].id}")) == [first.id]
     assert _ids(_get(client, token, "?next_action_before=2026-12-01T09:00:00%2B00:00")) == [
         second.id]
     assert _ids(_get(client, token, "?next_action_before=2026-12-01T07:00:00%2B00:00")) == []
@@ -143,7 +143,7 @@ def test_rows_show_the_debtor_masked_accounts_agencies_and_flags(client, session
     assert row["debtor"]["national_id"] == "310101***********0"
     assert row["accounts"][0]["dpd"] == 10 and row["accounts"][0]["outstanding"] == "8000.00"
     assert row["agencies"] == [c.w.agency.code]
-    assert row["collector_ids"] == [c.w.agents[0].id]
+    assert row["collector_ids"] == [c.w.collectors[0].id]
     assert row["flags"]["dispute"] is False and row["flags"]["cease"] == []
 
 

@@ -16,14 +16,14 @@ T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 
 def _story(session):
     c = cases_world(session)
-    case, visit, agent = c.cases[0], c.visit, c.w.agents[0]
-    f.check_in(session, visit, agent, T0)
-    f.outcome(session, visit, agent, T0 + timedelta(minutes=20), code="PROMISED")
-    f.fact(session, VisitNote, T0 + timedelta(minutes=21), agent, visit_id=visit.id,
+    case, visit, collector = c.cases[0], c.visit, c.w.collectors[0]
+    f.check_in(session, visit, collector, T0)
+    f.outcome(session, visit, collector, T0 + timedelta(minutes=20), code="PROMISED")
+    f.fact(session, VisitNote, T0 + timedelta(minutes=21), collector, visit_id=visit.id,
            body="says salary comes on the 10th")
     f.promise(session, case, "500", (T0 + timedelta(days=9)).date(),
-              T0 + timedelta(minutes=22), agent=agent, visit_id=visit.id)
-    f.payment(session, case, "200", T0 + timedelta(days=2), agent=agent)
+              T0 + timedelta(minutes=22), collector=collector, visit_id=visit.id)
+    f.payment(session, case, "200", T0 + timedelta(days=2), collector=collector)
     session.add(FollowUp(case_id=case.id, kind="call", reason="remind before the 10th",
                          due_at=T0 + timedelta(days=8), created_at=T0 + timedelta(hours=1)))
     session.add(CaseEvent(case_id=case.id, kind="hardship", occurred_at=T0 + timedelta(days=3),
@@ -48,7 +48,7 @@ def test_the_feed_is_in_time_order_with_who_when_and_where(client, session):
                      ("request", "hardship")]
     check_in = next(e for e in body["entries"] if e["kind"] == "check_in")
     assert check_in["local_at"] == "2026-11-30T09:00:00" and body["time_zone"] == "Asia/Shanghai"
-    assert check_in["who"]["id"] == c.w.agents[0].id
+    assert check_in["who"]["id"] == c.w.collectors[0].id
     assert check_in["where"] == {"lat": 31.23, "lng": 121.47}
     assert check_in["visit_id"] == c.visit.id
     info = {e["kind"]: e["info"] for e in body["entries"]}
@@ -93,7 +93,7 @@ def test_bad_kinds_and_cursors_are_422_and_foreign_cases_404(client, session):
     bad = _feed(client, token, case.id, "?after=not-a-cursor")
     assert bad.status_code == 422 and "after" in bad.get_json()["errors"]
     assert _feed(client, token, c.foreign.id).status_code == 404
-    assert _feed(client, login(client, c.w.agents[1].username), case.id).status_code == 404
+    assert _feed(client, login(client, c.w.collectors[1].username), case.id).status_code == 404
 
 
 def test_reading_the_feed_is_audited_and_costs_the_same_for_any_page(app, client, session):

@@ -35,7 +35,7 @@ def test_a_cn_complaint_is_due_in_15_days_30_when_complex_and_30_more_approved(c
     due = lambda body: datetime.fromisoformat(body["due_at"]) - received  # noqa: E731
 
     assert due(opened) == timedelta(days=15)
-    assert opened["subject_user_ids"] == [c.w.agents[0].id]  # the visit's collector
+    assert opened["subject_user_ids"] == [c.w.collectors[0].id]  # the visit's collector
     complex_ = _patch(client, dispatcher, opened["id"], complex=True).get_json()
     assert due(complex_) == timedelta(days=30)
     refused = _patch(client, dispatcher, opened["id"], extend=True)
@@ -65,10 +65,10 @@ def test_the_handler_is_never_a_collector_complained_about(client, session):
     session.commit()
     token = login(client, c.w.dispatcher.username)
     body = _open(client, token, c.cases[0].id,
-                 subject_user_ids=[c.w.agents[0].id, c.w.dispatcher.id]).get_json()
+                 subject_user_ids=[c.w.collectors[0].id, c.w.dispatcher.id]).get_json()
 
     recused = _patch(client, token, body["id"], handler_id=c.w.dispatcher.id)
-    collector = _patch(client, token, body["id"], handler_id=c.w.agents[1].id)
+    collector = _patch(client, token, body["id"], handler_id=c.w.collectors[1].id)
     handled = _patch(client, token, body["id"], handler_id=c.compliance.id,
                      status="investigating")
 
@@ -94,7 +94,7 @@ def test_an_open_conduct_complaint_keeps_the_collector_off_the_case(client, sess
     case = c.cases[0]
     session.commit()
     dispatcher = login(client, c.w.dispatcher.username)
-    complaint = _open(client, dispatcher, case.id, subject_user_ids=[c.w.agents[0].id])
+    complaint = _open(client, dispatcher, case.id, subject_user_ids=[c.w.collectors[0].id])
     from server.models import Visit
 
     visit = Visit(case_id=case.id, address_id=address_of(session, case).id,
@@ -106,15 +106,15 @@ def test_an_open_conduct_complaint_keeps_the_collector_off_the_case(client, sess
         return client.patch(f"/api/v1/visits/{visit.id}", headers=bearer(dispatcher),
                             json={"version": 1, "assignees": ids})
 
-    blocked = assign([c.w.agents[0].id, c.w.agents[1].id])
+    blocked = assign([c.w.collectors[0].id, c.w.collectors[1].id])
     assert blocked.status_code == 422
     assert "conduct complaint" in str(blocked.get_json()["errors"]["assignees"])
-    assert assign([c.w.agents[1].id, third.id]).status_code == 200
+    assert assign([c.w.collectors[1].id, third.id]).status_code == 200
     _patch(client, dispatcher, complaint.get_json()["id"], handler_id=c.compliance.id,
            status="resolved", final_response="not substantiated")
     session.expire_all()
     again = client.patch(f"/api/v1/visits/{visit.id}", headers=bearer(dispatcher),
-                         json={"version": 2, "assignees": [c.w.agents[0].id, third.id]})
+                         json={"version": 2, "assignees": [c.w.collectors[0].id, third.id]})
     assert again.status_code == 200, again.get_json()
 
 
@@ -145,7 +145,7 @@ def test_lists_stats_case_flags_and_timeline_show_complaints_in_scope(client, se
     f.user(session, "admin")
     session.commit()
     token = login(client, c.w.dispatcher.username)
-    mine = _open(client, token, c.cases[0].id, subject_user_ids=[c.w.agents[0].id]).get_json()
+    mine = _open(client, token, c.cases[0].id, subject_user_ids=[c.w.collectors[0].id]).get_json()
     officer = login(client, c.compliance.username)
     foreign = _open(client, officer, c.foreign.id, category="privacy").get_json()
 
@@ -157,7 +157,7 @@ def test_lists_stats_case_flags_and_timeline_show_complaints_in_scope(client, se
                       headers=bearer(token)).get_json()
 
     assert [x["id"] for x in listed] == [mine["id"]]
-    assert stats["collectors"] == {c.w.agents[0].id: {"open": 1, "total": 1}}
+    assert stats["collectors"] == {c.w.collectors[0].id: {"open": 1, "total": 1}}
     assert stats["agencies"] == {c.w.agency.id: {"open": 1, "total": 1}}
     assert everyone["agencies"][c.other.agency.id] == {"open": 1, "total": 1}
     assert [x["id"] for x in cases] == [c.cases[0].id]

@@ -57,7 +57,7 @@ def test_a_move_marks_the_address_moved_adds_the_new_one_and_the_phone_pulls_bot
     case = c.cases[0]
     home = address_of(session, case)
     session.commit()
-    phone = {**bearer(login(client, c.w.agents[0].username, device_id="phone-a")),
+    phone = {**bearer(login(client, c.w.collectors[0].username, device_id="phone-a")),
              "X-Device-Id": "phone-a"}
     first = pull(client, phone)
 

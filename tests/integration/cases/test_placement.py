@@ -30,11 +30,11 @@ def _world(app, client) -> Agencies:
         s = db.session
         lender = f.agency(s, kind="lender")
         team_a, team_b = f.team(s), f.team(s)
-        ann = f.user(s, "agent", team_a)
+        ann = f.user(s, "collector", team_a)
         names = {"ann": ann.username, "dora": f.user(s, "dispatcher", team_a).username,
                  "dave": f.user(s, "dispatcher", team_b).username,
                  "lena": f.user(s, "lender_ops", agency_code=lender.code).username}
-        case, visit = f.case_with_visit(s, lender=lender, agents=[ann], team_row=team_a)
+        case, visit = f.case_with_visit(s, lender=lender, collectors=[ann], team_row=team_a)
         agency_b = s.get(type(lender), team_b.agency_id).code
         s.commit()
         ids = (case.id, case.external_id, visit.id, agency_b)

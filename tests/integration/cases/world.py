@@ -28,7 +28,7 @@ class Cases:
     compliance: object
     cases: list
     foreign: object  # placed with the other agency only
-    visit: Visit  # on cases[0], assigned to w.agents[0]
+    visit: Visit  # on cases[0], assigned to w.collectors[0]
 
 
 def add_phone(session, party, value="13800138000"):
@@ -37,9 +37,9 @@ def add_phone(session, party, value="13800138000"):
 
 
 def cases_world(session, n=3) -> Cases:
-    """n cases placed with w.agency (the first assigned to w.agents[0]), one foreign case."""
+    """n cases placed with w.agency (the first assigned to w.collectors[0]), one foreign case."""
     w = world(session)
-    other = world(session, agents=0)
+    other = world(session, collectors=0)
     other.lender = w.lender
     compliance = f.user(session, "compliance")
     cases = []
@@ -55,7 +55,7 @@ def cases_world(session, n=3) -> Cases:
                   status="assigned")
     session.add(visit)
     session.flush()
-    session.add(VisitAssignee(visit_id=visit.id, user_id=w.agents[0].id))
+    session.add(VisitAssignee(visit_id=visit.id, user_id=w.collectors[0].id))
     foreign, _ = placed_case(session, w, placed=False)
     session.add(Placement(case_id=foreign.id, agency_id=other.agency.id))
     session.flush()

@@ -45,7 +45,7 @@ def test_the_preview_writes_nothing_and_accepting_assigns(console, session):
 def test_collectors_may_not_auto_assign(console, session):
     w = world(session)
     _planned(session, w, 1)
-    sign_in(console, w.agents[0].username)
+    sign_in(console, w.collectors[0].username)
     token = csrf_of(console.get("/console/board").get_data(as_text=True))
 
     assert console.post("/console/auto-assign", data={"csrf_token": token}).status_code == 403

@@ -36,7 +36,7 @@ def test_the_board_counts_a_teams_visits_by_status_and_filters_them(console, ses
     w = world(session)
     planned = [_visit(session, w) for _ in range(3)]
     _visit(session, w, on=operation_today() + timedelta(days=1))  # another day: not shown
-    session.add(VisitAssignee(visit_id=planned[0].id, user_id=w.agents[0].id))
+    session.add(VisitAssignee(visit_id=planned[0].id, user_id=w.collectors[0].id))
     planned[0].status = "assigned"
     session.commit()
     sign_in(console, w.dispatcher.username)
@@ -58,13 +58,13 @@ def test_the_board_counts_a_teams_visits_by_status_and_filters_them(console, ses
 def test_a_collector_sees_only_their_own_visits_and_cannot_assign(console, session):
     w = world(session)
     mine, theirs = _visit(session, w), _visit(session, w)
-    session.add(VisitAssignee(visit_id=mine.id, user_id=w.agents[0].id))
-    session.add(VisitAssignee(visit_id=theirs.id, user_id=w.agents[1].id))
+    session.add(VisitAssignee(visit_id=mine.id, user_id=w.collectors[0].id))
+    session.add(VisitAssignee(visit_id=theirs.id, user_id=w.collectors[1].id))
     mine.status = theirs.status = "assigned"
     session.commit()
-    sign_in(console, w.agents[0].username)
+    sign_in(console, w.collectors[0].username)
 
-    board = console.get(f"/console/board?collector={w.agents[1].id}").get_data(as_text=True)
+    board = console.get(f"/console/board?collector={w.collectors[1].id}").get_data(as_text=True)
     mine_only = console.get("/console/board").get_data(as_text=True)
 
     assert theirs.id not in board and theirs.id not in mine_only
@@ -91,9 +91,9 @@ def test_one_collector_is_blocked_by_two_person_and_an_override_with_a_reason_as
     session.commit()
     sign_in(console, w.dispatcher.username)
 
-    blocked = _assign(console, visit, [w.agents[0].id])
-    blank = _assign(console, visit, [w.agents[0].id], TWO_PERSON="  ")
-    done = _assign(console, visit, [w.agents[0].id], TWO_PERSON="partner sick; sister present")
+    blocked = _assign(console, visit, [w.collectors[0].id])
+    blank = _assign(console, visit, [w.collectors[0].id], TWO_PERSON="  ")
+    done = _assign(console, visit, [w.collectors[0].id], TWO_PERSON="partner sick; sister present")
 
     html = blocked.get_data(as_text=True)
     assert blocked.status_code == 422 and "TWO_PERSON" in html
@@ -116,7 +116,7 @@ def test_two_collectors_pass_the_rules_without_an_override(console, session):
     session.commit()
     sign_in(console, w.dispatcher.username)
 
-    done = _assign(console, visit, [w.agents[0].id, w.agents[1].id])
+    done = _assign(console, visit, [w.collectors[0].id, w.collectors[1].id])
 
     assert done.status_code == 200
     assert session.scalars(select(VisitAssignee.user_id).where(
@@ -129,10 +129,10 @@ def test_a_stale_form_is_a_409_and_changes_nothing(console, session):
     session.commit()
     sign_in(console, w.dispatcher.username)
     page = console.get(f"/console/visits/{visit.id}").get_data(as_text=True)
-    _assign(console, visit, [w.agents[0].id, w.agents[1].id])
+    _assign(console, visit, [w.collectors[0].id, w.collectors[1].id])
 
     stale = console.post(f"/console/visits/{visit.id}", data={
-        "csrf_token": csrf_of(page), "version": "1", "collector": [w.agents[0].id]})
+        "csrf_token": csrf_of(page), "version": "1", "collector": [w.collectors[0].id]})
 
     assert stale.status_code == 409
     assert len(session.scalars(select(VisitAssignee).where(

@@ -69,10 +69,10 @@ def test_a_collector_finds_only_the_cases_they_visit(console, session):
     other = planned_visit(session, w)
     from server.models import VisitAssignee
 
-    session.add(VisitAssignee(visit_id=theirs.id, user_id=w.agents[0].id))
-    session.add(VisitAssignee(visit_id=other.id, user_id=w.agents[1].id))
+    session.add(VisitAssignee(visit_id=theirs.id, user_id=w.collectors[0].id))
+    session.add(VisitAssignee(visit_id=other.id, user_id=w.collectors[1].id))
     session.commit()
-    sign_in(console, w.agents[0].username)
+    sign_in(console, w.collectors[0].username)
 
     html = console.get("/console/cases?name=李").get_data(as_text=True)
 

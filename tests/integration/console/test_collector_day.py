@@ -15,16 +15,16 @@ def test_the_day_shows_check_ins_outcomes_and_money_per_visit(console, session):
     w = world(session)
     done, open_ = _visit(session, w), _visit(session, w)
     for visit in (done, open_):
-        session.add(VisitAssignee(visit_id=visit.id, user_id=w.agents[0].id))
-    f.check_in(session, done, w.agents[0], utcnow() - timedelta(hours=1))
-    f.outcome(session, done, w.agents[0], utcnow() - timedelta(minutes=50))
+        session.add(VisitAssignee(visit_id=visit.id, user_id=w.collectors[0].id))
+    f.check_in(session, done, w.collectors[0], utcnow() - timedelta(hours=1))
+    f.outcome(session, done, w.collectors[0], utcnow() - timedelta(minutes=50))
     paid_case = session.get(Case, done.case_id)
     f.payment(session, paid_case, "300.00", utcnow(), visit_id=done.id, method="cash",
-              agent=w.agents[0])
+              collector=w.collectors[0])
     session.commit()
     sign_in(console, w.dispatcher.username)
 
-    html = console.get(f"/console/collectors/day?collector={w.agents[0].id}").get_data(
+    html = console.get(f"/console/collectors/day?collector={w.collectors[0].id}").get_data(
         as_text=True)
 
     assert f'data-visit="{done.id}"' in html and f'data-visit="{open_.id}"' in html
@@ -35,11 +35,11 @@ def test_the_day_shows_check_ins_outcomes_and_money_per_visit(console, session):
 def test_a_collector_sees_only_their_own_day(console, session):
     w = world(session)
     theirs = _visit(session, w)
-    session.add(VisitAssignee(visit_id=theirs.id, user_id=w.agents[1].id))
+    session.add(VisitAssignee(visit_id=theirs.id, user_id=w.collectors[1].id))
     session.commit()
-    sign_in(console, w.agents[0].username)
+    sign_in(console, w.collectors[0].username)
 
-    html = console.get(f"/console/collectors/day?collector={w.agents[1].id}").get_data(
+    html = console.get(f"/console/collectors/day?collector={w.collectors[1].id}").get_data(
         as_text=True)
 
     assert theirs.id not in html  # the parameter is ignored: always their own day
@@ -50,4 +50,4 @@ def test_another_agencys_collector_is_not_found(console, session):
     session.commit()
     sign_in(console, other.dispatcher.username)
 
-    assert console.get(f"/console/collectors/day?collector={w.agents[0].id}").status_code == 404
+    assert console.get(f"/console/collectors/day?collector={w.collectors[0].id}").status_code == 404

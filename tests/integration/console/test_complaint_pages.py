@@ -74,7 +74,7 @@ def test_only_compliance_may_approve_the_extension(console, session):
 def test_collectors_have_no_complaint_screens(console, session):
     w = world(session)
     complaint_id = _complaint(session, w)
-    sign_in(console, w.agents[0].username)
+    sign_in(console, w.collectors[0].username)
 
     assert console.get("/console/complaints").status_code == 403
     assert console.get(f"/console/complaints/{complaint_id}").status_code == 403

@@ -19,7 +19,7 @@ def test_an_officer_reviews_a_violation_and_sees_a_dispatchers_override(console,
     session.commit()
     violation_id, officer_id = violation.id, officer.id
     sign_in(console, w.dispatcher.username)
-    _assign(console, visit, [w.agents[0].id], TWO_PERSON="sister present, partner sick")
+    _assign(console, visit, [w.collectors[0].id], TWO_PERSON="sister present, partner sick")
     assert console.get("/console/compliance").status_code == 403
     sign_in(console, "officer")
 

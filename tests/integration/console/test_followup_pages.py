@@ -24,10 +24,10 @@ def _follow_up(session, visit, kind="review", assigned_to=None, due=DUE, reason=
 
 def _team(session):
     team, other = f.team(session), f.team(session)
-    agent, dispatcher = f.user(session, "agent", team), f.user(session, "dispatcher", team)
+    collector, dispatcher = f.user(session, "collector", team), f.user(session, "dispatcher", team)
     _, ours = f.case_with_visit(session, team_row=team)
     _, theirs = f.case_with_visit(session, team_row=other)
-    return agent, dispatcher, ours, theirs
+    return collector, dispatcher, ours, theirs
 
 
 def _post(console, path, **form):
@@ -41,8 +41,8 @@ def _shown(html: str) -> list[str]:
 
 def test_a_dispatcher_sees_the_teams_follow_ups_filtered_and_the_list_is_audited(console,
                                                                                   session):
-    agent, dispatcher, ours, theirs = _team(session)
-    call = _follow_up(session, ours, "call", agent, reason="<script>x</script>")
+    collector, dispatcher, ours, theirs = _team(session)
+    call = _follow_up(session, ours, "call", collector, reason="<script>x</script>")
     review = _follow_up(session, ours, "review", due=DUE + timedelta(days=3))
     _follow_up(session, theirs, "call")
     session.commit()
@@ -62,10 +62,10 @@ def test_a_dispatcher_sees_the_teams_follow_ups_filtered_and_the_list_is_audited
 
 
 def test_a_collector_sees_only_what_is_assigned_to_them_and_may_not_cancel(console, session):
-    agent, _, ours, _ = _team(session)
-    mine, team_task = _follow_up(session, ours, "call", agent), _follow_up(session, ours)
+    collector, _, ours, _ = _team(session)
+    mine, team_task = _follow_up(session, ours, "call", collector), _follow_up(session, ours)
     session.commit()
-    sign_in(console, agent.username)
+    sign_in(console, collector.username)
 
     html = console.get("/console/follow-ups").get_data(as_text=True)
     cancel = _post(console, f"/console/follow-ups/{mine.id}/cancel", reason="no")
@@ -75,8 +75,8 @@ def test_a_collector_sees_only_what_is_assigned_to_them_and_may_not_cancel(conso
 
 
 def test_completing_and_cancelling_close_a_follow_up_with_the_reason(console, session):
-    agent, dispatcher, ours, _ = _team(session)
-    call, review = _follow_up(session, ours, "call", agent), _follow_up(session, ours)
+    collector, dispatcher, ours, _ = _team(session)
+    call, review = _follow_up(session, ours, "call", collector), _follow_up(session, ours)
     session.commit()
     sign_in(console, dispatcher.username)
 

@@ -86,9 +86,9 @@ def test_a_page_asked_by_htmx_while_running_polls_itself(app, console):
 def test_collectors_may_not_import_and_an_upload_needs_a_file(app, console):
     name = _ops(app)
     with app.app_context():
-        agent = factories.user(db.session, role="agent").username
+        collector = factories.user(db.session, role="collector").username
         db.session.commit()
-    sign_in(console, agent)
+    sign_in(console, collector)
     assert console.get("/console/imports").status_code == 403
     sign_in(console, name)
     token = csrf_of(console.get("/console/imports").get_data(as_text=True))

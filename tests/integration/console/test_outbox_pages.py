@@ -16,10 +16,10 @@ from tests.support.messaging import debtor_case, queue
 def _world(session):
     agency = f.agency(session)
     team = f.team(session, agency)
-    agent = f.user(session, "agent", team)
+    collector = f.user(session, "collector", team)
     dispatcher = f.user(session, "dispatcher", team)
-    mine = debtor_case(session, agents=(agent,))
-    foreign = debtor_case(session, agents=(f.user(session, "agent", f.team(session)),))
+    mine = debtor_case(session, collectors=(collector,))
+    foreign = debtor_case(session, collectors=(f.user(session, "collector", f.team(session)),))
     now = utcnow()
     rows = {"pending": queue(session, mine, now + timedelta(hours=1), recipient="13911112222"),
             "failed": queue(session, mine, now - timedelta(hours=2)),

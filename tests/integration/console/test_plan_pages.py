@@ -18,8 +18,8 @@ def _assigned_day(session, w, n=3):
     for i in range(n):
         visit = planned_visit(session, w, at=(31.2304 + 0.01 * i, 121.4737 + 0.01 * i))
         visit.team_id, visit.status = w.team.id, "assigned"
-        for agent in w.agents:
-            session.add(VisitAssignee(visit_id=visit.id, user_id=agent.id))
+        for collector in w.collectors:
+            session.add(VisitAssignee(visit_id=visit.id, user_id=collector.id))
         visits.append(visit)
     session.flush()
     return visits
@@ -40,7 +40,7 @@ def test_planning_the_team_stores_routes_and_the_page_lists_their_stops(console,
     page = console.get(planned.headers["Location"]).get_data(as_text=True)
 
     assert planned.status_code == 302
-    assert session.scalars(select(RoutePlan.agent_id)).all()
+    assert session.scalars(select(RoutePlan.collector_id)).all()
     assert page.count('class="plan"') >= 1
     assert all(v.id in page for v in visits)
     listed = session.scalars(select(AuditEvent.detail).where(
@@ -95,7 +95,7 @@ def test_the_map_page_names_the_tile_server_in_its_csp(app, console, session, mo
 def test_collectors_may_not_open_the_map_or_plan(console, session):
     w = world(session)
     session.commit()
-    sign_in(console, w.agents[0].username)
+    sign_in(console, w.collectors[0].username)
 
     assert console.get("/console/map").status_code == 403
     assert console.get("/console/map/data").status_code == 403
@@ -119,8 +119,8 @@ def test_the_map_shows_each_collectors_last_check_in_of_the_day(console, session
 
     w = world(session)
     visits = _assigned_day(session, w, 2)
-    factories.check_in(session, visits[0], w.agents[0], utcnow() - timedelta(hours=2))
-    factories.fact(session, CheckIn, utcnow() - timedelta(hours=1), w.agents[0],
+    factories.check_in(session, visits[0], w.collectors[0], utcnow() - timedelta(hours=2))
+    factories.fact(session, CheckIn, utcnow() - timedelta(hours=1), w.collectors[0],
                    visit_id=visits[1].id, lat=31.3, lng=121.5)
     session.commit()
     sign_in(console, w.dispatcher.username)
@@ -128,4 +128,4 @@ def test_the_map_shows_each_collectors_last_check_in_of_the_day(console, session
     data = console.get(f"/console/map/data?team={w.team.code}").get_json()
 
     assert [(c["user_id"], c["pos"]) for c in data["check_ins"]] == [
-        (w.agents[0].id, [31.3, 121.5])]
+        (w.collectors[0].id, [31.3, 121.5])]

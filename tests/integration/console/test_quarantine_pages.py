@@ -53,7 +53,7 @@ def test_a_fixed_row_is_replayed_for_the_collector_who_sent_it(app, client, cons
     assert fixed.status_code == 302
     with app.app_context():
         stored = db.session.get(CheckIn, row["id"])
-        assert stored.lat == 31.23 and stored.user_id == world.agents["ann"]
+        assert stored.lat == 31.23 and stored.user_id == world.collectors["ann"]
         assert db.session.get(QuarantinedRecord, record_id).status == "replayed"
         actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"quarantine.list", "quarantine.read"} <= actions

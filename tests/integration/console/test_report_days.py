@@ -22,7 +22,7 @@ def _cells(html: str, key: str) -> list[str]:
 
 def _two_days(session, w):
     """Ann: yesterday a promise on a met visit, today a payment on a not-home visit."""
-    ann, today = w.agents[0], operation_today()
+    ann, today = w.collectors[0], operation_today()
     yesterday = today - timedelta(days=1)
     met, away = _visit(session, w, on=yesterday), _visit(session, w, on=today)
     for visit in (met, away):
@@ -32,9 +32,9 @@ def _two_days(session, w):
     f.outcome(session, met, ann, late_yesterday, code="PROMISED")
     f.outcome(session, away, ann, early_today, code="NOT_HOME")
     case = session.get(Case, met.case_id)
-    f.promise(session, case, "500.00", today + timedelta(days=3), late_yesterday, agent=ann,
+    f.promise(session, case, "500.00", today + timedelta(days=3), late_yesterday, collector=ann,
               visit_id=met.id)
-    f.payment(session, case, "120.00", early_today, agent=ann, method="cash")
+    f.payment(session, case, "120.00", early_today, collector=ann, method="cash")
     session.commit()
     return ann, yesterday, today
 
@@ -50,7 +50,7 @@ def test_each_collectors_results_are_split_by_the_teams_local_day(console, sessi
         yesterday.isoformat(), "1", "1", "100%", "1", "0", "0.00"]
     assert _cells(html, f"{ann.id}/{today.isoformat()}")[1:] == [
         today.isoformat(), "1", "1", "0%", "0", "0", "120.00"]
-    assert f'data-collector-day="{w.agents[1].id}/' not in html  # no activity, no rows
+    assert f'data-collector-day="{w.collectors[1].id}/' not in html  # no activity, no rows
 
 
 def test_the_per_day_breakdown_takes_the_same_statements_for_a_week_or_a_quarter(app, console,
@@ -81,4 +81,5 @@ def test_the_range_report_is_the_sum_of_its_days(session):
         assert totals[ann.id][measure] == sum(r[measure] for r in days if r["id"] == ann.id)
     assert (totals[ann.id]["visits"], totals[ann.id]["promises"]) == (2, 1)
     assert str(totals[ann.id]["collected"]) == "120.00" and totals[ann.id]["bar"] == 100.0
-    assert totals[w.agents[1].id]["visits"] == 0 and totals[w.agents[1].id]["rpc_rate"] is None
+    idle = totals[w.collectors[1].id]
+    assert idle["visits"] == 0 and idle["rpc_rate"] is None

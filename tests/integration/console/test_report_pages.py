@@ -15,7 +15,7 @@ from tests.support.clock import operation_today
 def test_the_report_counts_each_collectors_results(console, session):
     w = world(session)
     met, away = _visit(session, w), _visit(session, w)
-    ann = w.agents[0]
+    ann = w.collectors[0]
     for visit in (met, away):
         session.add(VisitAssignee(visit_id=visit.id, user_id=ann.id))
     now = utcnow() - timedelta(minutes=5)
@@ -23,10 +23,10 @@ def test_the_report_counts_each_collectors_results(console, session):
     f.outcome(session, away, ann, now, code="NOT_HOME")
     case = session.get(Case, met.case_id)
     f.promise(session, case, "500.00", operation_today() + timedelta(days=3), now,
-              agent=ann, visit_id=met.id)
-    kept = f.promise(session, case, "200.00", operation_today(), now, agent=ann)
+              collector=ann, visit_id=met.id)
+    kept = f.promise(session, case, "200.00", operation_today(), now, collector=ann)
     kept.status = "kept"
-    f.payment(session, case, "200.00", now, agent=ann, method="cash")
+    f.payment(session, case, "200.00", now, collector=ann, method="cash")
     session.commit()
     sign_in(console, w.dispatcher.username)
 

@@ -104,6 +104,6 @@ def test_one_consent_text_per_kind_and_consents_point_at_them(demo):
 
 
 def test_one_collector_expires_soon_and_one_has_expired(demo):
-    agents = [u for u in demo[User] if u["role"] == "agent"]
-    expiries = sorted(a["certification_expires_on"] for a in agents)
+    collectors = [u for u in demo[User] if u["role"] == "collector"]
+    expiries = sorted(a["certification_expires_on"] for a in collectors)
     assert expiries[0] < TODAY <= expiries[1] <= TODAY + timedelta(days=30) < expiries[2]

@@ -18,7 +18,7 @@ def test_seed_creates_the_promised_organisation_and_portfolio(runner, session):
     result = runner.invoke(args=SMALL)
     assert result.exit_code == 0, result.output
     roles = dict(session.execute(select(User.role, func.count()).group_by(User.role)).all())
-    assert roles == {Role.AGENT: 12, Role.DISPATCHER: 2, Role.COMPLIANCE: 1, Role.ADMIN: 1}
+    assert roles == {Role.COLLECTOR: 12, Role.DISPATCHER: 2, Role.COMPLIANCE: 1, Role.ADMIN: 1}
     kinds = dict(session.execute(select(Agency.kind, func.count()).group_by(Agency.kind)).all())
     assert kinds == {"lender": 1, "outsourced": 2}
     assert _count(session, Team.id) == 3
@@ -61,7 +61,7 @@ def test_if_empty_seeds_an_empty_database(runner, session):
 
 def test_the_demo_password_logs_in_through_the_api(runner, session, client):
     runner.invoke(args=SMALL)
-    for role in (Role.AGENT, Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN):
+    for role in (Role.COLLECTOR, Role.DISPATCHER, Role.COMPLIANCE, Role.ADMIN):
         username = session.scalar(select(User.username).where(User.role == role).limit(1))
         response = client.post("/api/v1/auth/tokens",
                                json={"username": username, "password": DEMO_PASSWORD})

@@ -47,17 +47,18 @@ def test_every_visit_today_has_two_active_certified_assignees_from_its_team(seed
     visits = session.scalars(select(Visit).where(Visit.scheduled_on == TODAY)).all()
     assert visits
     users = {u.id: u for u in session.scalars(select(User))}
-    per_agent = Counter()
+    per_collector = Counter()
     for visit in visits:
         assignees = session.scalars(select(VisitAssignee).where(
             VisitAssignee.visit_id == visit.id, VisitAssignee.ended_at.is_(None))).all()
-        agents = [users[a.user_id] for a in assignees]
+        collectors = [users[a.user_id] for a in assignees]
         assert visit.status == VisitStatus.ASSIGNED and visit.required_collectors == 2
-        assert len({a.id for a in agents}) == 2
-        assert all(a.role == "agent" and a.active and a.team_id == visit.team_id for a in agents)
-        assert all(a.certification_expires_on >= TODAY for a in agents)
-        per_agent.update(a.id for a in agents)
-    assert max(per_agent.values()) <= 8
+        assert len({a.id for a in collectors}) == 2
+        assert all(a.role == "collector" and a.active and a.team_id == visit.team_id
+                   for a in collectors)
+        assert all(a.certification_expires_on >= TODAY for a in collectors)
+        per_collector.update(a.id for a in collectors)
+    assert max(per_collector.values()) <= 8
 
 
 def test_appointment_windows_are_mandatory_and_in_the_local_afternoon(seeded, session):

@@ -25,7 +25,7 @@ def test_one_collector_on_a_cn_home_visit_is_blocked_by_two_person(client, sessi
     session.commit()
     token = login(client, w.dispatcher.username)
 
-    response = _assign(client, token, visit.id, 1, [w.agents[0].id])
+    response = _assign(client, token, visit.id, 1, [w.collectors[0].id])
 
     assert response.status_code == 422
     body = response.get_json()
@@ -41,9 +41,9 @@ def test_an_override_with_a_reason_lets_it_through_recorded_and_audited(client, 
     session.commit()
     token = login(client, w.dispatcher.username)
 
-    blank = _assign(client, token, visit.id, 1, [w.agents[0].id],
+    blank = _assign(client, token, visit.id, 1, [w.collectors[0].id],
                     overrides={"TWO_PERSON": "   "})
-    response = _assign(client, token, visit.id, 1, [w.agents[0].id],
+    response = _assign(client, token, visit.id, 1, [w.collectors[0].id],
                        overrides={"TWO_PERSON": "partner is sick; debtor's sister is present"})
 
     assert blank.status_code == 422
@@ -56,7 +56,7 @@ def test_an_override_with_a_reason_lets_it_through_recorded_and_audited(client, 
     events = {e.action: e for e in session.scalars(select(AuditEvent))}
     assert events["visit.assign.override"].detail["overrides"] == {
         "TWO_PERSON": "partner is sick; debtor's sister is present"}
-    assert events["visit.assign"].detail["after"] == [w.agents[0].id]
+    assert events["visit.assign"].detail["after"] == [w.collectors[0].id]
 
 
 def test_a_collector_with_an_expired_certification_is_blocked(client, session):
@@ -66,7 +66,7 @@ def test_a_collector_with_an_expired_certification_is_blocked(client, session):
     session.commit()
     token = login(client, w.dispatcher.username)
 
-    response = _assign(client, token, visit.id, 1, [w.agents[0].id, lapsed.id])
+    response = _assign(client, token, visit.id, 1, [w.collectors[0].id, lapsed.id])
 
     assert response.status_code == 422
     blocks = [x for x in response.get_json()["errors"]["findings"] if x["severity"] == "block"]
@@ -80,7 +80,7 @@ def test_warnings_are_returned_but_do_not_block(client, session):
     session.commit()
     token = login(client, w.dispatcher.username)
 
-    response = _assign(client, token, visit.id, 1, [a.id for a in w.agents])
+    response = _assign(client, token, visit.id, 1, [a.id for a in w.collectors])
 
     assert response.status_code == 200
     assert [x["rule"] for x in response.get_json()["findings"]] == ["NOTICE"]
@@ -101,8 +101,8 @@ def test_a_notice_the_gateway_sent_in_time_silences_the_notice_warning(client, s
     session.commit()
     token = login(client, w.dispatcher.username)
 
-    announced = _assign(client, token, sent.id, 1, [a.id for a in w.agents])
-    unannounced = _assign(client, token, queued.id, 1, [a.id for a in w.agents])
+    announced = _assign(client, token, sent.id, 1, [a.id for a in w.collectors])
+    unannounced = _assign(client, token, queued.id, 1, [a.id for a in w.collectors])
 
     assert announced.status_code == unannounced.status_code == 200
     assert announced.get_json()["findings"] == []
@@ -118,7 +118,7 @@ def test_a_vulnerable_debtor_and_a_quiet_hours_appointment_block_creation(client
     response = client.post("/api/v1/visits", headers=bearer(token), json={
         "case_id": case.id, "address_id": address.id, "scheduled_on": TOMORROW,
         "window_start": f"{TOMORROW}T14:30:00+00:00", "window_end": f"{TOMORROW}T15:00:00+00:00",
-        "assignees": [a.id for a in w.agents]})
+        "assignees": [a.id for a in w.collectors]})
 
     assert response.status_code == 422
     blocks = {x["rule"] for x in response.get_json()["errors"]["findings"]
@@ -132,16 +132,17 @@ def test_collectors_of_another_agency_or_unknown_ids_cannot_be_assigned(client, 
     session.commit()
     token = login(client, w.dispatcher.username)
 
-    response = _assign(client, token, visit.id, 1, [w.agents[0].id, rival.agents[0].id, "ghost"])
+    response = _assign(client, token, visit.id, 1, [w.collectors[0].id, rival.collectors[0].id,
+                                                    "ghost"])
 
     assert response.status_code == 422
     problems = response.get_json()["errors"]["assignees"]
-    assert len(problems) == 2 and problems[0].startswith(rival.agents[0].id)
+    assert len(problems) == 2 and problems[0].startswith(rival.collectors[0].id)
 
 
 def test_reassigning_ends_the_old_assignment_and_can_bring_a_collector_back(client, session):
-    w = world(session, agents=3)
-    a, b, c = w.agents
+    w = world(session, collectors=3)
+    a, b, c = w.collectors
     visit = planned_visit(session, w)
     session.commit()
     token = login(client, w.dispatcher.username)
@@ -165,7 +166,7 @@ def test_rescheduling_into_quiet_hours_rechecks_the_current_collectors(client, s
     visit = planned_visit(session, w, on=operation_today() + timedelta(days=1))
     session.commit()
     token = login(client, w.dispatcher.username)
-    _assign(client, token, visit.id, 1, [a.id for a in w.agents])
+    _assign(client, token, visit.id, 1, [a.id for a in w.collectors])
 
     response = client.patch(f"/api/v1/visits/{visit.id}", headers=bearer(token), json={
         "version": 2, "window_start": f"{TOMORROW}T15:00:00+00:00",

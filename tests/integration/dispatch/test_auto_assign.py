@@ -42,8 +42,8 @@ def _run(client, w, **body):
 
 
 def _two_pairs(session, capacity=1):
-    w = world(session, agents=0)
-    w.agents = [collector(session, w.team, base=base, daily_capacity=capacity)
+    w = world(session, collectors=0)
+    w.collectors = [collector(session, w.team, base=base, daily_capacity=capacity)
                 for base in (WEST, EAST, WEST, EAST)]
     return w
 
@@ -57,7 +57,7 @@ def test_visits_go_to_the_nearest_pair_within_capacity(client, session):
 
     body = _run(client, w).get_json()
 
-    w0, e0, w1, e1 = (a.id for a in w.agents)
+    w0, e0, w1, e1 = (a.id for a in w.collectors)
     assert sorted(map(sorted, body["pairs"])) == sorted([sorted([w0, w1]), sorted([e0, e1])])
     got = {a["visit_id"]: set(a["collector_ids"]) for a in body["assigned"]}
     assert got == {west.id: {w0, w1}, east.id: {e0, e1}}
@@ -74,8 +74,8 @@ def test_visits_go_to_the_nearest_pair_within_capacity(client, session):
 
 
 def test_visits_it_cannot_place_are_reported_with_the_reason(client, session):
-    w = world(session, agents=0)
-    w.agents = [collector(session, w.team, base=WEST, daily_capacity=5) for _ in range(3)]
+    w = world(session, collectors=0)
+    w.collectors = [collector(session, w.team, base=WEST, daily_capacity=5) for _ in range(3)]
     lapsed = collector(session, w.team, base=WEST, certified=False)
     nowhere = planned_visit(session, w, at=None, state="unverified")
     fragile = planned_visit(session, w, at=WEST, vulnerable=True)
@@ -121,23 +121,23 @@ def test_the_same_input_gives_the_same_plan(client, session):
     assert first == second
 
 
-def test_agents_may_not_auto_assign_and_other_agencies_teams_are_not_found(client, session):
+def test_collectors_may_not_auto_assign_and_other_agencies_teams_are_not_found(client, session):
     w, rival = world(session), world(session)
     session.commit()
 
-    agent = client.post("/api/v1/visits/auto-assign",
-                        headers=bearer(login(client, w.agents[0].username)),
+    collector = client.post("/api/v1/visits/auto-assign",
+                        headers=bearer(login(client, w.collectors[0].username)),
                         json={"team": w.team.code, "date": TODAY})
     foreign = _run(client, w, team=rival.team.id)
     bad = _run(client, w, balance="vibes")
 
-    assert agent.status_code == 403
+    assert collector.status_code == 403
     assert foreign.status_code == 404
     assert bad.status_code == 422 and "balance" in bad.get_json()["errors"]
 
 
 def test_workload_counts_visits_money_and_overbooking(client, session):
-    w = world(session, agents=0)
+    w = world(session, collectors=0)
     busy = collector(session, w.team, daily_capacity=1)
     idle = collector(session, w.team, daily_capacity=4)
     partner = collector(session, w.team, daily_capacity=4)
@@ -161,7 +161,7 @@ def test_workload_counts_visits_money_and_overbooking(client, session):
 def _rule_inputs_world(session):
     """Candidates whose rule inputs differ: contact attempts, an opt-out, a vulnerable debtor,
     one case without a placement of its own agency's profile."""
-    w = world(session, agents=2)
+    w = world(session, collectors=2)
     visits = [planned_visit(session, w, at=WEST) for _ in range(4)]
     visits.append(planned_visit(session, w, at=WEST, vulnerable=True))
     now = datetime.now(UTC)

@@ -74,7 +74,7 @@ def test_a_notice_warning_is_never_reported_as_overridden(client, session):
     token = login(client, w.dispatcher.username)
 
     response = client.patch(f"/api/v1/visits/{visit.id}", headers=bearer(token),
-                            json={"version": 1, "assignees": [w.agents[0].id]})
+                            json={"version": 1, "assignees": [w.collectors[0].id]})
 
     assert response.status_code == 422
     findings = {x["rule"]: x for x in response.get_json()["errors"]["findings"]}

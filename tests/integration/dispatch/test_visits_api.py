@@ -1,4 +1,4 @@
-"""Dispatchers plan visits for their agency's cases; agents see only their own visits."""
+"""Dispatchers plan visits for their agency's cases; collectors see only their own visits."""
 
 from __future__ import annotations
 
@@ -94,28 +94,28 @@ def test_a_case_not_placed_with_the_dispatchers_agency_is_not_found(client, sess
     assert response.status_code == 404
 
 
-def test_agents_may_not_plan_visits(client, session):
+def test_collectors_may_not_plan_visits(client, session):
     w = world(session)
     case, address = placed_case(session, w)
     session.commit()
-    token = login(client, w.agents[0].username)
+    token = login(client, w.collectors[0].username)
 
     response = client.post("/api/v1/visits", headers=bearer(token), json=_plan(case, address))
 
     assert response.status_code == 403
 
 
-def test_an_agent_sees_only_their_own_visits(client, session):
+def test_a_collector_sees_only_their_own_visits(client, session):
     w = world(session)
     mine = planned_visit(session, w)
     theirs = planned_visit(session, w)
     session.commit()
     dispatcher = login(client, w.dispatcher.username)
-    for visit, agents in ((mine, w.agents), (theirs, [])):
-        if agents:
+    for visit, collectors in ((mine, w.collectors), (theirs, [])):
+        if collectors:
             client.patch(f"/api/v1/visits/{visit.id}", headers=bearer(dispatcher),
-                         json={"version": 1, "assignees": [a.id for a in agents]})
-    token = login(client, w.agents[0].username)
+                         json={"version": 1, "assignees": [a.id for a in collectors]})
+    token = login(client, w.collectors[0].username)
 
     listed = client.get("/api/v1/visits", headers=bearer(token))
     own = client.get(f"/api/v1/visits/{mine.id}", headers=bearer(token))

@@ -19,25 +19,25 @@ class World:
     agency: Agency
     team: Team
     dispatcher: object
-    agents: list = field(default_factory=list)
+    collectors: list = field(default_factory=list)
 
 
 def collector(session, team, base=PEOPLE_SQUARE, certified=True, **kw):
     """A collector with valid CN credentials (or an expired certification) and a home base."""
     today = operation_today()
     expires = today + timedelta(days=365) if certified else today - timedelta(days=1)
-    return f.user(session, "agent", team, certification_expires_on=expires,
+    return f.user(session, "collector", team, certification_expires_on=expires,
                   training_completed_on=today - timedelta(days=30),
                   national_id="310101198001011234", base_lat=base[0], base_lng=base[1], **kw)
 
 
-def world(session, agents=2, territory=("黄浦区", "静安区")) -> World:
+def world(session, collectors=2, territory=("黄浦区", "静安区")) -> World:
     lender = f.agency(session, kind="lender")
     agency = f.agency(session)
     team = f.team(session, agency, territory=list(territory))
     dispatcher = f.user(session, "dispatcher", team)
     return World(lender, agency, team, dispatcher,
-                 [collector(session, team) for _ in range(agents)])
+                 [collector(session, team) for _ in range(collectors)])
 
 
 def placed_case(session, w: World, placed=True, district="黄浦区", at=PEOPLE_SQUARE,

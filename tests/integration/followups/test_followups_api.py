@@ -23,39 +23,41 @@ def _follow_up(session, visit, kind="revisit", assigned_to=None, status="open"):
     return row
 
 
-def test_agents_see_their_own_and_dispatchers_their_teams_follow_ups(client, session):
+def test_collectors_see_their_own_and_dispatchers_their_teams_follow_ups(client, session):
     team, other = f.team(session), f.team(session)
-    agent, dispatcher = f.user(session, "agent", team), f.user(session, "dispatcher", team)
+    collector, dispatcher = f.user(session, "collector", team), f.user(session, "dispatcher", team)
     _, ours = f.case_with_visit(session, team_row=team)
     _, theirs = f.case_with_visit(session, team_row=other)
-    mine = _follow_up(session, ours, "call", assigned_to=agent)
+    mine = _follow_up(session, ours, "call", assigned_to=collector)
     team_task = _follow_up(session, ours, "review")
     _follow_up(session, theirs, "review")
     session.commit()
 
-    as_agent = client.get("/api/v1/follow-ups", headers=bearer(login(client, agent.username)))
+    as_collector = client.get("/api/v1/follow-ups", headers=bearer(login(client,
+                                                                         collector.username)))
     as_dispatcher = client.get("/api/v1/follow-ups?kind=review&status=open",
                                headers=bearer(login(client, dispatcher.username)))
 
-    assert [r["id"] for r in as_agent.get_json()] == [mine.id]
+    assert [r["id"] for r in as_collector.get_json()] == [mine.id]
     assert [r["id"] for r in as_dispatcher.get_json()] == [team_task.id]
 
 
 def test_completing_and_cancelling_close_a_follow_up_once(client, session):
     team = f.team(session)
-    agent, dispatcher = f.user(session, "agent", team), f.user(session, "dispatcher", team)
+    collector, dispatcher = f.user(session, "collector", team), f.user(session, "dispatcher", team)
     _, visit = f.case_with_visit(session, team_row=team)
-    call, review = _follow_up(session, visit, "call", agent), _follow_up(session, visit, "review")
+    call, review = _follow_up(session, visit, "call", collector), _follow_up(session, visit,
+                                                                             "review")
     session.commit()
-    agent_token, dispatcher_token = (login(client, agent.username),
+    collector_token, dispatcher_token = (login(client, collector.username),
                                      login(client, dispatcher.username))
 
-    done = client.post(f"/api/v1/follow-ups/{call.id}/complete", headers=bearer(agent_token),
+    done = client.post(f"/api/v1/follow-ups/{call.id}/complete", headers=bearer(collector_token),
                        json={"resolution": "debtor will pay Friday"})
-    twice = client.post(f"/api/v1/follow-ups/{call.id}/complete", headers=bearer(agent_token),
+    twice = client.post(f"/api/v1/follow-ups/{call.id}/complete", headers=bearer(collector_token),
                         json={"resolution": "again"})
-    agent_cancel = client.post(f"/api/v1/follow-ups/{review.id}/cancel",
-                               headers=bearer(agent_token), json={"reason": "x"})
+    collector_cancel = client.post(f"/api/v1/follow-ups/{review.id}/cancel",
+                               headers=bearer(collector_token), json={"reason": "x"})
     cancelled = client.post(f"/api/v1/follow-ups/{review.id}/cancel",
                             headers=bearer(dispatcher_token), json={"reason": "visit done"})
     empty = client.post(f"/api/v1/follow-ups/{review.id}/cancel",
@@ -63,14 +65,14 @@ def test_completing_and_cancelling_close_a_follow_up_once(client, session):
 
     assert done.status_code == 200 and done.get_json()["status"] == "done"
     assert twice.status_code == 409
-    assert agent_cancel.status_code == 403
+    assert collector_cancel.status_code == 403
     assert cancelled.get_json()["status"] == "cancelled"
     assert empty.status_code == 422
 
 
 def test_a_dispatcher_turns_a_revisit_into_a_planned_visit_at_the_home_address(client, session):
     team = f.team(session)
-    dispatcher, agent = f.user(session, "dispatcher", team), f.user(session, "agent", team)
+    dispatcher, collector = f.user(session, "dispatcher", team), f.user(session, "collector", team)
     _, visit = f.case_with_visit(session, team_row=team)
     revisit, call = _follow_up(session, visit), _follow_up(session, visit, "call")
     session.commit()
@@ -81,8 +83,8 @@ def test_a_dispatcher_turns_a_revisit_into_a_planned_visit_at_the_home_address(c
                           json={"on": on})
     not_revisit = client.post(f"/api/v1/follow-ups/{call.id}/visit", headers=bearer(token),
                               json={"on": on})
-    by_agent = client.post(f"/api/v1/follow-ups/{call.id}/visit",
-                           headers=bearer(login(client, agent.username)), json={"on": on})
+    by_collector = client.post(f"/api/v1/follow-ups/{call.id}/visit",
+                           headers=bearer(login(client, collector.username)), json={"on": on})
     unknown = client.post("/api/v1/follow-ups/nope/visit", headers=bearer(token),
                           json={"on": on})
 
@@ -94,7 +96,7 @@ def test_a_dispatcher_turns_a_revisit_into_a_planned_visit_at_the_home_address(c
     assert session.get(Visit, body["id"]).team_id == team.id
     assert session.get(FollowUp, revisit.id).status == "done"
     assert not_revisit.status_code == 409
-    assert by_agent.status_code == 403
+    assert by_collector.status_code == 403
     assert unknown.status_code == 404
 
 

@@ -91,9 +91,9 @@ def test_a_late_visit_notice_inside_allowed_hours_is_due_at_once(session):
 
 
 def test_not_home_leads_to_one_revisit_in_the_next_allowed_window(session):
-    agent = f.user(session, "agent")
+    collector = f.user(session, "collector")
     _, visit = _case(session)
-    f.outcome(session, visit, agent, local(SH, 2026, 3, 2, 19), code="NOT_HOME")
+    f.outcome(session, visit, collector, local(SH, 2026, 3, 2, 19), code="NOT_HOME")
     now = local(SH, 2026, 3, 2, 20)
     first = schedule_revisits(session, now, SH)
     second = schedule_revisits(session, now, SH)
@@ -105,13 +105,13 @@ def test_not_home_leads_to_one_revisit_in_the_next_allowed_window(session):
 
 
 def test_a_revisit_that_would_break_a_visit_cap_is_skipped_with_the_reason(session):
-    agent = f.user(session, "agent")
+    collector = f.user(session, "collector")
     case, visit = _case(session, tz=NY, jurisdiction="US-MA")
     # Massachusetts: one visit per 30 days. Two earlier visits fill every window in the horizon.
     for day in (date(2026, 2, 20), date(2026, 3, 25)):
         session.add(ContactAttempt(case_id=case.id, party_id=case.debtor_id, channel="visit",
                                    occurred_at=local(NY, day.year, day.month, day.day, 10)))
-    f.outcome(session, visit, agent, local(NY, 2026, 3, 2, 11), code="NOT_HOME")
+    f.outcome(session, visit, collector, local(NY, 2026, 3, 2, 11), code="NOT_HOME")
     counts = schedule_revisits(session, local(NY, 2026, 3, 2, 12), NY)
     [row] = session.scalars(select(FollowUp)).all()
     assert counts == {"revisits": 0, "skipped": 1}
@@ -120,9 +120,9 @@ def test_a_revisit_that_would_break_a_visit_cap_is_skipped_with_the_reason(sessi
 
 
 def test_a_spring_forward_day_still_starts_allowed_hours_at_eight_local(session):
-    agent = f.user(session, "agent")
+    collector = f.user(session, "collector")
     _, visit = _case(session, tz=NY, jurisdiction="US")
-    f.outcome(session, visit, agent, local(NY, 2026, 3, 7, 15), code="NOT_HOME")
+    f.outcome(session, visit, collector, local(NY, 2026, 3, 7, 15), code="NOT_HOME")
     schedule_revisits(session, local(NY, 2026, 3, 7, 16), NY)
     revisit = session.scalar(select(FollowUp))
     assert revisit.due_at == local(NY, 2026, 3, 8, 8)  # 12:00 UTC on the DST day, not 13:00

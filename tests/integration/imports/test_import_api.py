@@ -66,8 +66,8 @@ def test_a_dry_run_reports_without_writing(app, client):
         assert db.session.scalar(select(Account.id)) is None
 
 
-def test_an_agent_may_not_import(app, client):
-    response = _upload(client, _token(app, client, "agent"))
+def test_a_collector_may_not_import(app, client):
+    response = _upload(client, _token(app, client, "collector"))
     assert response.status_code == 403
 
 

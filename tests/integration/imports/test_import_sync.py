@@ -1,4 +1,4 @@
-"""What an import writes reaches the devices whose agents work the cases, and only them."""
+"""What an import writes reaches the devices whose collectors work the cases, and only them."""
 
 from __future__ import annotations
 
@@ -25,26 +25,26 @@ CONTACT = {"contact1_name": "李四", "contact1_relationship": "担保人",
            "contact1_phone": "13700000007"}
 
 
-def _agent(app, client):
+def _collector(app, client):
     with app.app_context():
         team = factories.team(db.session)
         user = factories.user(db.session, team_row=team)
         db.session.commit()
-        agent_id, team_id, username = user.id, team.id, user.username
+        collector_id, team_id, username = user.id, team.id, user.username
     headers = {**bearer(login(client, username, device_id="phone-imp")),
                "X-Device-Id": "phone-imp"}
-    return agent_id, team_id, headers
+    return collector_id, team_id, headers
 
 
-def _assign(case_external_id: str, agent_id: str, team_id: str) -> str:
-    """A visit to the case's debtor's home, assigned to the agent (as dispatch does)."""
+def _assign(case_external_id: str, collector_id: str, team_id: str) -> str:
+    """A visit to the case's debtor's home, assigned to the collector (as dispatch does)."""
     case = db.session.scalar(select(Case).where(Case.external_id == case_external_id))
     address = db.session.scalar(select(Address.id).where(Address.party_id == case.debtor_id))
     visit = Visit(case_id=case.id, address_id=address, scheduled_on=operation_today(),
                   team_id=team_id, status="assigned")
     db.session.add(visit)
     db.session.flush()
-    db.session.add(VisitAssignee(visit_id=visit.id, user_id=agent_id))
+    db.session.add(VisitAssignee(visit_id=visit.id, user_id=collector_id))
     db.session.commit()
     return case.id
 
@@ -76,12 +76,12 @@ def _delivered(body, now: dict, held: dict, others: list[dict], also=()) -> None
         assert not got & set().union(*(other[table] for other in others)), table
 
 
-def test_an_import_reaches_the_device_of_the_agent_working_the_case(app, client):
-    agent, team, headers = _agent(app, client)
+def test_an_import_reaches_the_device_of_the_collector_working_the_case(app, client):
+    collector, team, headers = _collector(app, client)
     with app.app_context():
         make_lender()
         run_import(csv_text([row(1, **CONTACT), row(2)]))
-        _assign("C1", agent, team)
+        _assign("C1", collector, team)
         held = _subtree("C1")
     first = pull(client, headers)
     for table, wanted in held.items():
@@ -119,7 +119,7 @@ def test_an_import_reaches_the_device_of_the_agent_working_the_case(app, client)
                                               "contact_points")} == {1}
     # A visit on the new case C3: the whole case arrives with it.
     with app.app_context():
-        _assign("C3", agent, team)
+        _assign("C3", collector, team)
         arriving = _subtree("C3")
     fourth = pull(client, headers, third["timestamp"])
     for table, wanted in arriving.items():

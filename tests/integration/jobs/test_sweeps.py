@@ -53,9 +53,9 @@ def test_dpd_is_recomputed_from_due_since_and_a_second_run_changes_nothing(sessi
 
 
 def test_a_visit_still_assigned_two_days_after_its_date_gets_one_review(session):
-    agent = f.user(session, "agent")
-    _, stale = f.case_with_visit(session, agents=[agent], on=date(2026, 3, 17))
-    f.case_with_visit(session, agents=[agent], on=date(2026, 3, 19))  # only one day late
+    collector = f.user(session, "collector")
+    _, stale = f.case_with_visit(session, collectors=[collector], on=date(2026, 3, 17))
+    f.case_with_visit(session, collectors=[collector], on=date(2026, 3, 19))  # only one day late
     first = escalate_stale_visits(session, date(2026, 3, 20), 2, NOW)
     second = escalate_stale_visits(session, date(2026, 3, 20), 2, NOW)
     [review] = session.scalars(select(FollowUp)).all()

@@ -15,11 +15,11 @@ from tests.support.messaging import debtor_case, queue
 def _world(session):
     agency = f.agency(session)
     team = f.team(session, agency)
-    agent = f.user(session, "agent", team)
+    collector = f.user(session, "collector", team)
     dispatcher = f.user(session, "dispatcher", team)
-    mine = debtor_case(session, agents=(agent,))
-    stranger = f.user(session, "agent", f.team(session))
-    foreign = debtor_case(session, agents=(stranger,))
+    mine = debtor_case(session, collectors=(collector,))
+    stranger = f.user(session, "collector", f.team(session))
+    foreign = debtor_case(session, collectors=(stranger,))
     now = utcnow()
     rows = {"pending": queue(session, mine, now + timedelta(hours=1)),
             "failed": queue(session, mine, now - timedelta(hours=2)),
@@ -29,7 +29,7 @@ def _world(session):
     rows["failed"].last_error = "gave up"
     rows["sent"].status = "sent"
     session.commit()
-    return dispatcher, agent, rows
+    return dispatcher, collector, rows
 
 
 def test_a_dispatcher_lists_only_their_agencys_messages_and_the_read_is_audited(client,
@@ -89,6 +89,6 @@ def test_retry_queues_a_failed_message_again_with_fresh_attempts(client, session
 
 
 def test_collectors_have_no_outbox(client, session):
-    _, agent, _ = _world(session)
-    answer = client.get("/api/v1/outbox", headers=bearer(login(client, agent.username)))
+    _, collector, _ = _world(session)
+    answer = client.get("/api/v1/outbox", headers=bearer(login(client, collector.username)))
     assert answer.status_code == 403

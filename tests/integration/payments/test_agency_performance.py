@@ -18,16 +18,17 @@ def test_the_report_counts_each_agencys_work_and_money_once(app, client):
     with app.app_context():
         s = db.session
         lender = f.agency(s, kind="lender")
-        ann = f.user(s, "agent", f.team(s))
-        bill = f.user(s, "agent", f.team(s))
-        case, _ = f.case_with_visit(s, lender=lender, agents=[ann])
-        other, _ = f.case_with_visit(s, lender=lender, agents=[bill])
+        ann = f.user(s, "collector", f.team(s))
+        bill = f.user(s, "collector", f.team(s))
+        case, _ = f.case_with_visit(s, lender=lender, collectors=[ann])
+        other, _ = f.case_with_visit(s, lender=lender, collectors=[bill])
         for placement in s.query(Placement).all():
             placement.placed_at = now - timedelta(days=10)
-        ptp = f.promise(s, case, "500.00", operation_today(), now - timedelta(days=2), agent=ann)
+        ptp = f.promise(s, case, "500.00", operation_today(), now - timedelta(days=2),
+                        collector=ann)
         ptp.status = "kept"
-        f.promise(s, case, "300.00", operation_today(), now - timedelta(days=1), agent=ann)
-        f.payment(s, case, "200.00", now - timedelta(days=2), agent=ann, method="cash",
+        f.promise(s, case, "300.00", operation_today(), now - timedelta(days=1), collector=ann)
+        f.payment(s, case, "200.00", now - timedelta(days=2), collector=ann, method="cash",
                   receipt_no=f.unique("R"))
         s.add_all([
             ContactAttempt(case_id=case.id, party_id=case.debtor_id, channel="visit",

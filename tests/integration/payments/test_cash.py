@@ -23,9 +23,9 @@ def _world(app, client):
     with app.app_context():
         s = db.session
         team = f.team(s)
-        ann, dora = f.user(s, "agent", team), f.user(s, "dispatcher", team)
-        case, _ = f.case_with_visit(s, agents=[ann])
-        receipts = [f.payment(s, case, amount, now - timedelta(days=5), agent=ann,
+        ann, dora = f.user(s, "collector", team), f.user(s, "dispatcher", team)
+        case, _ = f.case_with_visit(s, collectors=[ann])
+        receipts = [f.payment(s, case, amount, now - timedelta(days=5), collector=ann,
                               method="cash", receipt_no=f.unique("R")).id
                     for amount in ("100.00", "250.00", "40.00")]
         s.add(Blob(sha256=SLIP, size=10, content_type="image/jpeg", storage_key="k",

@@ -27,16 +27,16 @@ def test_postings_and_receipts_of_a_day_for_one_agency(app, client):
     with app.app_context():
         s = db.session
         lender = f.agency(s, kind="lender")
-        ann, bill = f.user(s, "agent", f.team(s)), f.user(s, "agent", f.team(s))
-        case, _ = f.case_with_visit(s, lender=lender, agents=[ann])
-        other, _ = f.case_with_visit(s, lender=lender, agents=[bill])
+        ann, bill = f.user(s, "collector", f.team(s)), f.user(s, "collector", f.team(s))
+        case, _ = f.case_with_visit(s, lender=lender, collectors=[ann])
+        other, _ = f.case_with_visit(s, lender=lender, collectors=[bill])
         for placement in s.scalars(select(Placement)):
             placement.placed_at = datetime(2026, 3, 1, tzinfo=UTC)
-        old = f.payment(s, case, "100.00", PAID, agent=ann, method="cash", receipt_no="R-1",
+        old = f.payment(s, case, "100.00", PAID, collector=ann, method="cash", receipt_no="R-1",
                         voided_at=PAID, void_reason="re-issued as R-2: misprint")
-        f.payment(s, case, "100.00", PAID, agent=ann, method="cash", receipt_no="R-2",
+        f.payment(s, case, "100.00", PAID, collector=ann, method="cash", receipt_no="R-2",
                   reissue_of=old.id)
-        f.payment(s, other, "50.00", PAID, agent=bill, method="cash", receipt_no="R-3")
+        f.payment(s, other, "50.00", PAID, collector=bill, method="cash", receipt_no="R-3")
         token = create_client(s, None, "core", lender.code, ["payments:write"]).token
         ops = f.user(s, "lender_ops", agency_code=lender.code).username
         refs = (f.account_of(s, case).external_id, f.account_of(s, other).external_id)

@@ -20,8 +20,8 @@ def test_a_receipt_pushed_after_the_posting_is_matched_and_counted_once(app, cli
     with app.app_context():
         s = db.session
         team = f.team(s)
-        ann = f.user(s, "agent", team)
-        case, visit = f.case_with_visit(s, agents=[ann])
+        ann = f.user(s, "collector", team)
+        case, visit = f.case_with_visit(s, collectors=[ann])
         account = f.account_of(s, case)
         token = create_client(s, None, "core", s.get(Agency, case.lender_id).code,
                               ["payments:write"]).token

@@ -13,8 +13,8 @@ from tests.support.clock import operation_today
 
 def test_placement_ends_recalls_a_placement_past_its_last_day_and_cash_deposits_runs(
         runner, session):
-    agent = f.user(session, "agent", f.team(session))
-    case, _ = f.case_with_visit(session, agents=[agent])
+    collector = f.user(session, "collector", f.team(session))
+    case, _ = f.case_with_visit(session, collectors=[collector])
     placement = session.scalar(select(Placement).where(Placement.case_id == case.id))
     placement.ends_on = operation_today() - timedelta(days=2)
     session.commit()

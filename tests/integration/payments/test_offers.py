@@ -39,13 +39,13 @@ def _world(app, client) -> World:
         seed_profiles(s)
         agency = f.agency(s)
         team, other_team = f.team(s, agency), f.team(s)
-        ann = f.user(s, "agent", team)
+        ann = f.user(s, "collector", team)
         dora, dan = f.user(s, "dispatcher", team), f.user(s, "dispatcher", team)
         dave = f.user(s, "dispatcher", other_team)
         admin = f.user(s, "admin")
-        case, visit = f.case_with_visit(s, agents=[ann])
+        case, visit = f.case_with_visit(s, collectors=[ann])
         s.get(Address, visit.address_id).time_zone = "Asia/Shanghai"
-        other, _ = f.case_with_visit(s, agents=[ann])
+        other, _ = f.case_with_visit(s, collectors=[ann])
         names = [u.username for u in (ann, dora, dan, dave, admin)]
         ids = (case.id, other.id, f.account_of(s, case).id, f.account_of(s, other).id, visit.id)
         s.commit()

@@ -19,12 +19,12 @@ def _world(app, client):
     with app.app_context():
         s = db.session
         team = f.team(s)
-        ann, dora = f.user(s, "agent", team), f.user(s, "dispatcher", team)
-        case, visit = f.case_with_visit(s, agents=[ann])
+        ann, dora = f.user(s, "collector", team), f.user(s, "dispatcher", team)
+        case, visit = f.case_with_visit(s, collectors=[ann])
         other, _ = f.case_with_visit(s)
         f.payment(s, other, "80.00", utcnow() - timedelta(days=1), method="cash",
                   receipt_no="R-500")
-        mine = f.payment(s, case, "90.00", utcnow() - timedelta(days=1), agent=ann,
+        mine = f.payment(s, case, "90.00", utcnow() - timedelta(days=1), collector=ann,
                          method="cash", receipt_no="R-600")
         s.commit()
         refs = (visit.id, case.id, f.account_of(s, case).id, case.lender_id, mine.id)

@@ -17,10 +17,10 @@ def _world(app, client):
     with app.app_context():
         s = db.session
         team, other = f.team(s), f.team(s)
-        ann = f.user(s, "agent", team)
+        ann = f.user(s, "collector", team)
         dora, dave = f.user(s, "dispatcher", team), f.user(s, "dispatcher", other)
-        case, _ = f.case_with_visit(s, agents=[ann])
-        receipt = f.payment(s, case, "300.00", utcnow() - timedelta(hours=2), agent=ann,
+        case, _ = f.case_with_visit(s, collectors=[ann])
+        receipt = f.payment(s, case, "300.00", utcnow() - timedelta(hours=2), collector=ann,
                             method="cash", receipt_no=f.unique("R-"))
         s.commit()
         names = (ann.username, dora.username, dave.username, receipt.id)

@@ -28,11 +28,11 @@ def _world(app, client):
     with app.app_context():
         s = db.session
         lender = f.agency(s, kind="lender")
-        ann = f.user(s, "agent", f.team(s))
-        case, visit = f.case_with_visit(s, lender=lender, agents=[ann])
+        ann = f.user(s, "collector", f.team(s))
+        case, visit = f.case_with_visit(s, lender=lender, collectors=[ann])
         account = f.account_of(s, case)
         now = utcnow()
-        f.promise(s, case, "500.00", operation_today() + timedelta(days=5), now, agent=ann)
+        f.promise(s, case, "500.00", operation_today() + timedelta(days=5), now, collector=ann)
         s.add_all([FollowUp(case_id=case.id, kind="call", due_at=now, reason="call back"),
                    OutboxMessage(case_id=case.id, recipient="13800000000",
                                  template="ptp_reminder", body="明天还款",

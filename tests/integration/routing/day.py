@@ -37,7 +37,7 @@ class Team_:
     agency: object
     team: Team
     dispatcher: User
-    agents: list = field(default_factory=list)
+    collectors: list = field(default_factory=list)
 
 
 def near(dx_m: float = 0, dy_m: float = 0, origin=SQUARE) -> tuple[float, float]:
@@ -45,19 +45,19 @@ def near(dx_m: float = 0, dy_m: float = 0, origin=SQUARE) -> tuple[float, float]
     return origin[0] + dy_m / 111_000, origin[1] + dx_m / 95_000
 
 
-def team_day(session, agents=2, tz="Asia/Shanghai", office=SQUARE, shift=(9 * 60, 18 * 60),
+def team_day(session, collectors=2, tz="Asia/Shanghai", office=SQUARE, shift=(9 * 60, 18 * 60),
              base=SQUARE) -> Team_:
     """A lender, an outsourced agency with one team, its dispatcher and collectors."""
     lender, agency = f.agency(session, kind="lender"), f.agency(session)
     team = f.team(session, agency, time_zone=tz, office_lat=office[0] if office else None,
                   office_lng=office[1] if office else None)
     dispatcher = f.user(session, "dispatcher", team)
-    people = [f.user(session, "agent", team, base_lat=base[0], base_lng=base[1],
-                     shift_start_min=shift[0], shift_end_min=shift[1]) for _ in range(agents)]
+    people = [f.user(session, "collector", team, base_lat=base[0], base_lng=base[1],
+                     shift_start_min=shift[0], shift_end_min=shift[1]) for _ in range(collectors)]
     return Team_(lender, agency, team, dispatcher, people)
 
 
-def visit(session, t: Team_, agents, at=SQUARE, appointment=None, mandatory=False, priority=0,
+def visit(session, t: Team_, collectors, at=SQUARE, appointment=None, mandatory=False, priority=0,
           service_min=20, tz="Asia/Shanghai", jurisdiction="CN", on=DAY, preferred=(),
           bucket="M2", outstanding="8000.00") -> Visit:
     """An assigned visit on a new placed case; `appointment` is a pair of aware datetimes."""
@@ -80,12 +80,12 @@ def visit(session, t: Team_, agents, at=SQUARE, appointment=None, mandatory=Fals
     session.flush()
     row = Visit(case_id=case.id, address_id=address.id, team_id=t.team.id, scheduled_on=on,
                 status="assigned", mandatory=mandatory, priority=priority,
-                service_minutes=service_min, required_collectors=len(agents),
+                service_minutes=service_min, required_collectors=len(collectors),
                 window_start=appointment[0] if appointment else None,
                 window_end=appointment[1] if appointment else None)
     session.add(row)
     session.flush()
-    session.add_all(VisitAssignee(visit_id=row.id, user_id=a.id) for a in agents)
+    session.add_all(VisitAssignee(visit_id=row.id, user_id=a.id) for a in collectors)
     session.flush()
     return row
 
@@ -95,13 +95,13 @@ def local(day: date, hh: int, mm: int = 0, tz: str = "Asia/Shanghai") -> datetim
     return datetime.combine(day, time(hh, mm), tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
-def plan_of(session, agent) -> RoutePlan:
-    return session.scalar(select(RoutePlan).where(RoutePlan.agent_id == agent.id))
+def plan_of(session, collector) -> RoutePlan:
+    return session.scalar(select(RoutePlan).where(RoutePlan.collector_id == collector.id))
 
 
-def stops_of(session, agent) -> list[RouteStop]:
+def stops_of(session, collector) -> list[RouteStop]:
     return list(session.scalars(select(RouteStop).join(RoutePlan).where(
-        RoutePlan.agent_id == agent.id).order_by(RouteStop.position)))
+        RoutePlan.collector_id == collector.id).order_by(RouteStop.position)))
 
 
 def assert_every_stop_is_legal_and_in_shift(session) -> int:
@@ -114,7 +114,7 @@ def assert_every_stop_is_legal_and_in_shift(session) -> int:
         .join(Address, Address.id == Visit.address_id)
         .join(Case, Case.id == Visit.case_id)
         .join(Party, Party.id == Case.debtor_id)
-        .join(User, User.id == RoutePlan.agent_id)
+        .join(User, User.id == RoutePlan.collector_id)
         .join(Team, Team.id == User.team_id)).all()
     for stop, plan, v, address, party, case, user, team in rows:
         tz = ZoneInfo(address.time_zone)

@@ -36,14 +36,14 @@ def _fallbacks(app) -> float:
     return app.extensions[METRICS_KEY].routing_fallbacks._value.get()
 
 
-def _plan(client, session, agents=1, visits=4):
-    t = team_day(session, agents=agents)
+def _plan(client, session, collectors=1, visits=4):
+    t = team_day(session, collectors=collectors)
     for i in range(visits):
-        visit(session, t, t.agents, at=near(500 * i, 200))
+        visit(session, t, t.collectors, at=near(500 * i, 200))
     session.commit()
     headers = bearer(login(client, t.dispatcher.username))
     response = client.post("/api/v1/route-plans", headers=headers,
-                           json={"date": DAY.isoformat(), "agents": [t.agents[0].id]})
+                           json={"date": DAY.isoformat(), "collectors": [t.collectors[0].id]})
     assert response.status_code == 201, response.get_json()
     return response.get_json()["plans"]
 

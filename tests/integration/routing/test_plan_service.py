@@ -26,15 +26,15 @@ def plan(session, t, **kw):
 
 def test_a_team_day_plans_every_feasible_visit_outside_cn_quiet_hours(session):
     # Long shifts (06:00-23:30) that quiet hours (22:00-08:00 Shanghai) must cut short.
-    t = team_day(session, agents=2, shift=(6 * 60, 23 * 60 + 30))
-    li, wang = t.agents
+    t = team_day(session, collectors=2, shift=(6 * 60, 23 * 60 + 30))
+    li, wang = t.collectors
     mine = [visit(session, t, [li], at=near(300 * i, 200)) for i in range(4)]
     theirs = [visit(session, t, [wang], at=near(-250 * i, -300)) for i in range(3)]
     evening = visit(session, t, [wang], at=near(100, 100), preferred=[("18:00", "20:00")])
 
     plans = plan(session, t)
 
-    assert {p.agent_id for p in plans} == {li.id, wang.id}
+    assert {p.collector_id for p in plans} == {li.id, wang.id}
     assert {s.visit_id for s in stops_of(session, li)} == {v.id for v in mine}
     assert {s.visit_id for s in stops_of(session, wang)} == {v.id for v in [*theirs, evening]}
     assert plan_of(session, li).dropped == [] and plan_of(session, wang).dropped == []
@@ -46,12 +46,12 @@ def test_a_team_day_plans_every_feasible_visit_outside_cn_quiet_hours(session):
 
 
 def test_stops_are_numbered_in_driving_order_with_legs_and_totals(session):
-    t = team_day(session, agents=1)
+    t = team_day(session, collectors=1)
     for i in range(3):
-        visit(session, t, t.agents, at=near(800 * (i + 1), 0))
+        visit(session, t, t.collectors, at=near(800 * (i + 1), 0))
 
     (p,) = plan(session, t)
-    stops = stops_of(session, t.agents[0])
+    stops = stops_of(session, t.collectors[0])
 
     assert [s.position for s in stops] == [1, 2, 3]
     assert [s.eta for s in stops] == sorted(s.eta for s in stops)
@@ -62,40 +62,40 @@ def test_stops_are_numbered_in_driving_order_with_legs_and_totals(session):
 
 
 def test_an_appointment_is_honoured_and_mandatory(session):
-    t = team_day(session, agents=1)
+    t = team_day(session, collectors=1)
     appointment = (local(DAY, 15), local(DAY, 15, 30))
-    booked = visit(session, t, t.agents, at=near(2000, 0), appointment=appointment)
+    booked = visit(session, t, t.collectors, at=near(2000, 0), appointment=appointment)
     for i in range(3):
-        visit(session, t, t.agents, at=near(-300 * i, 0))
+        visit(session, t, t.collectors, at=near(-300 * i, 0))
 
     plan(session, t)
 
-    stop = next(s for s in stops_of(session, t.agents[0]) if s.visit_id == booked.id)
+    stop = next(s for s in stops_of(session, t.collectors[0]) if s.visit_id == booked.id)
     assert appointment[0] <= stop.service_start <= appointment[1]
     assert (stop.window_start, stop.window_end) == appointment
     assert assert_every_stop_is_legal_and_in_shift(session) == 4
 
 
 def test_an_appointment_in_quiet_hours_is_dropped_not_scheduled(session):
-    t = team_day(session, agents=1, shift=(6 * 60, 23 * 60 + 59))
-    night = visit(session, t, t.agents, appointment=(local(DAY, 22, 30), local(DAY, 23)))
+    t = team_day(session, collectors=1, shift=(6 * 60, 23 * 60 + 59))
+    night = visit(session, t, t.collectors, appointment=(local(DAY, 22, 30), local(DAY, 23)))
 
     (p,) = plan(session, t)
 
-    assert stops_of(session, t.agents[0]) == []
+    assert stops_of(session, t.collectors[0]) == []
     assert p.dropped == [{"visit_id": night.id, "mandatory": True, "reason": NO_LEGAL_WINDOW}]
     assert p.solver["complete"] is False
 
 
 def test_an_over_full_day_drops_the_least_valuable_visits_with_reasons(session):
     # Three hours, six 50-minute visits next door to each other: three fit.
-    t = team_day(session, agents=1, shift=(9 * 60, 12 * 60))
-    visits = [visit(session, t, t.agents, at=near(5 * i, 0), priority=i, service_min=50)
+    t = team_day(session, collectors=1, shift=(9 * 60, 12 * 60))
+    visits = [visit(session, t, t.collectors, at=near(5 * i, 0), priority=i, service_min=50)
               for i in range(6)]
 
     (p,) = plan(session, t)
 
-    kept = {s.visit_id for s in stops_of(session, t.agents[0])}
+    kept = {s.visit_id for s in stops_of(session, t.collectors[0])}
     assert kept == {v.id for v in visits[3:]}
     assert sorted(d["visit_id"] for d in p.dropped) == sorted(v.id for v in visits[:3])
     assert {d["reason"] for d in p.dropped} == {DOES_NOT_FIT}
@@ -108,9 +108,9 @@ def test_broken_promises_and_bigger_debts_outrank_a_plain_visit_when_the_day_is_
     from server.models import Case
     from tests.support import factories as f
 
-    t = team_day(session, agents=1, shift=(9 * 60, 10 * 60))
-    plain = visit(session, t, t.agents, service_min=50, bucket="M1", outstanding="100")
-    broken = visit(session, t, t.agents, at=near(5, 0), service_min=50, bucket="M1",
+    t = team_day(session, collectors=1, shift=(9 * 60, 10 * 60))
+    plain = visit(session, t, t.collectors, service_min=50, bucket="M1", outstanding="100")
+    broken = visit(session, t, t.collectors, at=near(5, 0), service_min=50, bucket="M1",
                    outstanding="100")
     case = session.get(Case, broken.case_id)
     f.promise(session, case, 100, date(2030, 2, 1), local(DAY, 9) - timedelta(days=40),
@@ -118,13 +118,13 @@ def test_broken_promises_and_bigger_debts_outrank_a_plain_visit_when_the_day_is_
 
     (p,) = plan(session, t)
 
-    assert [s.visit_id for s in stops_of(session, t.agents[0])] == [broken.id]
+    assert [s.visit_id for s in stops_of(session, t.collectors[0])] == [broken.id]
     assert p.dropped[0]["visit_id"] == plain.id
 
 
 def test_a_two_person_visit_is_on_both_collectors_routes_at_the_same_time(session):
-    t = team_day(session, agents=2)
-    li, wang = t.agents
+    t = team_day(session, collectors=2)
+    li, wang = t.collectors
     own = visit(session, t, [li], at=near(600, 0))
     both = visit(session, t, [li, wang], at=near(1200, 300))
     other = visit(session, t, [wang], at=near(0, 900))
@@ -143,13 +143,13 @@ def test_a_two_person_visit_is_on_both_collectors_routes_at_the_same_time(sessio
 
 
 def test_a_visit_without_coordinates_is_dropped_with_a_reason(session):
-    t = team_day(session, agents=1)
-    lost = visit(session, t, t.agents, at=None)
-    found = visit(session, t, t.agents)
+    t = team_day(session, collectors=1)
+    lost = visit(session, t, t.collectors, at=None)
+    found = visit(session, t, t.collectors)
 
     (p,) = plan(session, t)
 
-    assert [s.visit_id for s in stops_of(session, t.agents[0])] == [found.id]
+    assert [s.visit_id for s in stops_of(session, t.collectors[0])] == [found.id]
     assert p.dropped == [{"visit_id": lost.id, "mandatory": False, "reason": NO_COORDINATES}]
 
 
@@ -158,11 +158,11 @@ def test_planning_again_replaces_the_plan_and_its_stops(session):
 
     from server.models import RoutePlan, RouteStop, SyncChange
 
-    t = team_day(session, agents=1)
-    visit(session, t, t.agents)
+    t = team_day(session, collectors=1)
+    visit(session, t, t.collectors)
     (first,) = plan(session, t)
-    old_stop = stops_of(session, t.agents[0])[0].id
-    visit(session, t, t.agents, at=near(500, 0))
+    old_stop = stops_of(session, t.collectors[0])[0].id
+    visit(session, t, t.collectors, at=near(500, 0))
 
     (second,) = plan(session, t)
 
@@ -178,18 +178,18 @@ def test_a_new_york_day_keeps_fdcpa_hours_in_local_time_on_the_dst_change(sessio
 
     ny, manhattan = "America/New_York", (40.7128, -74.0060)
     spring = date(2030, 3, 10)  # clocks jump 02:00 -> 03:00: a 23-hour day
-    t = team_day(session, agents=1, tz=ny, office=manhattan, base=manhattan,
+    t = team_day(session, collectors=1, tz=ny, office=manhattan, base=manhattan,
                  shift=(6 * 60, 23 * 60 + 30))
     late = (local(spring, 20, 30, ny), local(spring, 21, 30, ny))
-    booked = visit(session, t, t.agents, at=near(900, 0, manhattan), tz=ny, jurisdiction="US",
+    booked = visit(session, t, t.collectors, at=near(900, 0, manhattan), tz=ny, jurisdiction="US",
                    on=spring, appointment=late)
     for i in range(3):
-        visit(session, t, t.agents, at=near(-400 * i, 300, manhattan), tz=ny,
+        visit(session, t, t.collectors, at=near(-400 * i, 300, manhattan), tz=ny,
               jurisdiction="US", on=spring)
 
     plan_routes(session, spring, team_id=t.team.id, budget=BUDGET)
 
-    stops = stops_of(session, t.agents[0])
+    stops = stops_of(session, t.collectors[0])
     assert len(stops) == 4
     assert all(local(spring, 8, 0, ny) <= s.service_start for s in stops)
     evening = next(s for s in stops if s.visit_id == booked.id)
@@ -215,8 +215,8 @@ def test_a_plan_that_breaks_a_window_is_refused_and_nothing_is_stored(session, m
             (), 0, 0.0, 1)
 
     monkeypatch.setattr(planning, "solve", reckless)
-    t = team_day(session, agents=1, shift=(6 * 60, 23 * 60 + 59))
-    visit(session, t, t.agents)
+    t = team_day(session, collectors=1, shift=(6 * 60, 23 * 60 + 59))
+    visit(session, t, t.collectors)
 
     with pytest.raises(UnsafePlan):
         plan(session, t)
@@ -225,12 +225,12 @@ def test_a_plan_that_breaks_a_window_is_refused_and_nothing_is_stored(session, m
 
 def test_a_debtor_in_another_zone_keeps_their_own_quiet_hours(session):
     # Team clock Shanghai (UTC+8); debtor's clock Urumqi (UTC+6): 08:00 there is 10:00 here.
-    t = team_day(session, agents=1, shift=(6 * 60, 23 * 60 + 30))
-    far = visit(session, t, t.agents, tz="Asia/Urumqi", at=near(300, 0))
+    t = team_day(session, collectors=1, shift=(6 * 60, 23 * 60 + 30))
+    far = visit(session, t, t.collectors, tz="Asia/Urumqi", at=near(300, 0))
 
     plan(session, t)
 
-    (stop,) = stops_of(session, t.agents[0])
+    (stop,) = stops_of(session, t.collectors[0])
     assert stop.visit_id == far.id
     assert local(DAY, 8, 0, "Asia/Urumqi") == local(DAY, 10) <= stop.service_start
     assert assert_every_stop_is_legal_and_in_shift(session) == 1
@@ -239,8 +239,8 @@ def test_a_debtor_in_another_zone_keeps_their_own_quiet_hours(session):
 def test_a_collector_in_two_pairs_rides_with_one_and_the_other_visit_is_reported(session):
     from server.routing.crews import SPLIT_CREW
 
-    t = team_day(session, agents=3)
-    a, b, c = t.agents
+    t = team_day(session, collectors=3)
+    a, b, c = t.collectors
     first = [visit(session, t, [a, b], at=near(300 * i, 0)) for i in range(2)]
     odd = visit(session, t, [b, c], at=near(0, 400))
 

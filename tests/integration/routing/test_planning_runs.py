@@ -14,10 +14,10 @@ from server.routing.background import queue_planning, run_planning, sweep_planni
 from tests.integration.routing.day import BUDGET, DAY, near, team_day, visit
 
 
-def _queued(session, agents=3):
-    t = team_day(session, agents=agents)
-    for i, agent in enumerate(t.agents):
-        visit(session, t, [agent], at=near(400 * i, 300))
+def _queued(session, collectors=3):
+    t = team_day(session, collectors=collectors)
+    for i, collector in enumerate(t.collectors):
+        visit(session, t, [collector], at=near(400 * i, 300))
     run = queue_planning(session, DAY, None, t.team.code, None, t.dispatcher.id)
     ids = t.team.id, run.id
     session.commit()  # and nothing read through this session while the run plans (SQLite)
@@ -52,7 +52,7 @@ def test_progress_of_a_running_plan_can_be_read_while_it_plans(session, monkeypa
 
 
 def test_a_run_that_fails_is_marked_failed_and_writes_no_plan(session, monkeypatch):
-    _, run_id = _queued(session, agents=2)
+    _, run_id = _queued(session, collectors=2)
 
     def broken(*args, **kwargs):
         raise RuntimeError("solver exploded")
@@ -68,7 +68,7 @@ def test_a_run_that_fails_is_marked_failed_and_writes_no_plan(session, monkeypat
 
 
 def test_a_run_does_not_overwrite_a_plan_stored_while_it_solved(session, monkeypatch):
-    team_id, run_id = _queued(session, agents=1)
+    team_id, run_id = _queued(session, collectors=1)
     solve = service.solve_vehicle
 
     def replanned_meanwhile(*args, **kwargs):
@@ -86,8 +86,8 @@ def test_a_run_does_not_overwrite_a_plan_stored_while_it_solved(session, monkeyp
 
 
 def test_the_job_runs_a_run_nobody_started_and_fails_one_that_went_silent(session):
-    _, waiting = _queued(session, agents=1)
-    stale = PlanningRun(plan_date=DAY, agents=[], status="running", report={},
+    _, waiting = _queued(session, collectors=1)
+    stale = PlanningRun(plan_date=DAY, collectors=[], status="running", report={},
                         heartbeat_at=utcnow() - timedelta(hours=1))
     session.add(stale)
     session.flush()

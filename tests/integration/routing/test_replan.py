@@ -17,8 +17,8 @@ from tests.integration.routing.day import (
 
 
 def test_replanning_after_a_reassignment_moves_the_stop_to_the_new_collector(session):
-    t = team_day(session, agents=2)
-    li, wang = t.agents
+    t = team_day(session, collectors=2)
+    li, wang = t.collectors
     moving = visit(session, t, [li], at=near(700, 0))
     visit(session, t, [li], at=near(-400, 0))
     visit(session, t, [wang], at=near(0, 600))
@@ -31,7 +31,7 @@ def test_replanning_after_a_reassignment_moves_the_stop_to_the_new_collector(ses
     session.flush()
     plans = replan_for_visits(session, [moving.id], budget=BUDGET)
 
-    assert {p.agent_id for p in plans} == {li.id, wang.id}
+    assert {p.collector_id for p in plans} == {li.id, wang.id}
     assert moving.id not in {s.visit_id for s in stops_of(session, li)}
     assert moving.id in {s.visit_id for s in stops_of(session, wang)}
     assert len(stops_of(session, li)) == 1 and len(stops_of(session, wang)) == 2
@@ -39,9 +39,9 @@ def test_replanning_after_a_reassignment_moves_the_stop_to_the_new_collector(ses
 
 
 def test_replanning_after_a_new_appointment_moves_the_stop_into_it(session):
-    t = team_day(session, agents=1)
-    booked = visit(session, t, t.agents, at=near(700, 0))
-    visit(session, t, t.agents, at=near(-400, 0))
+    t = team_day(session, collectors=1)
+    booked = visit(session, t, t.collectors, at=near(700, 0))
+    visit(session, t, t.collectors, at=near(-400, 0))
     plan_routes(session, DAY, team_id=t.team.id, budget=BUDGET)
 
     booked.window_start, booked.window_end = local(DAY, 16), local(DAY, 16, 30)
@@ -49,13 +49,13 @@ def test_replanning_after_a_new_appointment_moves_the_stop_into_it(session):
     session.flush()
     replan_for_visits(session, [booked.id], budget=BUDGET)
 
-    stop = next(s for s in stops_of(session, t.agents[0]) if s.visit_id == booked.id)
+    stop = next(s for s in stops_of(session, t.collectors[0]) if s.visit_id == booked.id)
     assert local(DAY, 16) <= stop.service_start <= local(DAY, 16, 30)
 
 
 def test_a_day_nobody_has_planned_yet_is_left_for_the_dispatcher(session):
-    t = team_day(session, agents=1)
-    v = visit(session, t, t.agents)
+    t = team_day(session, collectors=1)
+    v = visit(session, t, t.collectors)
 
     assert replan_for_visits(session, [v.id], budget=BUDGET) == []
-    assert stops_of(session, t.agents[0]) == []
+    assert stops_of(session, t.collectors[0]) == []

@@ -22,8 +22,8 @@ from tests.support.api import bearer, login
 def day(app, session, monkeypatch):
     """A team of two with three visits, committed; small deterministic solver budget."""
     monkeypatch.setitem(app.config, "ROUTING_MAX_ITERATIONS", 100)
-    t = team_day(session, agents=2)
-    li, wang = t.agents
+    t = team_day(session, collectors=2)
+    li, wang = t.collectors
     visits = [visit(session, t, [li], at=near(600, 0)), visit(session, t, [li], at=near(0, 800)),
               visit(session, t, [wang], at=near(-700, 0))]
     stranger = f.user(session, "dispatcher", f.team(session))
@@ -45,13 +45,14 @@ def test_a_dispatcher_plans_some_collectors_and_gets_the_plans_back(client, sess
     t, visits, _, _ = day
 
     response = client.post("/api/v1/route-plans", headers=as_(client, t.dispatcher),
-                           json={"date": DAY.isoformat(), "agents": [a.id for a in t.agents]})
+                           json={"date": DAY.isoformat(), "collectors": [a.id
+                                                                         for a in t.collectors]})
 
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    by_agent = {p["agent_id"]: p for p in body["plans"]}
-    assert set(by_agent) == {a.id for a in t.agents}
-    li = by_agent[t.agents[0].id]
+    by_collector = {p["collector_id"]: p for p in body["plans"]}
+    assert set(by_collector) == {a.id for a in t.collectors}
+    li = by_collector[t.collectors[0].id]
     assert {s["visit_id"] for s in li["stops"]} == {visits[0].id, visits[1].id}
     assert [s["position"] for s in li["stops"]] == [1, 2]
     first = li["stops"][0]
@@ -90,12 +91,12 @@ def test_plans_of_a_day_are_listed_for_dispatchers_and_compliance(client, day):
     plan_team(client, t)
 
     mine = client.get(f"/api/v1/route-plans?date={DAY}", headers=as_(client, t.dispatcher))
-    one = client.get(f"/api/v1/route-plans?date={DAY}&agent={t.agents[1].username}",
+    one = client.get(f"/api/v1/route-plans?date={DAY}&collector={t.collectors[1].username}",
                      headers=as_(client, auditor))
     theirs = client.get(f"/api/v1/route-plans?date={DAY}", headers=as_(client, stranger))
 
     assert len(mine.get_json()) == 2
-    assert [p["agent_id"] for p in one.get_json()] == [t.agents[1].id]
+    assert [p["collector_id"] for p in one.get_json()] == [t.collectors[1].id]
     assert theirs.status_code == 200 and theirs.get_json() == []
 
 
@@ -105,15 +106,16 @@ def test_a_dispatcher_of_another_agency_cannot_plan_this_team_or_its_collectors(
 
     by_team = client.post("/api/v1/route-plans", json={"date": str(DAY), "team": t.team.code},
                           headers=headers)
-    by_agent = client.post("/api/v1/route-plans",
-                           json={"date": str(DAY), "agents": [t.agents[0].id]}, headers=headers)
+    by_collector = client.post("/api/v1/route-plans",
+                           json={"date": str(DAY), "collectors": [t.collectors[0].id]},
+                           headers=headers)
 
-    assert by_team.status_code == 404 and by_agent.status_code == 404
+    assert by_team.status_code == 404 and by_collector.status_code == 404
 
 
 def test_collectors_may_not_plan_or_list_plans(client, day):
     t, *_ = day
-    headers = as_(client, t.agents[0])
+    headers = as_(client, t.collectors[0])
 
     assert client.post("/api/v1/route-plans", json={"date": str(DAY), "team": t.team.code},
                        headers=headers).status_code == 403
@@ -125,7 +127,8 @@ def test_a_request_naming_both_a_team_and_collectors_is_refused(client, day):
     headers = as_(client, t.dispatcher)
 
     both = client.post("/api/v1/route-plans", headers=headers,
-                       json={"date": str(DAY), "team": t.team.code, "agents": [t.agents[0].id]})
+                       json={"date": str(DAY), "team": t.team.code,
+                             "collectors": [t.collectors[0].id]})
     no_date = client.post("/api/v1/route-plans", json={"team": t.team.code}, headers=headers)
 
     assert both.status_code == 422 and "team" in both.get_json()["errors"]
@@ -136,18 +139,18 @@ def test_a_collector_sees_only_their_own_route(client, day):
     t, visits, _, _ = day
     plan_team(client, t)
 
-    response = client.get(f"/api/v1/me/route?date={DAY}", headers=as_(client, t.agents[1]))
+    response = client.get(f"/api/v1/me/route?date={DAY}", headers=as_(client, t.collectors[1]))
 
     assert response.status_code == 200
     body = response.get_json()
-    assert body["agent_id"] == t.agents[1].id
+    assert body["collector_id"] == t.collectors[1].id
     assert [s["visit_id"] for s in body["stops"]] == [visits[2].id]
 
 
 def test_a_collector_without_a_plan_gets_404(client, day):
     t, *_ = day
 
-    response = client.get(f"/api/v1/me/route?date={DAY}", headers=as_(client, t.agents[0]))
+    response = client.get(f"/api/v1/me/route?date={DAY}", headers=as_(client, t.collectors[0]))
 
     assert response.status_code == 404 and "no route" in response.get_json()["message"]
 
@@ -157,7 +160,7 @@ def test_the_route_as_geojson_is_an_rfc7946_feature_collection_in_lng_lat_order(
     plan_team(client, t)
 
     response = client.get(f"/api/v1/me/route?date={DAY}&format=geojson",
-                          headers=as_(client, t.agents[0]))
+                          headers=as_(client, t.collectors[0]))
 
     assert response.status_code == 200 and response.mimetype == "application/geo+json"
     fc = response.get_json(force=True)
@@ -179,7 +182,7 @@ def test_the_route_as_geojson_is_an_rfc7946_feature_collection_in_lng_lat_order(
 
 def test_reassigning_a_visit_over_http_replans_both_collectors(client, session, day):
     t, visits, _, _ = day
-    li, wang = t.agents
+    li, wang = t.collectors
     wang.national_id, wang.certification_no = "310101199001011234", "CERT-1"
     wang.certification_expires_on = DAY + timedelta(days=365)
     wang.training_completed_on = DAY - timedelta(days=30)
@@ -195,7 +198,7 @@ def test_reassigning_a_visit_over_http_replans_both_collectors(client, session, 
     assert response.status_code == 200, response.get_json()
     plans = client.get(f"/api/v1/route-plans?date={DAY.isoformat()}&page_size=50",
                        headers=headers).get_json()
-    stops = {p["agent_id"]: {s["visit_id"] for s in p["stops"]} for p in plans}
+    stops = {p["collector_id"]: {s["visit_id"] for s in p["stops"]} for p in plans}
     assert visits[0].id in stops[wang.id] and visits[0].id not in stops[li.id]
     assert assert_every_stop_is_legal_and_in_shift(session) == 3
 
@@ -204,16 +207,16 @@ def test_reassigning_a_visit_over_http_replans_both_collectors(client, session, 
 def test_two_person_visits_are_met_by_default_and_riding_together_is_a_choice(
         client, session, day, choice, partnered):
     t, _, _, _ = day
-    li, wang = t.agents
+    li, wang = t.collectors
     shared = visit(session, t, [li, wang], at=near(300, 300))
     session.commit()
-    body = {"date": DAY.isoformat(), "agents": [li.id]} | (
+    body = {"date": DAY.isoformat(), "collectors": [li.id]} | (
         {"two_person": choice} if choice else {})
 
     response = client.post("/api/v1/route-plans", json=body, headers=as_(client, t.dispatcher))
 
     assert response.status_code == 201, response.get_json()
-    plans = {p["agent_id"]: p for p in response.get_json()["plans"]}
+    plans = {p["collector_id"]: p for p in response.get_json()["plans"]}
     starts = [next(s["service_start"] for s in plans[a.id]["stops"] if s["visit_id"] == shared.id)
               for a in (li, wang)]
     assert (plans[li.id]["partner_id"] == wang.id) is partnered

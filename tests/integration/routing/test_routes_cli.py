@@ -16,8 +16,8 @@ from tests.integration.routing.day import (
 def test_the_command_prints_progress_and_stores_the_team_plans(app, runner, session, monkeypatch):
     monkeypatch.setitem(app.config, "ROUTING_MAX_ITERATIONS", 100)
     monkeypatch.setitem(app.config, "ROUTING_TWO_PERSON", "ride_together")
-    t = team_day(session, agents=3)
-    li, wang, zhao = t.agents
+    t = team_day(session, collectors=3)
+    li, wang, zhao = t.collectors
     visit(session, t, [li, wang], at=near(500, 0))
     visit(session, t, [li], at=near(0, 500))
     visit(session, t, [zhao], at=near(-500, 0))

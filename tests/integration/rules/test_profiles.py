@@ -75,13 +75,13 @@ def test_a_stale_version_is_a_conflict(client, session):
     assert response.status_code == 409
 
 
-def test_agents_and_dispatchers_cannot_touch_compliance_data(client, session):
-    agent, dispatcher = f.user(session, "agent"), f.user(session, "dispatcher")
+def test_collectors_and_dispatchers_cannot_touch_compliance_data(client, session):
+    collector, dispatcher = f.user(session, "collector"), f.user(session, "dispatcher")
     session.commit()
-    agent_token = login(client, agent.username)
+    collector_token = login(client, collector.username)
     dispatcher_token = login(client, dispatcher.username)
     for url in ("/api/v1/compliance/profiles", "/api/v1/compliance/violations"):
-        assert client.get(url, headers=bearer(agent_token)).status_code == 403
+        assert client.get(url, headers=bearer(collector_token)).status_code == 403
     assert client.get("/api/v1/compliance/violations",
                       headers=bearer(dispatcher_token)).status_code == 403
     assert client.put("/api/v1/compliance/profiles/CN", headers=bearer(dispatcher_token),

@@ -17,11 +17,11 @@ def local(tz, *parts):
     return datetime(*parts, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
-def _visit(session, agents=2, tz="Asia/Shanghai", jurisdiction="CN"):
+def _visit(session, collectors=2, tz="Asia/Shanghai", jurisdiction="CN"):
     seed_profiles(session)
     team = f.team(session)
-    collectors = [f.user(session, "agent", team) for _ in range(agents)]
-    case, visit = f.case_with_visit(session, agents=collectors)
+    collectors = [f.user(session, "collector", team) for _ in range(collectors)]
+    case, visit = f.case_with_visit(session, collectors=collectors)
     case.jurisdiction = jurisdiction
     session.get(Address, visit.address_id).time_zone = tz
     session.flush()
@@ -58,7 +58,7 @@ def test_the_device_clock_is_corrected_before_judging_the_hour(session):
 
 
 def test_a_one_person_visit_under_cn_is_flagged_once_the_outcome_arrives(session):
-    _, visit, (a,) = _visit(session, agents=1)
+    _, visit, (a,) = _visit(session, collectors=1)
     arrived = f.check_in(session, visit, a, local("Asia/Shanghai", 2026, 3, 2, 10))
     assert check_synced_facts(session, {"check_ins": [arrived.id]}) == 0
 
@@ -88,7 +88,7 @@ def test_a_recording_without_consent_and_debt_talk_with_a_third_party_are_flagge
 
 
 def test_judging_the_same_facts_twice_creates_nothing_twice(session):
-    _, visit, (a,) = _visit(session, agents=1)
+    _, visit, (a,) = _visit(session, collectors=1)
     late = f.check_in(session, visit, a, local("Asia/Shanghai", 2026, 3, 2, 23, 5))
     result = f.outcome(session, visit, a, local("Asia/Shanghai", 2026, 3, 2, 23, 30))
     applied = {"check_ins": [late.id], "visit_outcomes": [result.id]}
@@ -99,7 +99,7 @@ def test_judging_the_same_facts_twice_creates_nothing_twice(session):
 
 
 def test_under_the_us_profile_new_york_evenings_end_at_21_00_local(session):
-    _, visit, (a,) = _visit(session, agents=1, tz="America/New_York", jurisdiction="US")
+    _, visit, (a,) = _visit(session, collectors=1, tz="America/New_York", jurisdiction="US")
     ok = f.check_in(session, visit, a, local("America/New_York", 2026, 3, 2, 20, 30))
     late = f.check_in(session, visit, a, local("America/New_York", 2026, 3, 2, 21, 15))
     result = f.outcome(session, visit, a, local("America/New_York", 2026, 3, 2, 21, 40))

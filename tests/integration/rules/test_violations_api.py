@@ -11,15 +11,15 @@ from tests.support import factories as f
 from tests.support.api import bearer, login
 
 
-def _flag(session, rule, agent, fact_id):
+def _flag(session, rule, collector, fact_id):
     finding = Finding(Rule(rule), Severity.BLOCK, f"{rule} broken", {"x": 1})
     return record_violations(session, [finding],
-                             ViolationContext("check_ins", fact_id, user_id=agent.id))
+                             ViolationContext("check_ins", fact_id, user_id=collector.id))
 
 
-def test_violations_are_listed_by_rule_and_agent_and_reviewed_once(client, session):
+def test_violations_are_listed_by_rule_and_collector_and_reviewed_once(client, session):
     officer = f.user(session, "compliance")
-    a, b = f.user(session, "agent"), f.user(session, "agent")
+    a, b = f.user(session, "collector"), f.user(session, "collector")
     _flag(session, "QUIET", a, "c1")
     _flag(session, "QUIET", b, "c2")
     _flag(session, "TWO_PERSON", a, "c1")
@@ -28,7 +28,7 @@ def test_violations_are_listed_by_rule_and_agent_and_reviewed_once(client, sessi
     token = login(client, officer.username)
 
     quiet = client.get("/api/v1/compliance/violations?rule=QUIET", headers=bearer(token))
-    mine = client.get(f"/api/v1/compliance/violations?agent_id={a.id}&status=open",
+    mine = client.get(f"/api/v1/compliance/violations?collector_id={a.id}&status=open",
                       headers=bearer(token))
     target = quiet.get_json()[0]["id"]
     reviewed = client.post(f"/api/v1/compliance/violations/{target}/review",
@@ -61,9 +61,9 @@ def test_violations_are_inserted_in_key_order_so_two_workers_cannot_deadlock(ses
         return real(session_, table, rows, **kwargs)
 
     monkeypatch.setattr(violations, "insert_rows", spy)
-    agent = f.user(session, "agent")
+    collector = f.user(session, "collector")
     findings = [Finding(Rule(rule), Severity.BLOCK, f"{rule} broken", {})
                 for rule in ("VISIT_CAP", "QUIET", "TWO_PERSON")]
     assert record_violations(session, findings,
-                             ViolationContext("check_ins", "c9", user_id=agent.id)) == 3
+                             ViolationContext("check_ins", "c9", user_id=collector.id)) == 3
     assert sent == [sorted(sent[0])] and len(sent[0]) == 3

@@ -22,8 +22,8 @@ def _score(session, visit, selected, ev, team_id=None):
 
 
 def test_auto_assign_gives_the_only_slot_to_the_chosen_case(client, session):
-    w = world(session, agents=0)
-    w.agents = [collector(session, w.team, daily_capacity=1) for _ in range(2)]
+    w = world(session, collectors=0)
+    w.collectors = [collector(session, w.team, daily_capacity=1) for _ in range(2)]
     high_priority = planned_visit(session, w, priority=9)
     chosen = planned_visit(session, w, priority=0)
     _score(session, high_priority, selected=False, ev=-40.0)
@@ -37,7 +37,7 @@ def test_auto_assign_gives_the_only_slot_to_the_chosen_case(client, session):
 
 
 def test_ranks_put_chosen_cases_first_and_unscored_ones_between(session):
-    w = world(session, agents=0)
+    w = world(session, collectors=0)
     a, b, c = (planned_visit(session, w) for _ in range(3))
     _score(session, a, selected=True, ev=10.0)
     _score(session, b, selected=False, ev=-5.0)
@@ -53,7 +53,7 @@ class _Visit:
 
 
 def test_route_prizes_of_chosen_visits_grow_with_their_value(session):
-    w = world(session, agents=0)
+    w = world(session, collectors=0)
     chosen, other, unscored = (planned_visit(session, w) for _ in range(3))
     _score(session, chosen, selected=True, ev=250.0)
     _score(session, other, selected=False, ev=-10.0)

@@ -30,7 +30,7 @@ def test_a_compliance_officer_approves_a_model_and_a_dispatcher_may_not(client, 
     store_history_rows(session, lender.id, history_rows(simulate(600, seed=51), decided))
     model_id = train_model(session, now, FAST_TRAINING)["model_id"]
     officer = factories.user(session, role="compliance")
-    w = world(session, agents=0)
+    w = world(session, collectors=0)
     session.commit()
     dispatcher = bearer(login(client, w.dispatcher.username))
     refused = client.post(f"/api/v1/selection/models/{model_id}/approve", headers=dispatcher,
@@ -54,7 +54,7 @@ def test_a_compliance_officer_approves_a_model_and_a_dispatcher_may_not(client, 
 
 
 def test_a_dispatcher_scores_the_day_reads_it_and_overrides_a_case(client, session):
-    w = world(session, agents=0)
+    w = world(session, collectors=0)
     visits = [planned_visit(session, w) for _ in range(3)]
     session.commit()
     headers = bearer(login(client, w.dispatcher.username))
@@ -86,7 +86,7 @@ def test_a_dispatcher_scores_the_day_reads_it_and_overrides_a_case(client, sessi
 
 
 def test_another_agencys_team_and_scores_are_not_found(client, session):
-    mine, theirs = world(session, agents=0), world(session, agents=0)
+    mine, theirs = world(session, collectors=0), world(session, collectors=0)
     planned_visit(session, theirs)
     session.commit()
     headers = bearer(login(client, mine.dispatcher.username))

@@ -16,9 +16,9 @@ def _world(session):
     agency = f.agency(session)
     team = f.team(session, agency)
     dispatcher = f.user(session, "dispatcher", team)
-    agent = f.user(session, "agent", team)
-    case = debtor_case(session, agents=(agent,))
-    foreign = debtor_case(session, agents=(f.user(session, "agent", f.team(session)),))
+    collector = f.user(session, "collector", team)
+    case = debtor_case(session, collectors=(collector,))
+    foreign = debtor_case(session, collectors=(f.user(session, "collector", f.team(session)),))
     session.commit()
     return dispatcher, case.id, foreign.id
 

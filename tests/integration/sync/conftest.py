@@ -18,13 +18,13 @@ from tests.support.api import bearer, login
 class World:
     team_id: str
     lender_id: str
-    agents: dict = field(default_factory=dict)  # name -> user id
+    collectors: dict = field(default_factory=dict)  # name -> user id
     tokens: dict = field(default_factory=dict)  # name -> bearer headers
     visits: dict = field(default_factory=dict)  # name -> [visit ids]
     cases: dict = field(default_factory=dict)  # visit id -> case id
 
 
-def build_world(app, client, per_agent=2) -> World:
+def build_world(app, client, per_collector=2) -> World:
     with app.app_context():
         s = db.session
         team = factories.team(s)
@@ -33,11 +33,11 @@ def build_world(app, client, per_agent=2) -> World:
         users = {}
         for name in ("ann", "bob"):
             users[name] = factories.user(s, team_row=team, username=f"{name}{factories.unique('')}")
-            world.agents[name] = users[name].id
+            world.collectors[name] = users[name].id
         for name, user in users.items():
             world.visits[name] = []
-            for _ in range(per_agent):
-                case, visit = factories.case_with_visit(s, lender=lender, agents=[user],
+            for _ in range(per_collector):
+                case, visit = factories.case_with_visit(s, lender=lender, collectors=[user],
                                                         team_row=team)
                 # Planned weeks ago: facts dated in the past few weeks were recorded after it.
                 visit.created_at = utcnow() - timedelta(days=60)

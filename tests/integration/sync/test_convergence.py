@@ -30,7 +30,7 @@ def test_facts_pushed_after_their_visit_moved_leave_the_old_phone(app, client, w
     with app.app_context():
         row = db.session.scalar(select(VisitAssignee).where(VisitAssignee.visit_id == visit))
         row.ended_at = utcnow()
-        db.session.add(VisitAssignee(visit_id=visit, user_id=world.agents["bob"]))
+        db.session.add(VisitAssignee(visit_id=visit, user_id=world.collectors["bob"]))
         db.session.commit()
     moved = pull(client, world.tokens["ann"], last=first["timestamp"])
     assert visit in moved["changes"]["visits"]["deleted"]

@@ -11,7 +11,7 @@ from tests.support.api import bearer, login
 
 def test_a_token_issued_without_a_device_cannot_sync(app, client, world):
     with app.app_context():
-        user = factories.user(db.session, role="agent")
+        user = factories.user(db.session, role="collector")
         db.session.commit()
         username = user.username
     headers = {**bearer(login(client, username)), "X-Device-Id": "phone-unbound"}

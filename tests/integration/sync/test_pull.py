@@ -1,4 +1,4 @@
-"""Pull: the agent's scope, masked; increments; tombstones when work leaves the device."""
+"""Pull: the collector's scope, masked; increments; tombstones when work leaves the device."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.integration.sync.conftest import ids, pull
 from tests.support import factories
 
 
-def test_first_pull_returns_exactly_the_agents_scope(app, client, world):
+def test_first_pull_returns_exactly_the_collectors_scope(app, client, world):
     body = pull(client, world.tokens["ann"])
     assert ids(body, "visits") == set(world.visits["ann"])
     assert ids(body, "cases") == {world.cases[v] for v in world.visits["ann"]}
@@ -76,7 +76,7 @@ def test_reassignment_sends_tombstones_and_the_new_owner_gets_the_case(app, clie
     with app.app_context():
         row = db.session.scalar(select(VisitAssignee).where(VisitAssignee.visit_id == moved))
         row.ended_at = utcnow()
-        db.session.add(VisitAssignee(visit_id=moved, user_id=world.agents["bob"]))
+        db.session.add(VisitAssignee(visit_id=moved, user_id=world.collectors["bob"]))
         case = db.session.get(Case, world.cases[moved])
         debtor_id = db.session.get(Party, case.debtor_id).id
         address = db.session.scalar(select(Address.id).where(Address.party_id == debtor_id))
@@ -162,7 +162,7 @@ def test_dispatchers_cannot_pull(app, client, world):
 def test_an_agencys_own_rule_profile_reaches_only_its_people(app, client, world):
     with app.app_context():
         s = db.session
-        own_agency = s.get(User, world.agents["ann"]).agency_id
+        own_agency = s.get(User, world.collectors["ann"]).agency_id
         params = seeded_profile().to_dict()
         other = factories.agency(s)
         profiles = {

@@ -1,4 +1,4 @@
-"""A route stop deleted by re-planning reaches the devices of the plan's agent only."""
+"""A route stop deleted by re-planning reaches the devices of the plan's collector only."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from tests.integration.sync.conftest import ids, pull
 from tests.support.clock import operation_today
 
 
-def _plan(session, agent_id: str, visit_ids: list[str]) -> tuple[str, list[str]]:
-    plan = RoutePlan(agent_id=agent_id, plan_date=operation_today())
+def _plan(session, collector_id: str, visit_ids: list[str]) -> tuple[str, list[str]]:
+    plan = RoutePlan(collector_id=collector_id, plan_date=operation_today())
     session.add(plan)
     session.flush()
-    stops = [RouteStop(plan_id=plan.id, visit_id=visit_id, agent_id=agent_id, position=n,
+    stops = [RouteStop(plan_id=plan.id, visit_id=visit_id, collector_id=collector_id, position=n,
                        eta=utcnow(), service_start=utcnow())
              for n, visit_id in enumerate(visit_ids)]
     session.add_all(stops)
@@ -21,11 +21,11 @@ def _plan(session, agent_id: str, visit_ids: list[str]) -> tuple[str, list[str]]
     return plan.id, [stop.id for stop in stops]
 
 
-def test_replanned_stops_are_deleted_on_their_agents_phone_and_nobody_elses(app, client,
+def test_replanned_stops_are_deleted_on_their_collectors_phone_and_nobody_elses(app, client,
                                                                              world):
     with app.app_context():
-        ann_plan, ann_stops = _plan(db.session, world.agents["ann"], world.visits["ann"])
-        _, bob_stops = _plan(db.session, world.agents["bob"], world.visits["bob"])
+        ann_plan, ann_stops = _plan(db.session, world.collectors["ann"], world.visits["ann"])
+        _, bob_stops = _plan(db.session, world.collectors["bob"], world.visits["bob"])
         db.session.commit()
     ann, bob = (pull(client, world.tokens[name]) for name in ("ann", "bob"))
     assert ids(ann, "route_stops") == set(ann_stops)

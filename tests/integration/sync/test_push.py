@@ -39,7 +39,7 @@ def test_push_creates_facts_and_stamps_server_columns(app, client, world):
     assert body["experimentalRejectedIds"] == {}
     with app.app_context():
         stored = db.session.get(CheckIn, row["id"])
-        assert stored.user_id == world.agents["ann"] and stored.device_id == "phone-ann"
+        assert stored.user_id == world.collectors["ann"] and stored.device_id == "phone-ann"
         assert stored.received_at >= stored.recorded_at
         assert stored.clock_offset_ms is not None and abs(stored.clock_offset_ms) < 60_000
         assert db.session.get(Device, "phone-ann").clock_offset_ms == stored.clock_offset_ms
@@ -101,7 +101,7 @@ def test_an_empty_reference_is_quarantined_not_a_5xx(app, client, world):
         assert db.session.scalar(select(QuarantinedRecord.reason)) == "unknown_reference"
 
 
-def test_fact_for_another_agents_visit_is_quarantined(app, client, world):
+def test_fact_for_another_collectors_visit_is_quarantined(app, client, world):
     row = facts.outcome(world.visits["bob"][0])
     body = push(client, world.tokens["ann"], {"visit_outcomes": {"created": [row]}})
     assert body["experimentalRejectedIds"] == {"visit_outcomes": [row["id"]]}
@@ -175,7 +175,7 @@ def test_the_ledger_entry_carries_corrected_time_party_and_collector(app, client
         shift = (attempt.occurred_at - sent).total_seconds()
         assert 595 <= shift <= 605  # device time + the estimated offset
         assert (attempt.case_id, attempt.party_id, attempt.user_id) == (
-            world.cases[visit], debtor, world.agents["bob"])
+            world.cases[visit], debtor, world.collectors["bob"])
         assert (attempt.channel, attempt.outcome, attempt.connected) == (
             "visit", "NOT_HOME", False)
         assert len(attempt.id) == 32 and int(attempt.id, 16) >= 0

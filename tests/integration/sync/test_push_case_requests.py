@@ -76,7 +76,7 @@ def _visited_yesterday(app, world, visit_id):
                      completed_at=utcnow() - timedelta(hours=20))
         db.session.add(done)
         db.session.flush()
-        db.session.add(VisitAssignee(visit_id=done.id, user_id=world.agents["ann"]))
+        db.session.add(VisitAssignee(visit_id=done.id, user_id=world.collectors["ann"]))
         db.session.commit()
         return done.id
 
@@ -97,7 +97,7 @@ def test_a_pushed_stop_visits_request_cancels_the_visit_and_it_leaves_the_phone(
         event = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case_id))
         assert (event.kind, event.channel, event.device_id) == ("stop_contact", "door",
                                                                 "phone-ann")
-        assert event.recorded_by == world.agents["ann"] and event.detail["fact_id"] == row["id"]
+        assert event.recorded_by == world.collectors["ann"] and event.detail["fact_id"] == row["id"]
         assert db.session.get(CaseRequestFact, row["id"]).event_id == event.id
         cancelled = db.session.get(Visit, visit)
         assert cancelled.status == "cancelled" and "visit" in cancelled.cancel_reason
@@ -210,7 +210,7 @@ def test_a_pushed_call_enters_the_contact_ledger_once(app, client, world):
         attempts = db.session.scalars(select(ContactAttempt).where(
             ContactAttempt.source_table == "call_logs")).all()
         assert [(a.source_id, a.channel, a.connected, a.user_id) for a in attempts] == [
-            (row["id"], "call", True, world.agents["ann"])]
+            (row["id"], "call", True, world.collectors["ann"])]
 
 
 def test_a_call_to_a_number_of_another_case_is_quarantined(app, client, world):
@@ -291,9 +291,9 @@ def test_a_complaint_taken_at_the_door_opens_a_complaint_naming_the_visits_colle
     with app.app_context():
         complaint = db.session.scalar(select(Complaint).where(Complaint.case_id == case_id))
         assert (complaint.channel, complaint.category, complaint.subject_user_ids) == (
-            "field", "conduct", [world.agents["ann"]])
+            "field", "conduct", [world.collectors["ann"]])
         assert complaint.description == "the collector raised his voice"
-        assert complaint.due_at is not None and complaint.recorded_by == world.agents["ann"]
+        assert complaint.due_at is not None and complaint.recorded_by == world.collectors["ann"]
         event = db.session.get(CaseEvent, db.session.get(CaseRequestFact, row["id"]).event_id)
         assert event.detail["complaint_id"] == complaint.id
 
@@ -310,7 +310,7 @@ def test_a_call_made_in_quiet_hours_is_kept_and_flagged_for_compliance(app, clie
     with app.app_context():
         flagged = db.session.scalars(select(Violation).where(Violation.case_id == case_id))
         assert [(v.rule, v.fact_table, v.fact_id, v.user_id) for v in flagged] == [
-            ("QUIET", "call_logs", row["id"], world.agents["ann"])]
+            ("QUIET", "call_logs", row["id"], world.collectors["ann"])]
 
 
 def test_four_racing_identical_pushes_of_a_request_make_one_case_event(app, world, backend):

@@ -13,8 +13,8 @@ from tests.support.api import bearer, login
 
 def test_a_pushed_stop_visits_request_takes_the_visit_out_of_the_planned_route(
         app, client, session):
-    t = team_day(session, agents=1)
-    collector = t.agents[0]
+    t = team_day(session, collectors=1)
+    collector = t.collectors[0]
     leaving = visit(session, t, [collector], at=near(700, 0))
     visit(session, t, [collector], at=near(-400, 0))
     plan_routes(session, DAY, team_id=t.team.id, budget=BUDGET)

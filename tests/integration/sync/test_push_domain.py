@@ -216,7 +216,7 @@ def test_a_promise_above_the_balance_is_flagged_and_set_aside_until_cleared(
     big = facts.promise(visit, case, account, amount="50000.00")
     push(client, world.tokens["ann"], {"payment_promises": {"created": [real, big]}})
     stats = client.get("/api/v1/promises/stats", headers=dispatcher[0]).get_json()
-    assert stats["agents"][0]["active"] == 1  # the flagged one counts nowhere
+    assert stats["collectors"][0]["active"] == 1  # the flagged one counts nowhere
     with app.app_context():
         status = dict(db.session.execute(select(PaymentPromise.id, PaymentPromise.status)).all())
         assert status == {real["id"]: "active", big["id"]: "active"}

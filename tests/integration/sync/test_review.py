@@ -98,7 +98,7 @@ def test_dispatcher_lists_and_replays_a_fixed_row(app, client, world):
     assert fixed.status_code == 200 and fixed.get_json()["status"] == "replayed"
     with app.app_context():
         stored = db.session.get(CheckIn, row["id"])
-        assert stored.lat == 31.23 and stored.user_id == world.agents["ann"]
+        assert stored.lat == 31.23 and stored.user_id == world.collectors["ann"]
     again = client.post(f"/api/v1/quarantine/{record_id}/replay", headers=dispatcher,
                         json={"payload": {**row, "lat": 31.23}})
     assert again.status_code == 409

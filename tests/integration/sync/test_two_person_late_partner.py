@@ -26,7 +26,7 @@ def _two_person_states(app, visit_id) -> list[str]:
 def pair_visit(app, world):
     visit_id = world.visits["ann"][0]
     with app.app_context():
-        db.session.add(VisitAssignee(visit_id=visit_id, user_id=world.agents["bob"]))
+        db.session.add(VisitAssignee(visit_id=visit_id, user_id=world.collectors["bob"]))
         db.session.commit()
     return visit_id
 

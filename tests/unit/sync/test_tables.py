@@ -11,7 +11,7 @@ from server.sync import scope, tables
 from server.sync.rows import Masker
 from server.sync.scope import Who
 
-WHO = Who(agent_id="u1", now=datetime(2026, 12, 2, 9, tzinfo=UTC), today=date(2026, 12, 2))
+WHO = Who(collector_id="u1", now=datetime(2026, 12, 2, 9, tzinfo=UTC), today=date(2026, 12, 2))
 
 
 def _sql(clause) -> str:
