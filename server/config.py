@@ -130,6 +130,10 @@ def _messaging(env: dict) -> dict:
         "MESSAGING_BACKOFF_S": _int(env, "MESSAGING_BACKOFF_S", 60),
         "MESSAGING_LEASE_S": _int(env, "MESSAGING_LEASE_S", 300),
         "MESSAGING_DAILY_CAP": _int(env, "MESSAGING_DAILY_CAP", 3),
+        # Reminders whose template names {link} carry the case's self-service link.
+        "SELF_SERVICE_BASE_URL": env.get("SELF_SERVICE_BASE_URL", ""),  # the public address
+        "SELF_SERVICE_REMINDER_LINKS": _bool(env.get("SELF_SERVICE_REMINDER_LINKS"), default=True),
+        "SELF_SERVICE_REMINDER_LINK_DAYS": _int(env, "SELF_SERVICE_REMINDER_LINK_DAYS", 14),
     }
 
 

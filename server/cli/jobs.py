@@ -16,6 +16,7 @@ from server.jobs.messaging import banner
 from server.jobs.registry import JOBS, JobSettings
 from server.jobs.runs import recent_runs, run_job
 from server.jobs.scheduler import SchedulerService, default_holder
+from server.messaging.reminder_links import ReminderLinks
 from server.models import JobRunStatus, apscheduler_jobs
 from server.unit_of_work import own_sessions
 
@@ -61,7 +62,8 @@ def run_once_command(name):
     """Run one job now, outside the schedule (jobs are idempotent, so this is always safe)."""
     config = current_app.config
     settings = JobSettings(config["SCHEDULER_TIMEZONE"], config.get("STALE_VISIT_DAYS", 2),
-                           config.get("AUDIT_ANCHOR_FILE", ""))
+                           config.get("AUDIT_ANCHOR_FILE", ""),
+                           reminder_links=ReminderLinks.from_config(config))
     run = run_job(own_sessions(), name, JOBS[name].work(settings),
                   f"cli:{default_holder()}")
     click.echo(f"{name}: {run.status} {run.counts}")

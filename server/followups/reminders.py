@@ -9,6 +9,7 @@ no-op.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import exists, literal, select
@@ -37,8 +38,13 @@ AIM = time(10)  # a reminder aims at 10:00 local, or the first allowed time afte
 
 
 def queue_reminders(session: Session, now: datetime, default_tz: str,
-                    notice_lookahead: timedelta = timedelta(days=3)) -> dict[str, int]:
-    """Queue promise reminders and visit notices that are due soon and not queued yet."""
+                    notice_lookahead: timedelta = timedelta(days=3),
+                    attach_link: Callable | None = None) -> dict[str, int]:
+    """Queue promise reminders and visit notices that are due soon and not queued yet.
+
+    `attach_link(session, case_id, template, params, now)` gives a reminder whose template
+    asks for it the case's self-service link: (body, params), or None to leave it plain
+    (server/messaging/reminder_links.py; passed in, so followups import no messaging)."""
     resolver, counts, rows = ProfileResolver(session), {}, []
     results = [_promise_reminder(session, resolver, ptp, now, default_tz)
                for ptp in _due_promises(session, now)]
@@ -49,6 +55,11 @@ def queue_reminders(session: Session, now: datetime, default_tz: str,
             counts[result] = counts.get(result, 0) + 1
         else:
             rows.append(result)
+            linked = attach_link and attach_link(session, result["case_id"], result["template"],
+                                                 result["params"], now)
+            if linked:
+                result["body"], result["params"] = linked
+                counts["with_link"] = counts.get("with_link", 0) + 1
     counts["queued"] = insert_ignore(session, OutboxMessage.__table__, rows)
     return counts
 

@@ -28,6 +28,7 @@ from server.followups.reminders import queue_reminders
 from server.followups.revisits import schedule_revisits
 from server.imports.background import sweep_imports
 from server.jobs.messaging import deliver_messages
+from server.messaging.reminder_links import ReminderLinks
 from server.payments.cash import match_deposits
 from server.promises.monitor import run_promise_monitor
 from server.routing.background import sweep_planning
@@ -42,6 +43,7 @@ class JobSettings:
     timezone: str = OPERATION_ZONE  # the scheduler's zone; also the fallback debtor zone
     stale_visit_days: int = 2
     audit_anchor_file: str = ""  # AUDIT_ANCHOR_FILE: where the chain's head is appended
+    reminder_links: ReminderLinks | None = None  # SELF_SERVICE_REMINDER_LINKS & co.
 
     def today(self, now: datetime):
         """The scheduler's local date at `now`."""
@@ -72,7 +74,9 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             "interval", {"minutes": 15}, 15 * 60,
             "mark promises kept/broken; follow-up per broken promise"),
     JobSpec("reminders",
-            lambda s, now, cfg: queue_reminders(s, now, cfg.timezone),
+            lambda s, now, cfg: queue_reminders(
+                s, now, cfg.timezone,
+                attach_link=cfg.reminder_links and cfg.reminder_links.attacher()),
             "interval", {"minutes": 10}, 10 * 60,
             "outbox SMS the day before a promise is due, and visit notices"),
     JobSpec("deliver_messages", deliver_messages, "interval", {"minutes": 1}, 60,

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.jobs.leases import Lease
 from server.jobs.registry import JOBS, JobSettings, JobSpec
 from server.jobs.runs import run_job
+from server.messaging.reminder_links import ReminderLinks
 from server.observability.metrics import JobMetrics
 
 log = logging.getLogger("doorstep.scheduler")
@@ -60,7 +61,8 @@ class SchedulerService:
         self.timezone = ZoneInfo(app.config["SCHEDULER_TIMEZONE"])
         self.settings = JobSettings(app.config["SCHEDULER_TIMEZONE"],
                                     app.config.get("STALE_VISIT_DAYS", 2),
-                                    app.config.get("AUDIT_ANCHOR_FILE", ""))
+                                    app.config.get("AUDIT_ANCHOR_FILE", ""),
+                                    reminder_links=ReminderLinks.from_config(app.config))
         self.sessions: Callable[[], Session] = sessionmaker(bind=self.engine)
         ttl = ttl or timedelta(seconds=app.config.get("SCHEDULER_LEASE_TTL_S", 30))
         self.lease = Lease(self.sessions, self.holder, ttl=ttl)

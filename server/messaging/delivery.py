@@ -26,7 +26,7 @@ from server.messaging.inputs import load_inputs
 from server.messaging.outcomes import Outcome, record_outcomes, retry_or_fail
 from server.messaging.ratelimit import RateLimiter
 from server.messaging.sendrules import BLOCK, DEFER, decide
-from server.messaging.templates import TemplateBook, fill
+from server.messaging.templates import TemplateBook, fields, fill
 from server.models import utcnow
 from server.unit_of_work import use_case
 
@@ -142,7 +142,8 @@ def _outgoing(row, book: TemplateBook, language: str) -> Outgoing:
     is one, else the text queued with it."""
     template = book.find(row.template, language, row.channel)
     params = {k: str(v) for k, v in (row.params or {}).items()}
-    if template is None:
+    if template is None or ("link" in fields(template.body) and "link" not in params):
+        # A reminder queued without a link (switched off) keeps its own plain text.
         return Outgoing(row.id, row.channel, row.recipient, row.body, params=params)
     return Outgoing(row.id, row.channel, row.recipient, fill(template.body, params),
                     fill(template.subject, params) if template.subject else None,

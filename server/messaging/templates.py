@@ -33,6 +33,7 @@ DEFAULT_FORBIDDEN = {
     "UK": ("bailiff today", "arrest", "criminal"),
 }
 MAX_VALUE = 64
+LONG_VALUES = {"link": 512}  # a signed self-service URL is longer than a name or a date
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028\u2029]")
 
 
@@ -102,7 +103,8 @@ def save_template(session: Session, actor_id: str | None, spec: Mapping) -> Mess
 
 def fill(body: str, variables: Mapping[str, object]) -> str:
     """`body` with its fields filled by cleaned, shortened values; a missing one is an error."""
-    clean = {k: _CONTROL.sub(" ", str(v)).strip()[:MAX_VALUE] for k, v in variables.items()}
+    clean = {k: _CONTROL.sub(" ", str(v)).strip()[:LONG_VALUES.get(k, MAX_VALUE)]
+             for k, v in variables.items()}
     missing = sorted(fields(body) - set(clean))
     if missing:
         raise KeyError(f"missing template variables: {', '.join(missing)}")
