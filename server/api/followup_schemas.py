@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from server.api.common_schemas import Instant, TeamRef, UserRef
 from server.followups.service import FOLLOW_UP_STATUSES
+from server.messaging.proofs import proof_path
 from server.models import FollowUpKind
 
 
@@ -19,6 +20,9 @@ class FollowUpSchema(Schema):
     completed_at = fields.DateTime(allow_none=True)
     resolution = fields.String(allow_none=True)
     created_at = fields.DateTime()
+    proof_url = fields.Function(proof_path, dump_only=True, allow_none=True,
+                                metadata={"description": "a debtor's proof of payment to "
+                                          "download (review follow-ups of an upload)"})
 
 
 class FollowUpQuerySchema(Schema):

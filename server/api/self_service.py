@@ -1,7 +1,7 @@
 """/api/v1/cases/<case_id>/self-service-links and /api/v1/self-service-links/<id>/revoke:
 staff issue, list and withdraw the debtor's self-service links (docs/self-service.md)."""
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -14,7 +14,9 @@ from server.api.self_service_schemas import (
 )
 from server.audit.reads import record_list
 from server.messaging.links import issue_link, links_of_case, revoke_link
+from server.messaging.proofs import read_proof
 from server.models import Role, utcnow
+from server.sync.storage import store_from_config
 from server.unit_of_work import use_case
 
 blp = Blueprint("self_service_links", __name__, url_prefix="", description="Self-service links")
@@ -60,3 +62,22 @@ class LinkRevoke(MethodView):
         with use_case() as session:
             return revoke_link(session, current_principal(), link_id, body["reason"],
                                utcnow())
+
+
+@blp.route("/cases/<case_id>/self-service-proofs/<sha256>")
+class CaseProof(MethodView):
+    @roles(*STAFF, Role.COLLECTOR)
+    @blp.response(200, description="The file bytes")
+    @blp.doc(responses={200: {"content": {"application/octet-stream": {
+        "schema": {"type": "string", "format": "binary"}, "example": "(the file's bytes)"}}}})
+    def get(self, case_id, sha256):
+        """Download a proof of payment the debtor sent online (the review follow-up's
+        `proof_url`); collectors only on a case assigned to them (audited)."""
+        with use_case() as session:
+            blob, data = read_proof(session, store_from_config(current_app.config),
+                                    current_principal(), case_id, sha256, utcnow())
+            mimetype = blob.content_type or "application/octet-stream"
+        return Response(data, mimetype=mimetype, headers={
+            "ETag": f'"{sha256}"',
+            "Content-Disposition": f'attachment; filename="proof-{sha256[:12]}"',
+            "X-Content-Type-Options": "nosniff"})

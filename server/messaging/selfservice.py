@@ -31,6 +31,7 @@ from server.compliance.engine import allowed_windows
 from server.compliance.inputs import DEFAULT_TZ, address_facts, debtor_facts, home_address
 from server.dispatch.assignment import ASSIGNABLE
 from server.errors import InvalidInput, NotFound, TooLarge
+from server.messaging.proofs import proof_key
 from server.messaging.wording_marks import N_
 from server.models import (
     Account,
@@ -268,7 +269,7 @@ def upload_proof(session: Session, store, link: SelfServiceLink, data: bytes,
         session.add(blob)
     row = FollowUp(case_id=link.case_id, kind=FollowUpKind.REVIEW, due_at=now, status="open",
                    reason=f"the debtor sent a proof of payment online (file {sha[:12]})",
-                   dedupe_key=f"self-service-proof:{link.case_id}:{sha}")
+                   dedupe_key=proof_key(link.case_id, sha))
     if session.scalar(select(FollowUp.id).where(FollowUp.dedupe_key == row.dedupe_key)) is None:
         session.add(row)  # the same file twice: one review
     session.flush()

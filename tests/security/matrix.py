@@ -141,6 +141,7 @@ ALLOWED: dict[tuple[str, str], frozenset] = {
     ("POST", "/cases/{case_id}/self-service-links"): STAFF,
     ("GET", "/cases/{case_id}/self-service-links"): STAFF,
     ("POST", "/self-service-links/{link_id}/revoke"): STAFF,
+    ("GET", "/cases/{case_id}/self-service-proofs/{sha256}"): CASEWORK,
 }
 
 TODAY = operation_today().isoformat()

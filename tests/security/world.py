@@ -119,6 +119,7 @@ def _holdings(s, app, lender, agency, team, collector, tag: str, importer) -> Ho
     s.flush()
     s.add(BlobUpload(sha256=sha, visit_id=visit.id, user_id=collector.id))
     f.fact(s, Attachment, NOW, collector, visit_id=visit.id, sha256=sha)
+    s.add(FollowUp(case_id=case.id, kind="review", due_at=NOW, reason="proof", dedupe_key=f"self-service-proof:{case.id}:{sha}"))  # noqa: E501
     run = ImportRun(user_id=importer.id, lender_id=lender.id, file_sha256=sha, file_format="csv",
                     report={"rejected_rows": [{"line": 2, "debtor_id": debtor.external_id}]})
     s.add(run)
