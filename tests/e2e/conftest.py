@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +16,30 @@ from server.extensions import db
 from server.models import ConsentText, User
 from tests.integration.sync.conftest import World, build_world
 from tests.support.effects import settle
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium (CHROMIUM overrides)."""
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run, shared by the console and self-service pages
+    (a second Playwright in the same thread refuses to start); missing Chromium fails in CI,
+    skips elsewhere."""
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Debian's chromium (.ci/run installs it)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        instance = driver.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        yield instance
+        instance.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,35 +4,12 @@ axe-core for accessibility, and a record of everything the page's CSP refused.""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 AXE = (Path(__file__).resolve().parent / "vendor" / "axe.min.js").read_text()
 SCREENSHOTS = os.environ.get("DOORSTEP_SCREENSHOTS", "")  # a folder: save the main screens
-
-
-def chromium_path() -> str | None:
-    """Debian's chromium (CHROMIUM overrides)."""
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the run; missing Chromium fails in CI, skips elsewhere."""
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI needs Debian's chromium (.ci/run installs it)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        instance = driver.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        yield instance
-        instance.close()
 
 
 class Screen:
