@@ -70,6 +70,11 @@ def match_new_postings(session: Session) -> int:
                       P.c.paid_at >= _days_before(session, T.paid_at, MATCH_WINDOW_DAYS)))
         .where(new_payment, T.channel == "cash", ~by_receipt_done, _unclaimed(P.c.id))
         .order_by(T.paid_at, T.id, P.c.paid_at, P.c.id)).all()
+    return _claim(session, pairs)
+
+
+def _claim(session: Session, pairs) -> int:
+    """Link (posting id, payment id) candidates in the order given, each side at most once."""
     links, taken = {}, set()
     for posting_id, payment_id in pairs:
         if posting_id not in links and payment_id not in taken:
@@ -96,29 +101,18 @@ def match_late_receipts(session: Session, payment_ids: list[str]) -> int:
                         LP.c.reversed_at.is_(None), LP.c.matched_payment_id.is_(None))
     fresh = and_(P.c.id.in_(payment_ids), P.c.voided_at.is_(None),
                  ~exists().where(LP.alias("claimed").c.matched_payment_id == P.c.id))
-    by_receipt = (select(P.c.id, LP.c.id).select_from(P)
+    by_receipt = (select(LP.c.id, P.c.id).select_from(P)
                   .join(LP, and_(open_posting, LP.c.receipt_no == P.c.receipt_no))
                   .where(fresh, P.c.receipt_no.is_not(None))
                   .order_by(LP.c.paid_at, LP.c.id))
-    by_cash = (select(P.c.id, LP.c.id).select_from(P)
+    by_cash = (select(LP.c.id, P.c.id).select_from(P)
                .join(LP, and_(open_posting, LP.c.channel == "cash", LP.c.amount == P.c.amount,
                               LP.c.currency == P.c.currency, LP.c.paid_at >= P.c.paid_at,
                               _days_before(session, LP.c.paid_at, MATCH_WINDOW_DAYS)
                               <= P.c.paid_at))
                .where(fresh, P.c.method == "cash")
                .order_by(P.c.paid_at, P.c.id, LP.c.paid_at, LP.c.id))
-    links, taken = {}, set()
-    for stmt in (by_receipt, by_cash):
-        for payment_id, posting_id in session.execute(stmt).all():
-            if payment_id not in links and posting_id not in taken:
-                links[payment_id] = posting_id
-                taken.add(posting_id)
-    if links:
-        session.connection().execute(
-            update(LP).where(LP.c.id == bindparam("pid"))
-            .values(matched_payment_id=bindparam("mid")),
-            [{"pid": v, "mid": k} for k, v in links.items()])
-    return len(links)
+    return _claim(session, [*session.execute(by_receipt), *session.execute(by_cash)])
 
 
 def review_reversed_keeps(session: Session, now: datetime) -> int:
