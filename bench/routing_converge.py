@@ -19,6 +19,7 @@ Run `python -m bench.routing_converge [--days N]`; prints markdown tables (docs/
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
@@ -139,32 +140,44 @@ def _team_day(seed: int, collectors: int, n: int) -> Problem:
     return Problem(crew, stops)
 
 
-def bench_per_iteration(iterations: int) -> None:
-    problem = _team_day(7, 25, 200)
-    data = build(prepare(problem, HaversineProvider())).data
-    one_each = data.replace(vehicle_types=[
-        vt.replace(num_available=1, name=f"c{k}")
-        for vt in data.vehicle_types() for k in range(vt.num_available)])
-    rows = []
-    began = time.process_time()
-    plan = solve(problem, budget=Budget(max_iterations=iterations, seed=0))
-    rows.append(("solve() (domain model, matrices and read-back included)",
-                 time.process_time() - began, plan.iterations))
-    runs = (("pyvrp.solve, same data", pyvrp.solve, data),
-            ("search.run's search alone, same data (our penalties)", search, data),
-            ("pyvrp.solve, old model: 25 types of one vehicle", pyvrp.solve, one_each))
-    for label, fn, d in runs:
-        began = time.process_time()
-        res = fn(d, MaxIterations(iterations), seed=0, collect_stats=False)
-        rows.append((label, time.process_time() - began, res.num_iterations))
-    base = rows[1][1] / rows[1][2]
-    print(f"\n### Per iteration: 25 collectors, 200 stops, {iterations} iterations "
-          "(CPU time)\n")
-    print("| run | iterations | CPU ms / iteration | x PyVRP |")
-    print("|---|---|---|---|")
-    for label, seconds, iters in rows:
-        per = seconds / iters
-        print(f"| {label} | {iters} | {1000 * per:.2f} | {per / base:.2f} |")
+def bench_per_iteration(iterations: int, days: int = 3, repeats: int = 2) -> None:
+    """CPU per iteration through solve() and pyvrp.solve on the same data, interleaved.
+
+    Several team days (25 collectors, 200 stops), each run `repeats` times in turn (ours,
+    PyVRP, ours, ...) so load swings hit both; medians per day, the ratio's median over days;
+    the plans' costs beside, since the penalties make an iteration do different work."""
+    print(f"\n### Per iteration: 25 collectors, 200 stops, {days} days x {repeats} interleaved "
+          f"runs, {iterations} iterations (CPU time)\n")
+    print("| day | solve(): ms / it | pyvrp.solve: ms / it | x PyVRP | search alone: ms / it "
+          "| old model (25 types of one): ms / it | plan cost: ours / pyvrp.solve |")
+    print("|---|---|---|---|---|---|---|")
+    ratios = []
+    for day in range(7, 7 + days):
+        problem = _team_day(day, 25, 200)
+        data = build(prepare(problem, HaversineProvider())).data
+        one_each = data.replace(vehicle_types=[
+            vt.replace(num_available=1, name=f"c{k}")
+            for vt in data.vehicle_types() for k in range(vt.num_available)])
+        per: dict[str, list[float]] = {"ours": [], "pyvrp": [], "alone": [], "old": []}
+        cost = {}
+        for _ in range(repeats):
+            began = time.process_time()
+            plan = solve(problem, budget=Budget(max_iterations=iterations, seed=0))
+            per["ours"].append((time.process_time() - began) / plan.iterations)
+            for key, fn, d in (("pyvrp", pyvrp.solve, data), ("alone", search, data),
+                               ("old", pyvrp.solve, one_each)):
+                began = time.process_time()
+                res = fn(d, MaxIterations(iterations), seed=0, collect_stats=False)
+                per[key].append((time.process_time() - began) / res.num_iterations)
+                cost[key] = int(_cost(res.best))  # "alone" is solve()'s own search and seed
+        med = {k: statistics.median(v) for k, v in per.items()}
+        ratios.append(med["ours"] / med["pyvrp"])
+        print(f"| {day} | {1000 * med['ours']:.2f} | {1000 * med['pyvrp']:.2f} | "
+              f"{ratios[-1]:.2f} | {1000 * med['alone']:.2f} | {1000 * med['old']:.2f} | "
+              f"{cost['alone']} / {cost['pyvrp']} |")
+    print(f"\nsolve() per iteration: **{statistics.median(ratios):.2f}x** pyvrp.solve (median "
+          f"over {days} days; max {max(ratios):.2f}x); load average "
+          f"{os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
@@ -172,10 +185,15 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--sizes", default="10,15,20,40")
+    parser.add_argument("--only", choices=("converge", "iteration"), default=None)
     args = parser.parse_args()
-    bench_early_stop(args.days, tuple(int(x) for x in args.sizes.split(",")))
-    bench_time_to_gap(args.days)
-    bench_per_iteration(args.iterations)
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    if args.only != "iteration":
+        bench_early_stop(args.days, tuple(int(x) for x in args.sizes.split(",")))
+        bench_time_to_gap(args.days)
+    if args.only != "converge":
+        for iterations in sorted({args.iterations, 600}):
+            bench_per_iteration(iterations)
 
 
 if __name__ == "__main__":
