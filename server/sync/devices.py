@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
@@ -11,6 +11,10 @@ from server.audit import service as audit
 from server.errors import Forbidden, InvalidInput, NotFound
 from server.models import AuthToken, Device, Role, User
 from server.sync.settings import MAX_CLOCK_OFFSET_MS
+
+# A device's last_seen_at moves at most once a minute: a phone that polls with nothing new
+# makes no write (an empty pull is read-only: no UPDATE, no WAL flush at commit).
+SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 def resolve_device(session: Session, user_id: str, device_id: str | None, token_device: str |
@@ -29,8 +33,10 @@ def resolve_device(session: Session, user_id: str, device_id: str | None, token_
         raise Forbidden("this device is registered to another user")
     if device.revoked_at is not None:
         raise Forbidden("this device has been revoked")
-    device.last_seen_at = now
-    if schema_version is not None:
+    seen = device.last_seen_at
+    if seen is None or not timedelta(0) <= now - seen < SEEN_RESOLUTION:
+        device.last_seen_at = now
+    if schema_version is not None and device.schema_version != schema_version:
         device.schema_version = schema_version
     return device
 

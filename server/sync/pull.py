@@ -76,11 +76,11 @@ def pull_changes(session: Session, req: PullRequest) -> dict:
 
 def _answer(session: Session, req: PullRequest) -> dict:
     check_schema_version(req.schema_version)
-    snap = cursors.capture(session)  # before any read: later reads can only be newer
     who, changes = req.who, Changes()
     mask = Masker(lambda: set(session.scalars(
         scope.debt_related_parties(scope.current_visits(who)))))
     if req.last_pulled_at is None:
+        snap = cursors.capture(session)  # before any read: later reads can only be newer
         return _first_sync(session, who, snap, (0, None), req.limit, changes, mask)
     row = cursors.load(session, req.last_pulled_at)
     if row.page_rank is not None and row.user_id == who.collector_id:
@@ -88,6 +88,9 @@ def _answer(session: Session, req: PullRequest) -> dict:
                            (row.page_rank, row.page_after_id), req.limit, changes, mask)
     previous = cursors.snapshot_of(row)
     quiet = _nothing_new(session, who, row, previous)
+    # The snapshot is taken before the rows this answer sends are read (the quiet check only
+    # decides whether there are any; a quiet answer keeps the device's cursor and needs none).
+    snap = cursors.capture(session) if not quiet or req.migration else None
     if not quiet:
         _incremental(session, who, row, previous, changes, mask)
     _migration(session, who, req.migration, changes, mask)
@@ -124,9 +127,9 @@ def _nothing_new(session, who, row: SyncCursor, previous) -> bool:
     """No feed row after the cursor, same day, no visit aged out: the cursor stays."""
     if who.local_date(row.created_at) != who.today:
         return False
-    if session.scalar(select(exists().where(cursors.changed_after(session, previous)))):
-        return False
-    return session.scalar(select(exists(scope.aged_out_visits(who, row.created_at)))) is False
+    news = or_(exists().where(cursors.changed_after(session, previous)),
+               exists(scope.aged_out_visits(who, row.created_at)))
+    return not session.scalar(select(news))  # one round trip for both
 
 
 def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) -> None:

@@ -192,3 +192,40 @@ def test_an_agencys_own_rule_profile_reaches_only_its_people(app, client, world)
             for profile_id in wanted.values():
                 db.session.delete(db.session.get(RuleProfile, profile_id))
             db.session.commit()
+
+
+def _writes_during(app, action) -> list[str]:
+    """The INSERT / UPDATE / DELETE statements the database received while `action` ran."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, params, context, executemany):
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            seen.append(statement.split("\n")[0][:80])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_a_quiet_pull_writes_nothing_and_last_seen_moves_once_a_minute(app, client, world):
+    from server.models import Device
+
+    first = pull(client, world.tokens["ann"])
+    assert _writes_during(app, lambda: pull(client, world.tokens["ann"], first["timestamp"])) \
+        == []  # no cursor row, no device UPDATE: the poll of a phone with nothing new is read-only
+    with app.app_context():
+        device = db.session.get(Device, "phone-ann")
+        device.last_seen_at = utcnow() - timedelta(minutes=2)
+        db.session.commit()
+    writes = _writes_during(app, lambda: pull(client, world.tokens["ann"], first["timestamp"]))
+    assert len(writes) == 1 and "devices" in writes[0]
+    with app.app_context():
+        seen = db.session.get(Device, "phone-ann").last_seen_at
+        assert utcnow() - seen < timedelta(minutes=1)
