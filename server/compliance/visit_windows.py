@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from server.compliance.effective import ProfileResolver, placed_agencies
 from server.compliance.engine import allowed_windows
 from server.compliance.inputs import DEFAULT_TZ, preferred_windows
+from server.db.bulk import in_values
 from server.models import Address, Case, Party, Visit
 
 COLUMN = "allowed_windows"
@@ -37,16 +38,23 @@ def with_allowed_windows(session: Session, answer: dict) -> dict:
         .join(Case, Case.id == Visit.case_id)
         .join(Address, Address.id == Visit.address_id)
         .join(Party, Party.id == Case.debtor_id)
-        .where(Visit.id.in_([row["id"] for row in rows]))).all()
+        .where(in_values(session, Visit.id, [row["id"] for row in rows]))).all()
     resolver = ProfileResolver(session)
     placed = placed_agencies(session, {r.case_id for r in found})
     profiles = {r.case_id: resolver.merged(r.jurisdiction, r.lender_id, placed.get(r.case_id, ()))
                 for r in found}
-    windows = {}
+    windows, same = {}, {}
     for r in found:
-        spans = allowed_windows(profiles[r.case_id], r.scheduled_on, r.time_zone or DEFAULT_TZ,
-                                preferred_windows(r.preferred_windows or ()))
-        windows[r.id] = json.dumps([[_ms(start), _ms(end)] for start, end in spans])
+        # Most visits share a profile, a day, a zone and no stated preferences: work each
+        # combination out once (profiles are the resolver's cached objects, alive meanwhile).
+        prefs = r.preferred_windows or ()
+        key = (id(profiles[r.case_id]), r.scheduled_on, r.time_zone or DEFAULT_TZ,
+               json.dumps(prefs, sort_keys=True) if prefs else "")
+        if key not in same:
+            spans = allowed_windows(profiles[r.case_id], r.scheduled_on, key[2],
+                                    preferred_windows(prefs))
+            same[key] = json.dumps([[_ms(start), _ms(end)] for start, end in spans])
+        windows[r.id] = same[key]
     for row in rows:
         row[COLUMN] = windows.get(row["id"], "[]")
     return answer

@@ -18,8 +18,10 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     any_,
     bindparam,
+    cast,
     event,
     func,
     select,
@@ -44,11 +46,29 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _quoted(value) -> str:
+    if value is None:
+        return "NULL"
+    text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def text_array(values: Iterable):
+    """A text[] parameter, rendered to its array literal once (for any number of statements).
+
+    psycopg dumps a list parameter element by element, with a quoting regex per element, every
+    time a statement is executed: 1,000 visit ids in the twenty statements of a first pull cost
+    ~55 ms that way. The literal is one string parameter, cast back to an array by the server.
+    """
+    literal = "{" + ",".join(_quoted(v) for v in values) + "}"
+    return cast(bindparam(None, literal, type_=Text), postgresql.ARRAY(String))
+
+
 def in_values(session: Session, column, values: Iterable) -> ColumnElement[bool]:
     """`column IN values`, as `= ANY(array)` on PostgreSQL (one parameter, any length)."""
     values = list(values)
     if is_postgres(session):
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(String)))
+        return column == any_(text_array(values))
     return column.in_(values)
 
 
@@ -61,8 +81,7 @@ def in_driving_values(session: Session, column, values: Iterable) -> ColumnEleme
     """
     values = list(values)
     if is_postgres(session):
-        return column.in_(select(func.unnest(bindparam(None, values,
-                                                       type_=postgresql.ARRAY(String)))))
+        return column.in_(select(func.unnest(text_array(values))))
     return column.in_(values)
 
 
@@ -74,8 +93,7 @@ def materialize(session: Session, ids_query: Select) -> Select:
     """
     if not is_postgres(session):
         return ids_query
-    ids = list(session.scalars(ids_query))
-    return select(func.unnest(bindparam(None, ids, type_=postgresql.ARRAY(String))))
+    return select(func.unnest(text_array(session.scalars(ids_query))))
 
 
 def _pg_type(column) -> str:

@@ -92,7 +92,7 @@ def _dt(value):
     return None if value is None else (value - _EPOCH) // _MS
 
 
-def _plain(value):
+def unchanged(value):
     return value
 
 
@@ -103,7 +103,7 @@ def encoder_for(column):
         return _dt
     if isinstance(kind, Float | Integer | Boolean) or (
             isinstance(kind, String | Text) and not isinstance(kind, JSON)):
-        return _plain
+        return unchanged
     return encode_value
 
 

@@ -57,3 +57,21 @@ def test_rows_go_in_across_many_commits_on_one_connection(session):
                                              returning_ids=True) and batch]
         session.commit()
     assert _count(session, ids) == 12
+
+
+AWKWARD = ["plain", 'quo"te', "back\\slash", "com,ma", "{brace}", " lead space", "NULL", "",
+           "中文", "semi;colon"]
+
+
+def test_id_lists_reach_the_database_as_given_whatever_their_characters(session):
+    """`in_values` / `materialize` send one array literal: quoting must survive every value."""
+    rows = [{"id": value, "code": f"Q{i}", "name": "quoted"} for i, value in enumerate(AWKWARD)]
+    insert_rows(session, Agency.__table__, rows)
+    session.flush()
+    wanted = AWKWARD[1:]  # all but the first
+    found = set(session.scalars(select(Agency.id).where(
+        bulk.in_values(session, Agency.id, wanted))))
+    assert found == set(wanted)
+    listed = bulk.materialize(session, select(Agency.id).where(Agency.name == "quoted"))
+    assert set(session.scalars(select(Agency.id).where(Agency.id.in_(listed)))) == set(AWKWARD)
+    session.rollback()
