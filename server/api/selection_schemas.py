@@ -6,7 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
 from server.api.import_schemas import ImportRunSummarySchema
-from server.selection.model.reason_labels import labelled
+from server.models.selection import labelled_reasons
 
 # NUL in any string is refused by the request parser (server/api/parser.py).
 
@@ -92,7 +92,7 @@ class ScoreSchema(Schema):
 
     def _labels(self, row) -> list[dict]:
         codes = row.get("reasons") if isinstance(row, dict) else getattr(row, "reasons", None)
-        return labelled(list(codes or []))
+        return labelled_reasons(list(codes or []))
 
 
 class DaySchema(Schema):

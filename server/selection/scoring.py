@@ -1,7 +1,8 @@
 """Score a team's day: arms, the approved model's scores and reasons, the choice within capacity.
 
-Every candidate gets one selection_scores row for the day (re-scoring replaces them and keeps the
-dispatcher's overrides). Without an approved model every case is handled by today's rule.
+Every candidate gets one selection_scores row for the day (re-scoring replaces its values under
+the same id, keeps the dispatcher's override, and notes the rows in the change feed so the
+collectors' phones get them). Without an approved model every case is handled by today's rule.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.access import Caller
 from server.audit import service as audit
+from server.db.feed import record_changes
 from server.db.sql import chunks, insert_ignore
 from server.models import Case, Role, SelectionArm, SelectionScore, User, new_id
 from server.selection.candidates import CaseRow, team_candidates
@@ -89,9 +91,12 @@ def score_day(session: Session, caller: Caller, req: DayRequest, now: datetime,
     modelled = [r for r in eligible if arms[r.case_id] == MODEL]
     scored = _model_scores(session, modelled, model, now, float(model_row.visit_cost)) \
         if model is not None and modelled else {}
-    kept = dict(session.execute(select(SelectionScore.case_id, SelectionScore).where(
-        SelectionScore.scored_on == req.on, SelectionScore.override.is_not(None),
-        SelectionScore.case_id.in_([r.case_id for r in rows]))).all())
+    earlier = {r.case_id: r for r in session.execute(select(
+        SelectionScore.case_id, SelectionScore.id, SelectionScore.override,
+        SelectionScore.override_reason, SelectionScore.override_by, SelectionScore.override_at)
+        .where(SelectionScore.scored_on == req.on,
+               SelectionScore.case_id.in_([r.case_id for r in rows])))}
+    kept = {c: r for c, r in earlier.items() if r.override is not None}
     capacity = req.capacity if req.capacity is not None else _capacity(session, team.id)
     chosen = set(choose([Candidate(r.case_id, arms[r.case_id],
                                    scored[r.case_id][3] if r.case_id in scored else None,
@@ -99,12 +104,13 @@ def score_day(session: Session, caller: Caller, req: DayRequest, now: datetime,
                                    kept[r.case_id].override if r.case_id in kept else None)
                          for r in eligible], capacity))
     out = [_row(r, team.id, req.on, arms[r.case_id], scored.get(r.case_id), model_row,
-                r.case_id in chosen, kept.get(r.case_id)) for r in rows]
+                r.case_id in chosen, earlier.get(r.case_id)) for r in rows]
     session.execute(delete(SelectionScore).where(
         SelectionScore.scored_on == req.on,
         SelectionScore.case_id.in_([r.case_id for r in rows])))
     if out:
         session.execute(SelectionScore.__table__.insert(), out)
+    record_changes(session, "selection_scores", [row["id"] for row in out])
     summary = {"team_id": team.id, "date": req.on, "capacity": capacity,
                "model_version": model_row.version if model_row else None,
                "candidates": len(rows), "excluded": len(rows) - len(eligible),
@@ -115,9 +121,13 @@ def score_day(session: Session, caller: Caller, req: DayRequest, now: datetime,
 
 
 def _row(r: CaseRow, team_id: str, on: date, arm: str, scored, model_row, selected: bool,
-         kept) -> dict:
+         before) -> dict:
+    """The case's row for the day; a rescore keeps its id (the phones' copy is updated in
+    place) and the dispatcher's override."""
     p1, p0, amount, ev, reasons = scored or (None, None, None, None, [])
-    return {"id": new_id(), "case_id": r.case_id, "team_id": team_id, "scored_on": on,
+    kept = before if before is not None and before.override is not None else None
+    return {"id": before.id if before is not None else new_id(), "case_id": r.case_id,
+            "team_id": team_id, "scored_on": on,
             "model_id": model_row.id if scored else None, "arm": arm, "excluded": r.excluded,
             "p_visit": p1, "p_no_visit": p0,
             "uplift": None if p1 is None else p1 - p0, "expected_amount": amount,

@@ -153,6 +153,9 @@ def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) ->
         if arrived:
             changes.add(name, "updated",
                         fetch(session, name, scope.in_scope(name, arrived, who), mask))
+        if SYNC_TABLES[name].day is not None and since < who.today:
+            # A new day: its rows entered the scope at midnight, written before or after.
+            changes.add(name, "updated", fetch(session, name, in_scope, mask))
         stale = _stale(name, gone, changed, now_visits, who, since)
         if stale is not None:
             changes.add(name, "deleted", ids(session, name, and_(
@@ -179,16 +182,21 @@ def _relinked(session, previous, current: set[str]) -> list[str]:
 def _stale(name, gone, changed, now_visits, who, since):
     """Rows the device may hold that may have left its scope (checked against scope after)."""
     clauses = []
+    spec = SYNC_TABLES[name]
+    # A table keyed by a day: the device holds only rows of the days it pulled on (since..today).
+    held = since if spec.day is not None else None
     if gone:
-        anchor = scope.anchored(name, gone, who)
+        anchor = scope.anchored(name, gone, who, since=held)
         if anchor is not None:
             clauses.append(anchor)
-    spec = SYNC_TABLES[name]
     if spec.fact:
         # Facts this collector pushed after their visit moved on (work done offline before the
         # reassignment): stored, but no longer the device's to hold.
         clauses.append(and_(changed, spec.table.c.user_id == who.collector_id))
-    if spec.filtered:
+    if spec.day is not None:
+        if since < who.today:  # the days before today leave; the same day, no row can
+            clauses.append(scope.anchored(name, now_visits, who, since=since))
+    elif spec.filtered:
         clauses.append(and_(changed, scope.anchored(name, now_visits, who)))
         if spec.dated:
             clauses.append(scope.anchored(name, now_visits, who, since=since))

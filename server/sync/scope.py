@@ -132,15 +132,25 @@ def _anchor(name: str, visits, who: Who, since: date | None):
 def anchored(name: str, visits, who: Who, since: date | None = None):
     """Rows of `name` hanging off `visits` whatever their state (None: global tables).
 
-    For route tables `since` widens the anchor to the collector's plans from that day on.
+    For route tables `since` widens the anchor to the collector's plans from that day on; for
+    a table keyed by a day it narrows it to the days from `since` to today (what the device
+    may hold, having pulled on `since`).
     """
-    return _anchor(name, visits, who, since or date.min)
+    clause = _anchor(name, visits, who, since or date.min)
+    day = SYNC_TABLES[name].day
+    if day is None or since is None:
+        return clause
+    column = SYNC_TABLES[name].table.c[day]
+    return and_(clause, column >= since, column <= who.today)
 
 
 def in_scope(name: str, visits, who: Who) -> ColumnElement[bool]:
     """Rows of `name` the collector's device should hold, given the collector's `visits`."""
     spec = SYNC_TABLES[name]
     clause = _anchor(name, visits, who, None)  # route tables: today's plans
+    if spec.day is not None:
+        today = spec.table.c[spec.day] == who.today
+        clause = today if clause is None else and_(clause, today)
     if spec.keep is not None:
         kept = spec.keep(spec.table.c, who.collector_id)
         clause = kept if clause is None else and_(clause, kept)

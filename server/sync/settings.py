@@ -1,10 +1,11 @@
 """Protocol constants: schema versions devices may speak, limits, retention of closed visits."""
+# ruff: noqa: E501 (the schema version line names what each version brought, whatever its length)
 
 from __future__ import annotations
 
 # Bump SYNC_SCHEMA_VERSION when the tables/columns sent to devices change; raise
 # MIN_SCHEMA_VERSION when an older app can no longer sync safely (it is told to update).
-SYNC_SCHEMA_VERSION = 2  # 2: case_requests and call_logs (server/sync/tables.py `since`)
+SYNC_SCHEMA_VERSION = 3  # 3: selection_scores (reasons on the phone) and offer_requests / payment_offers
 MIN_SCHEMA_VERSION = 1
 
 MAX_PUSH_ROWS = 5_000  # rows (created + updated + deleted, all tables) in one push

@@ -7,6 +7,7 @@ Each table's entry declares how it travels: its anchor, scope, masking and effec
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,12 +35,14 @@ from server.models import (
     RoutePlan,
     RouteStop,
     RuleProfile,
+    SelectionScore,
     User,
     Visit,
     VisitNote,
     VisitOutcome,
 )
-from server.sync.wire import mask_birth_date, mask_contact, mask_national_id
+from server.models.selection import labelled_reasons
+from server.sync.wire import encode_value, mask_birth_date, mask_contact, mask_national_id
 
 # Set by the server on every fact; a device may echo them (they come down in pulls) but its
 # values are ignored and they are not part of the content digest.
@@ -83,6 +86,12 @@ def _mask_request(row: dict, liable) -> dict:
     return row
 
 
+def _label_reasons(row: dict, liable) -> dict:
+    # The score's reason codes as the collector reads them: [{code, en, zh}] (a JSON string).
+    row["reasons"] = encode_value(labelled_reasons(json.loads(row["reasons"] or "[]")))
+    return row
+
+
 def _active(c, collector_id):
     return c.status == PromiseStatus.ACTIVE
 
@@ -103,6 +112,9 @@ class SyncTable:
     keep: an extra condition (columns, collector_id) -> SQL on top of the anchor for what the
       device holds now (a promise only while active).
     mask: (wire row, liable_party_ids()) -> the row as the phone may hold it.
+    day: a date column: the device holds only the rows of today (the operation's local day),
+      and yesterday's leave it on the first pull of a new day.
+    hidden: columns of this table never sent (beside HIDDEN_COLUMNS), e.g. model internals.
     server_set / writable / computed: columns the server sets on a fact, a device may change
       on an `updated` server row, the server computes into pulled rows.
     effects: what applying one of its facts implies (EFFECTS, done in server/facts).
@@ -115,6 +127,8 @@ class SyncTable:
     anchors: tuple[tuple[str, str], ...] = ()
     keep: Callable | None = None
     mask: Callable | None = None
+    day: str | None = None
+    hidden: frozenset[str] = frozenset()
     server_set: frozenset[str] = frozenset()
     writable: frozenset[str] = frozenset()
     computed: frozenset[str] = frozenset()
@@ -124,6 +138,10 @@ class SyncTable:
         unknown = {r for _, r in self.anchors if r not in REACHES} | (self.effects - EFFECTS)
         if unknown:
             raise ValueError(f"{self.name}: unknown anchor reach or effect {sorted(unknown)}")
+        missing = ({self.day} - {None}) | self.hidden
+        missing -= set(self.table.c.keys())
+        if missing:
+            raise ValueError(f"{self.name}: no such columns {sorted(missing)}")
 
     @property
     def table(self) -> Table:
@@ -131,8 +149,8 @@ class SyncTable:
 
     @property
     def dated(self) -> bool:
-        """Anchored on route plans: which rows it holds depends on the day."""
-        return any(reach == "plan" for _, reach in self.anchors)
+        """Anchored on route plans or keyed by a day: which rows it holds depends on the day."""
+        return self.day is not None or any(reach == "plan" for _, reach in self.anchors)
 
     @property
     def filtered(self) -> bool:
@@ -142,7 +160,8 @@ class SyncTable:
     @cached_property
     def columns(self) -> tuple[str, ...]:
         """Column names as devices see them (raw, snake_case)."""
-        return tuple(c.name for c in self.table.columns if c.name not in HIDDEN_COLUMNS)
+        hidden = HIDDEN_COLUMNS | self.hidden
+        return tuple(c.name for c in self.table.columns if c.name not in hidden)
 
     @cached_property
     def server_columns(self) -> frozenset[str]:
@@ -197,6 +216,14 @@ _ALL = (
               mask=_mask_request,
               server_set=frozenset({"event_id"})),  # the case event the request became
     SyncTable("call_logs", CallLog, True, since=2, anchors=_BY_CASE),
+    # Why a case was chosen for a visit (or not), for the collector at the door: today's score
+    # of each of their cases, read-only; the model's internals and the dispatcher's override
+    # note stay on the server (server/selection/scoring.py writes it, docs/selection.md).
+    SyncTable("selection_scores", SelectionScore, False, since=3, anchors=_BY_CASE,
+              day="scored_on", mask=_label_reasons,
+              hidden=frozenset({"team_id", "model_id", "p_visit", "p_no_visit",
+                                "expected_amount", "override_reason", "override_by",
+                                "override_at"})),
 )
 SYNC_TABLES: dict[str, SyncTable] = {t.name: t for t in _ALL}
 TABLE_ORDER: tuple[str, ...] = tuple(t.name for t in _ALL)

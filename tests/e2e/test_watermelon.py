@@ -4,7 +4,8 @@ tests/e2e/watermelon/sync_conformance.mjs holds one device database through ever
 test drives it over stdin/stdout (JSON lines), changes the server between phases through the
 database, and checks both sides: (a) first sync, (b) offline creates in every fact table,
 (c) a conflict (409, pull, merge, push again), (d) a reassignment (tombstones), (e) a lost push
-answer and a retry, (f) `diagnoseSyncConsistency` reporting 0 issues.
+answer and a retry, (f) `diagnoseSyncConsistency` reporting 0 issues; today's selection scores
+(the reasons on the phone) travel and leave with their cases.
 Needs `node` and `npm ci --prefix tests/e2e/watermelon` (`make test` does it); without them the
 test is skipped locally and fails in CI.
 """
@@ -36,6 +37,7 @@ from server.models import (
     Payment,
     PaymentPromise,
     QuarantinedRecord,
+    SelectionScore,
     VisitAssignee,
     VisitNote,
     VisitOutcome,
@@ -44,6 +46,7 @@ from server.models import (
 from server.sync.tables import SYNC_TABLES
 from tests.e2e.conftest import count, ids_of, seed
 from tests.support.api import login
+from tests.support.clock import operation_day, operation_today
 
 HERE = Path(__file__).parent / "watermelon"
 SCRIPT = HERE / "sync_conformance.mjs"
@@ -134,9 +137,22 @@ def _server_facts(app, user_id) -> dict:
     return {t: sorted(ids_of(app, m, user_id=user_id)) for t, m in FACT_MODELS.items()}
 
 
+def _scores(app, world) -> None:
+    """Today's and yesterday's selection score of every case (reasons for the phone, #19)."""
+    with app.app_context():
+        for case_id in world.cases.values():
+            for day in (operation_today(), operation_day(-1)):
+                db.session.add(SelectionScore(
+                    case_id=case_id, scored_on=day, arm="model", uplift=0.4,
+                    expected_value=900.0, selected=True,
+                    reasons=["BROKEN_PROMISES", "UNREACHABLE", "ADDRESS_VERIFIED"]))
+        db.session.commit()
+
+
 def test_watermelondb_synchronize_conforms(app, client, live_server, tmp_path):
     node = _node()
     world = seed(app, client, per_collector=3)
+    _scores(app, world)
     ann = world.collectors["ann"]
     kept, moved, last = world.visits["ann"]
     token = login(client, world.usernames["ann"], device_id="wm-ann")
@@ -148,6 +164,10 @@ def test_watermelondb_synchronize_conforms(app, client, live_server, tmp_path):
         assert first["ok"], first
         assert first["counts"]["visits"] == 3 and first["counts"]["cases"] == 3
         assert first["counts"]["consent_texts"] == 1 and not first["unsynced"]
+        assert first["counts"]["selection_scores"] == 3  # today's, of ann's own cases
+        reasons = device.ask("local", table="selection_scores")["rows"][0]["reasons"]
+        assert json.loads(reasons)[1] == {"code": "UNREACHABLE", "en": "Hard to reach",
+                                          "zh": "难以联系"}
         assert all(CREATED_WITH_SEND_CREATED_AS_UPDATED in e for e in first["errorsLogged"])
 
         # (b) offline creates in every fact table, then sync
@@ -188,6 +208,7 @@ def test_watermelondb_synchronize_conforms(app, client, live_server, tmp_path):
             db.session.commit()
         after = device.ask("sync", phase="reassignment")
         assert after["ok"] and after["counts"]["visits"] == 2, after
+        assert after["counts"]["selection_scores"] == 2  # the moved case's score is forgotten
         local_visits = {r["id"] for r in device.ask("local", table="visits")["rows"]}
         local_cases = {r["id"] for r in device.ask("local", table="cases")["rows"]}
         assert moved not in local_visits and world.cases[moved] not in local_cases

@@ -1,13 +1,13 @@
 // The app's local schema: Doorstep's synced tables as docs/sync.md section 3 lists them
-// (schema version 2: case_requests and call_logs came with it). Types on the wire:
+// (schema version 2: case_requests and call_logs came with it; 3: selection_scores). Types on the wire:
 // s = string (text, "YYYY-MM-DD" dates, decimal money, JSON as a string), n = number (integers, floats, epoch-ms datetimes), b = boolean.
 // Every column is optional (nullable): WatermelonDB would otherwise turn null into ''/0/false;
 // except created_at/updated_at, which WatermelonDB requires to be non-optional numbers.
 import { appSchema, tableSchema } from '@nozbe/watermelondb'
 
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 // The tables each schema version added (the app's migrations create them).
-export const NEW_TABLES = { 2: ['case_requests', 'call_logs'] }
+export const NEW_TABLES = { 2: ['case_requests', 'call_logs'], 3: ['selection_scores'] }
 
 const FACT = 'received_at:n clock_offset_ms:n device_id:s user_id:s'
 
@@ -54,6 +54,8 @@ export const TABLES = {
     `until:s reason:s category:s windows:s value:s note:s event_id:s recorded_at:n ${FACT}`,
   call_logs: 'case_id:s visit_id:s contact_point_id:s connected:b outcome:s duration_s:n note:s ' +
     `recorded_at:n ${FACT}`,
+  selection_scores: 'case_id:s scored_on:s arm:s excluded:s uplift:n expected_value:n reasons:s ' +
+    'selected:b override:s',
 }
 
 const TYPES = { s: 'string', n: 'number', b: 'boolean' }

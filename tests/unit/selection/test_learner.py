@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
+from server.models.selection import REASON_LABELS, labelled_reasons
 from server.selection.model import learner
 from server.selection.model.features import REASONS
 from server.selection.model.learner import Params, UpliftModel
 from server.selection.model.metrics import qini
-from server.selection.model.reason_labels import LABELS, labelled
 from server.selection.model.simulator import PERSUADABLE, SURE, randomised, simulate
 
 FAST = Params(n_estimators=60, calibration_folds=2)
@@ -73,10 +73,10 @@ def test_fast_scoring_gives_the_scikit_learn_wrappers_numbers_across_chunks(fitt
 
 def test_every_reason_code_has_a_distinct_label_in_english_and_chinese():
     codes = {code for pair in REASONS.values() for code in pair}
-    assert codes == set(LABELS)
+    assert codes == set(REASON_LABELS)
     for lang in (0, 1):
-        texts = [LABELS[c][lang] for c in codes]
+        texts = [REASON_LABELS[c][lang] for c in codes]
         assert all(t.strip() for t in texts) and len(set(texts)) == len(texts)
-    assert labelled(["UNREACHABLE", "NEW_CODE"]) == [
+    assert labelled_reasons(["UNREACHABLE", "NEW_CODE"]) == [
         {"code": "UNREACHABLE", "en": "Hard to reach", "zh": "难以联系"},
         {"code": "NEW_CODE", "en": "NEW_CODE", "zh": "NEW_CODE"}]

@@ -75,3 +75,26 @@ def test_contact_points_are_masked_unless_their_party_is_liable_loaded_once():
         "*******1234"
     assert len(calls) == 1
     assert mask("visits", {"id": "v"}) == {"id": "v"}
+
+
+def test_a_day_keyed_table_holds_todays_rows_and_looks_back_only_to_the_cursors_day():
+    visits = scope.current_visits(WHO)
+    today = _sql(scope.in_scope("selection_scores", visits, WHO))
+    since = _sql(scope.anchored("selection_scores", visits, WHO, since=date(2026, 11, 30)))
+    anyday = _sql(scope.anchored("selection_scores", visits, WHO))
+    assert "selection_scores.scored_on = '2026-12-02'" in today
+    assert "selection_scores.scored_on >= '2026-11-30'" in since
+    assert "selection_scores.scored_on <= '2026-12-02'" in since
+    assert "scored_on" not in anyday
+    assert tables.SYNC_TABLES["selection_scores"].dated
+
+
+def test_hidden_columns_never_reach_a_device_and_reasons_travel_labelled():
+    spec = tables.SYNC_TABLES["selection_scores"]
+    assert {"p_visit", "p_no_visit", "model_id", "override_reason"}.isdisjoint(spec.columns)
+    assert {"case_id", "scored_on", "reasons", "selected", "uplift"} <= set(spec.columns)
+    row = Masker(set)("selection_scores", {"reasons": '["NEAR_BASE"]'})
+    assert row["reasons"] == '[{"code":"NEAR_BASE","en":"Near the team\'s base",' \
+                             '"zh":"距离团队驻地近"}]'
+    with pytest.raises(ValueError, match="no_such"):
+        tables.SyncTable("x", VisitNote, False, hidden=frozenset({"no_such"}))
