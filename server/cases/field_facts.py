@@ -67,11 +67,11 @@ def record_field_facts(session: Session, ctx, applied: dict, rejected: list) -> 
                 rejected.append(Rejection(name, row.row_id, row.operation, "bad_value",
                                           exc.errors or {"row": [exc.message]}, row.raw))
         if failed:
-            _take_back(session, name, failed)
+            take_back(session, name, failed)
         applied[name] = kept
 
 
-def _take_back(session: Session, name: str, row_ids: list[str]) -> None:
+def take_back(session: Session, name: str, row_ids: list[str]) -> None:
     """Remove facts this push inserted and could not apply, with their change-feed notes."""
     table = CaseRequestFact.__table__.metadata.tables[name]
     session.execute(delete(table).where(table.c.id.in_(row_ids)))

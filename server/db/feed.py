@@ -23,7 +23,7 @@ FEED_TABLES = frozenset({
     "opt_outs", "visits", "visit_assignees", "payment_promises", "payments", "check_ins",
     "visit_outcomes", "visit_notes", "consents", "address_reports", "attachments",
     "route_plans", "route_stops", "rule_profiles", "consent_texts", "case_requests",
-    "call_logs", "selection_scores",
+    "call_logs", "selection_scores", "offer_requests", "payment_offers",
 })
 
 

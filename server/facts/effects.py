@@ -1,4 +1,4 @@
-"""What newly applied facts change on the server within the push: visit state and promises.
+"""What newly applied facts change on the server within the push: visit state, promises, offers.
 
 `after_facts_applied` runs in the push's transaction, once per push, only for facts inserted
 by this push (replays change nothing): visits completed by outcomes and one active promise per
@@ -16,10 +16,17 @@ from server.db.bulk import is_postgres
 from server.db.feed import record_changes
 from server.facts import deferred
 from server.models import Visit, VisitStatus, utcnow
+from server.payments.field_offers import propose_field_offers
 from server.payments.matching import match_late_receipts
 from server.promises.lifecycle import supersede_previous_promises
 from server.sync.refs import corrected
-from server.sync.tables import COMPLETES_VISIT, MATCHES_POSTING, SUPERSEDES, with_effect
+from server.sync.tables import (
+    COMPLETES_VISIT,
+    MATCHES_POSTING,
+    PROPOSES_OFFER,
+    SUPERSEDES,
+    with_effect,
+)
 
 
 def after_facts_applied(session: Session, applied: dict) -> None:
@@ -84,3 +91,16 @@ def _complete_visits(session: Session, outcomes) -> None:
 # The effects done in the push's own transaction, in this order.
 IN_THE_PUSH = ((COMPLETES_VISIT, _complete_visits), (SUPERSEDES, _supersede),
                (MATCHES_POSTING, _match_receipts))
+
+
+def after_facts_inserted(session: Session, ctx, applied: dict, rejected: list) -> None:
+    """Effects that may still refuse a fact this push inserted, row by row in savepoints (an
+    offer the offer service refuses): those rows leave `applied` for `rejected`."""
+    for effect, run in MAY_REFUSE:
+        for name in with_effect(effect):
+            if applied.get(name):
+                applied[name] = run(session, ctx, applied[name], rejected)
+
+
+# The effects that may refuse their rows, run right after insertion, before IN_THE_PUSH.
+MAY_REFUSE = ((PROPOSES_OFFER, propose_field_offers),)

@@ -44,7 +44,13 @@ from server.models.messaging import (
     WordingList,
 )
 from server.models.money import Payment, PaymentPromise, PromiseStatus
-from server.models.offers import ApprovalLimit, OfferKind, OfferStatus, PaymentOffer
+from server.models.offers import (
+    ApprovalLimit,
+    OfferKind,
+    OfferRequest,
+    OfferStatus,
+    PaymentOffer,
+)
 from server.models.organisation import Agency, AgencyKind, Team
 from server.models.parties import Party, PartyRelationship, RelationshipKind
 from server.models.quarantine import QuarantinedRecord, QuarantineStatus
@@ -71,7 +77,7 @@ __all__ = [
     "ContactPoint", "Device", "FactEffect", "FollowUp", "FollowUpKind", "HistoryEvent",
     "HistoryKind", "ImportChange", "ImportRun", "ImportUpload", "InboundAction",
     "InboundMessage", "JobRun", "JobRunStatus", "LenderPosting", "LoginThrottle",
-    "MessageTemplate", "ModelStatus", "OfferKind", "OfferStatus",
+    "MessageTemplate", "ModelStatus", "OfferKind", "OfferRequest", "OfferStatus",
     "OptOut", "OutboxMessage", "OutcomeCode", "Party",
     "PartyRelationship", "Payment", "PaymentOffer", "PaymentPromise", "Placement", "PlanningRun",
     "PostingConflict", "PostingKind", "PromiseStatus", "PushReceipt", "QuarantineStatus",

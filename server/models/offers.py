@@ -9,7 +9,8 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.models.base import Base, id_column, utcnow
+from server.models.base import ID_LEN, Base, id_column, utcnow
+from server.models.facts import Fact
 
 
 class OfferKind:
@@ -52,6 +53,25 @@ class PaymentOffer(Base):
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str | None] = mapped_column(String(200))
     promise_ids: Mapped[list] = mapped_column(default=list)  # the approved plan's promises
+
+
+class OfferRequest(Fact, Base):
+    """An offer made at the door as the phone recorded it (device-owned, append-only); pushed
+    once, it becomes the pending `payment_offers` row named in `offer_id` (set by the server).
+
+    The discount is not the phone's to say: the server works it out from the account's balance
+    when the offer arrives, and the phone pulls it with the offer."""
+
+    __tablename__ = "offer_requests"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal]  # what the debtor pays in all: the schedule's total
+    schedule: Mapped[list]  # [{"due_on": "YYYY-MM-DD", "amount": "1000.00"}]
+    note: Mapped[str | None] = mapped_column(String(500))
+    offer_id: Mapped[str | None] = mapped_column(String(ID_LEN))  # set by the server
 
 
 class ApprovalLimit(Base):

@@ -82,7 +82,8 @@ def _check_schedule(kind: str, lines: list[dict], today: date) -> dict:
 
 
 def propose_offer(session: Session, caller, case_id: str, body: dict,
-                  now: datetime, today: date) -> PaymentOffer:
+                  now: datetime, today: date, origin: dict | None = None) -> PaymentOffer:
+    """Record a pending offer; `origin` (the phone's fact id and device) goes in the audit."""
     case = _case(session, caller, case_id)
     account = _account(session, case, body.get("account_id"))
     lines = sorted(body["schedule"], key=lambda line: line["due_on"])
@@ -109,7 +110,7 @@ def propose_offer(session: Session, caller, case_id: str, body: dict,
     session.flush()
     audit.record(session, caller.user_id, "offer.create", "payment_offer", offer.id,
                  {"case_id": case.id, "kind": offer.kind, "amount": str(total),
-                  "discount": str(offer.discount), "lines": len(lines)})
+                  "discount": str(offer.discount), "lines": len(lines), **(origin or {})})
     return offer
 
 

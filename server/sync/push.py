@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from server.cases.field_facts import record_field_facts
 from server.db.feed import record_changes
 from server.errors import InvalidInput, StaleVersion
-from server.facts.effects import after_facts_applied
+from server.facts.effects import after_facts_applied, after_facts_inserted
 from server.facts.plausible import field_errors, promise_limits
 from server.models import SyncChange
 from server.sync import apply, cursor, quarantine
@@ -152,6 +152,7 @@ def _apply_facts(session, ctx, facts: dict, rejected: list) -> dict:
         rejected.extend(clashes)
     _refuse(session, ctx, refused, rejected)
     record_field_facts(session, ctx, applied, rejected)
+    after_facts_inserted(session, ctx, applied, rejected)
     return applied
 
 

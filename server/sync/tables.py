@@ -26,10 +26,12 @@ from server.models import (
     Consent,
     ConsentText,
     ContactPoint,
+    OfferRequest,
     OptOut,
     Party,
     PartyRelationship,
     Payment,
+    PaymentOffer,
     PaymentPromise,
     PromiseStatus,
     RoutePlan,
@@ -65,7 +67,9 @@ SUPERSEDES = "supersedes_promise"  # a promise replaces the account's active one
 JUDGED = "judged_after"  # ledger, field evidence, compliance: queued, worked out after commit
 REVIEW_FLAG = "review_flag"  # an amount above the balance is stored flagged for a person
 MATCHES_POSTING = "matches_posting"  # a field receipt matched to the lender's posting of it
-EFFECTS = frozenset({COMPLETES_VISIT, SUPERSEDES, JUDGED, REVIEW_FLAG, MATCHES_POSTING})
+PROPOSES_OFFER = "proposes_offer"  # an offer becomes a pending offer (in the push; may refuse it)
+EFFECTS = frozenset({COMPLETES_VISIT, SUPERSEDES, JUDGED, REVIEW_FLAG, MATCHES_POSTING,
+                     PROPOSES_OFFER})
 
 
 def _mask_party(row: dict, liable) -> dict:
@@ -224,6 +228,12 @@ _ALL = (
               hidden=frozenset({"team_id", "model_id", "p_visit", "p_no_visit",
                                 "expected_amount", "override_reason", "override_by",
                                 "override_at"})),
+    # Offers made at the door (server/payments/field_offers.py), on the collector's own visits,
+    # and every offer on their visits' cases with its decision and approved schedule.
+    SyncTable("offer_requests", OfferRequest, True, since=3, anchors=_BY_VISIT,
+              server_set=frozenset({"offer_id"}),  # the pending offer it became
+              effects=frozenset({PROPOSES_OFFER})),
+    SyncTable("payment_offers", PaymentOffer, False, since=3, anchors=_BY_CASE),
 )
 SYNC_TABLES: dict[str, SyncTable] = {t.name: t for t in _ALL}
 TABLE_ORDER: tuple[str, ...] = tuple(t.name for t in _ALL)

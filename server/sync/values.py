@@ -14,6 +14,8 @@ from decimal import Decimal
 from server.cases import request_values
 from server.models.consents import ConsentKind
 from server.models.facts import OutcomeCode
+from server.payments.offer_values import CHECKS as OFFER_CHECKS
+from server.payments.offer_values import ENUMS as OFFER_ENUMS
 from server.sync.settings import DEVICE_TIME_TOLERANCE_MS
 
 ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -25,6 +27,7 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("address_reports", "kind"): ("moved", "wrong", "coordinates", "new_address"),
     ("attachments", "kind"): ("photo", "audio"),
     **request_values.ENUMS,  # the debtor's requests and calls recorded on the phone
+    **OFFER_ENUMS,  # offers made at the door
 }
 POSITIVE = frozenset({("payment_promises", "amount"), ("payments", "amount")})
 LATITUDES = ("lat", "proposed_lat")
@@ -37,6 +40,8 @@ PATTERNS: dict[tuple[str, str], tuple[re.Pattern, str]] = {
 # Device clock readings of each fact; all are corrected by the device's clock offset.
 DEVICE_TIMES = ("recorded_at", "paid_at", "granted_at", "withdrawn_at")
 TOLERANCE = timedelta(milliseconds=DEVICE_TIME_TOLERANCE_MS)
+# Checks of a table's rows beyond the enumerations, shared with the REST schemas.
+CHECKS = {**request_values.CHECKS, **OFFER_CHECKS}
 
 
 def value_errors(table: str, values: dict) -> dict[str, list[str]]:
@@ -60,7 +65,7 @@ def value_errors(table: str, values: dict) -> dict[str, list[str]]:
             pattern, what = PATTERNS[table, column]
             if not pattern.fullmatch(value):
                 errors[column] = [f"expected {what}"]
-    check = request_values.CHECKS.get(table)
+    check = CHECKS.get(table)
     if check is not None and not errors:
         errors = check(values)
     return errors

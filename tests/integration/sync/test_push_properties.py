@@ -28,6 +28,7 @@ from server.models import (
 from server.sync.quarantine import stored_id
 from server.sync.tables import FACT_TABLES, SYNC_TABLES
 from tests.integration.sync import facts
+from tests.support.clock import operation_today
 
 _n = itertools.count()
 SPECIAL_TEXT = ["\ud800", "a\udfffb", "\x00", "nul\x00", "9" * 401, "1e30", "1e400", "NaN",
@@ -77,6 +78,10 @@ def _valid_row(table: str, visit: str, case: str, account: str, debtor: str, add
                           "via": "door", "recorded_at": now},
         "call_logs": {"id": f"p-cl-{n}", "case_id": case, "contact_point_id": point,
                       "connected": False, "recorded_at": now},
+        "offer_requests": {"id": f"p-or-{n}", "case_id": case, "visit_id": visit,
+                           "kind": "settlement", "amount": "10.00", "recorded_at": now,
+                           "schedule": [{"due_on": operation_today().isoformat(),
+                                         "amount": "10.00"}]},
     }[table]
 
 

@@ -94,6 +94,12 @@ UPWARD = {
     ("sync.push", "cases.field_facts"): "pushed case_requests / call_logs are applied by the "
                                         "staff services; to be declared per table on the "
                                         "registry",
+    ("facts.effects", "payments.field_offers"): "an offer pushed from the phone becomes a "
+                                                 "pending offer through the offer service in "
+                                                 "the push (declared on the registry)",
+    ("sync.values", "payments.offer_values"): "the value checks of offer_requests (pure) sit "
+                                              "beside the offer service's; to be declared per "
+                                              "table on the registry",
     ("sync.values", "cases"): "the value checks of case_requests / call_logs are shared with "
                               "the REST schema (cases.request_values); to be declared per "
                               "table on the registry",
