@@ -34,7 +34,9 @@ from server.models import (
     Consent,
     ContactAttempt,
     ContactPoint,
+    OfferRequest,
     Payment,
+    PaymentOffer,
     PaymentPromise,
     QuarantinedRecord,
     SelectionScore,
@@ -53,7 +55,8 @@ SCRIPT = HERE / "sync_conformance.mjs"
 FACT_MODELS = {"check_ins": CheckIn, "visit_outcomes": VisitOutcome, "visit_notes": VisitNote,
                "payment_promises": PaymentPromise, "payments": Payment, "consents": Consent,
                "address_reports": AddressReport, "attachments": Attachment,
-               "case_requests": CaseRequestFact, "call_logs": CallLog}
+               "case_requests": CaseRequestFact, "call_logs": CallLog,
+               "offer_requests": OfferRequest}
 # WatermelonDB logs this on every first sync with this server: with sendCreatedAsUpdated it
 # expects every pulled row in `updated`, but the server's first pull uses `created` (see
 # test_first_pull_uses_updated_as_send_created_as_updated_expects below).
@@ -177,6 +180,7 @@ def test_watermelondb_synchronize_conforms(app, client, live_server, tmp_path):
         assert synced["ok"] and not synced["unsynced"], synced
         assert synced["errorsLogged"] == []
         assert _server_facts(app, ann) == {t: [i] for t, i in created.items()}
+        assert count(app, PaymentOffer) == 1  # the offer made at the door, pending
 
         # (c) conflict: the server changes a contact point after our pull; we change it too
         # (a reference's number: masked on the device, so "equal to the server's" is tested too)
@@ -213,6 +217,8 @@ def test_watermelondb_synchronize_conforms(app, client, live_server, tmp_path):
         local_cases = {r["id"] for r in device.ask("local", table="cases")["rows"]}
         assert moved not in local_visits and world.cases[moved] not in local_cases
         assert {kept, last} <= local_visits
+        offers = device.ask("local", table="payment_offers")["rows"]
+        assert [(o["case_id"], o["status"]) for o in offers] == [(world.cases[kept], "pending")]
 
         # (e) the answer to a push is lost after the server stored it; sync again
         lost = device.ask("lost_response", visit_id=last)

@@ -1,5 +1,6 @@
 // The app's local schema: Doorstep's synced tables as docs/sync.md section 3 lists them
-// (schema version 2: case_requests and call_logs came with it; 3: selection_scores). Types on the wire:
+// (schema version 2: case_requests and call_logs came with it; 3: selection_scores, offer_requests and
+// payment_offers). Types on the wire:
 // s = string (text, "YYYY-MM-DD" dates, decimal money, JSON as a string), n = number (integers, floats, epoch-ms datetimes), b = boolean.
 // Every column is optional (nullable): WatermelonDB would otherwise turn null into ''/0/false;
 // except created_at/updated_at, which WatermelonDB requires to be non-optional numbers.
@@ -7,7 +8,7 @@ import { appSchema, tableSchema } from '@nozbe/watermelondb'
 
 export const SCHEMA_VERSION = 3
 // The tables each schema version added (the app's migrations create them).
-export const NEW_TABLES = { 2: ['case_requests', 'call_logs'], 3: ['selection_scores'] }
+export const NEW_TABLES = { 2: ['case_requests', 'call_logs'], 3: ['selection_scores', 'offer_requests', 'payment_offers'] }
 
 const FACT = 'received_at:n clock_offset_ms:n device_id:s user_id:s'
 
@@ -56,6 +57,11 @@ export const TABLES = {
     `recorded_at:n ${FACT}`,
   selection_scores: 'case_id:s scored_on:s arm:s excluded:s uplift:n expected_value:n reasons:s ' +
     'selected:b override:s',
+  offer_requests: 'case_id:s visit_id:s account_id:s kind:s amount:s schedule:s note:s offer_id:s ' +
+    `recorded_at:n ${FACT}`,
+  payment_offers: 'case_id:s account_id:s visit_id:s lender_id:s kind:s currency:s balance:s ' +
+    'amount:s discount:s schedule:s note:s status:s proposed_by:s proposed_at:n decided_by:s ' +
+    'decided_at:n decision_note:s promise_ids:s',
 }
 
 const TYPES = { s: 'string', n: 'number', b: 'boolean' }

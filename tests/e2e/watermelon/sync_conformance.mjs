@@ -155,6 +155,7 @@ async function createFacts({ visit_id: visitId, tag = 'wm' }) {
     attachments: { visit_id: visitId, sha256: sha, kind: 'photo', content_type: 'image/jpeg' },
     case_requests: { case_id: caseId, visit_id: visitId, kind: 'hardship', via: 'door', note: `lost job (${tag})` },
     call_logs: { case_id: caseId, visit_id: visitId, contact_point_id: phone.id, connected: false, outcome: 'NO_ANSWER', duration_s: 0 },
+    offer_requests: { case_id: caseId, visit_id: visitId, account_id: account.id, kind: 'settlement', amount: '100.00', note: tag, schedule: JSON.stringify([{ due_on: new Date(Date.now() + 2 * 864e5).toISOString().slice(0, 10), amount: '100.00' }]) },
   }
   const ids = {}
   await database.write(async () => {
