@@ -31,8 +31,10 @@ from server.models import (
     CaseRequestFact,
     CaseStatus,
     ContactPoint,
+    OfferRequest,
     Party,
     PartyRelationship,
+    PaymentOffer,
     Visit,
     VisitNote,
     VisitOutcome,
@@ -46,7 +48,7 @@ def purge_expired_cases(session: Session, now: datetime) -> dict[str, int]:
     due = _due_cases(session, now)
     counts = {"cases": len(due), "parties": 0, "addresses": 0, "contact_points": 0,
               "visit_notes": 0, "visit_outcomes": 0, "case_requests": 0, "call_logs": 0,
-              "case_events": 0}
+              "offer_requests": 0, "payment_offers": 0, "case_events": 0}
     if not due:
         return counts
     parties = _purgeable_parties(session, due)
@@ -70,6 +72,12 @@ def purge_expired_cases(session: Session, now: datetime) -> dict[str, int]:
                                         dict(note=None, value=None))
         counts["call_logs"] += _set(session, CallLog, CallLog.case_id.in_(batch),
                                     dict(note=None))
+        # What was said about an offer; the offer's money and decision stay (like payments).
+        counts["offer_requests"] += _set(session, OfferRequest,
+                                         OfferRequest.case_id.in_(batch), dict(note=None))
+        counts["payment_offers"] += _set(session, PaymentOffer,
+                                         PaymentOffer.case_id.in_(batch),
+                                         dict(note=None, decision_note=None))
         counts["case_events"] += session.execute(update(CaseEvent).where(
             CaseEvent.case_id.in_(batch)).values(note=None)).rowcount  # never on a phone
         _set(session, Case, Case.id.in_(batch), dict(purged_at=now))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -18,8 +19,10 @@ from server.models import (
     ContactPoint,
     FollowUp,
     JobRun,
+    OfferRequest,
     Party,
     Payment,
+    PaymentOffer,
     VisitNote,
 )
 from tests.support import factories as f
@@ -110,3 +113,32 @@ def test_run_once_records_each_run_and_every_job_runs_twice_cleanly(runner, sess
     assert all(r.finished_at >= r.started_at for r in runs)
     listing = runner.invoke(args=["jobs", "list"])
     assert "promise_monitor" in listing.output and "succeeded" in listing.output
+
+
+def test_the_retention_purge_drops_what_was_said_about_an_offer_and_keeps_its_money(session):
+    old, visit = f.case_with_visit(session)
+    old.status, old.closed_at = "closed", NOW - timedelta(days=3 * 366)
+    collector = f.user(session, "collector")
+    account = f.account_of(session, old)
+    schedule = [{"due_on": "2023-01-10", "amount": "500.00"}]
+    made = f.fact(session, OfferRequest, NOW - timedelta(days=1200), collector, case_id=old.id,
+                  visit_id=visit.id, kind="settlement", amount=Decimal("500.00"),
+                  schedule=schedule, note="pays after the harvest")
+    offer = PaymentOffer(case_id=old.id, account_id=account.id, lender_id=old.lender_id,
+                         kind="settlement", balance=Decimal("8000.00"), amount=Decimal("500.00"),
+                         discount=Decimal("7500.00"), schedule=schedule, note="harvest",
+                         status="refused", decision_note="his brother can pay",
+                         proposed_by=collector.id)
+    session.add(offer)
+    session.flush()
+
+    counts = purge_expired_cases(session, NOW)
+    session.commit()
+
+    session.expire_all()
+    assert (counts["offer_requests"], counts["payment_offers"]) == (1, 1)
+    kept = session.get(OfferRequest, made.id)
+    assert (kept.note, kept.amount, kept.schedule) == (None, Decimal("500.00"), schedule)
+    decided = session.get(PaymentOffer, offer.id)
+    assert (decided.note, decided.decision_note, decided.status, decided.discount) == (
+        None, None, "refused", Decimal("7500.00"))
