@@ -157,3 +157,4 @@ class Complaint(Timestamped, Base):
     escalated_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     final_response: Mapped[str | None] = mapped_column(String(4000))
+    upheld: Mapped[bool | None]  # decided at resolution: the complaint was justified
