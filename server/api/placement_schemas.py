@@ -177,3 +177,35 @@ class RecallByRulesResultSchema(PlacementResultSchema):
     cases = fields.List(fields.Nested(RecalledCaseSchema))
     offset = fields.Integer()
     limit = fields.Integer()
+
+
+class StandingRecallRulesSchema(Schema):
+    lender = fields.String(**_LENDER)
+    agencies = RecallByRulesSchema().fields["agencies"]
+    rules = fields.List(fields.Nested(RecallRuleSchema), required=True,
+                        validate=validate.Length(min=1, max=20),
+                        metadata={"description": "in order: a case takes the first it matches"})
+    active = fields.Boolean(load_default=True, metadata={
+        "description": "false: kept, not applied by the nightly job"})
+    return_case = fields.Boolean(load_default=False)
+    note = fields.String(allow_none=True, validate=[validate.Length(max=300), NO_NUL])
+
+
+class StandingRecallRulesQuerySchema(Schema):
+    lender = fields.String(**_LENDER)
+
+
+class StandingRecallRulesResultSchema(Schema):
+    lender = fields.String()
+    agencies = fields.List(fields.String())
+    rules = fields.List(fields.Nested(RecallRuleSchema))
+    active = fields.Boolean()
+    return_case = fields.Boolean()
+    note = fields.String(allow_none=True)
+    updated_by = fields.String(allow_none=True)
+    updated_at = fields.DateTime()
+    last_run_at = fields.DateTime(allow_none=True)
+    last_result = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True,
+                              metadata={"description": "counts of the last nightly run"})
+    last_error = fields.String(allow_none=True, metadata={
+        "description": "why the last nightly run recalled nothing (an agency gone)"})

@@ -12,6 +12,9 @@ from server.api.placement_schemas import (
     RecallByRulesSchema,
     RecallSchema,
     ReplaceSchema,
+    StandingRecallRulesQuerySchema,
+    StandingRecallRulesResultSchema,
+    StandingRecallRulesSchema,
 )
 from server.api.security import current_principal, roles
 from server.cases.lenders import lender_of
@@ -19,6 +22,7 @@ from server.cases.placement import place_cases, recall_cases, replace_cases
 from server.cases.placement_rules import place_by_rules
 from server.models import Role, utcnow
 from server.payments.recall_rules import recall_by_rules
+from server.payments.standing_recalls import set_standing_rules, standing_rules
 from server.unit_of_work import use_case
 
 blp = Blueprint("placements", __name__, url_prefix="/placements",
@@ -65,6 +69,28 @@ class RecallByRules(MethodView):
         with use_case() as session:
             return recall_by_rules(session, p.user_id,
                                    lender_of(session, p, body.get("lender")), body, utcnow())
+
+
+@blp.route("/recall/standing-rules")
+class StandingRecalls(MethodView):
+    @roles(*LENDER_SIDE)
+    @blp.arguments(StandingRecallRulesQuerySchema, location="query")
+    @blp.response(200, StandingRecallRulesResultSchema)
+    def get(self, query):
+        """The lender's standing recall rules and their last nightly run."""
+        p = current_principal()
+        with use_case() as session:
+            return standing_rules(session, lender_of(session, p, query.get("lender")))
+
+    @roles(*LENDER_SIDE)
+    @blp.arguments(StandingRecallRulesSchema)
+    @blp.response(200, StandingRecallRulesResultSchema)
+    def put(self, body):
+        """Store the lender's standing recall rules; the nightly job applies them (audited)."""
+        p = current_principal()
+        with use_case() as session:
+            return set_standing_rules(session, p.user_id,
+                                      lender_of(session, p, body.get("lender")), body, utcnow())
 
 
 @blp.route("/replace")

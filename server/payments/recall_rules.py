@@ -53,7 +53,7 @@ def _named(rule: dict, key: str) -> bool:
     return value is not None and value is not False and value != []
 
 
-def _check(session: Session, rules: list[dict], codes: list[str]) -> list[str]:
+def check_rules(session: Session, rules: list[dict], codes: list[str]) -> list[str]:
     """The agency filter's ids; bad rules are a 422 naming the rule's field."""
     errors: dict[str, list[str]] = {}
     for i, rule in enumerate(rules):
@@ -188,7 +188,7 @@ def plan_recall(session: Session, lender_id: str, rules: list[dict], agency_code
                 now: datetime) -> dict:
     """Which placed cases the rules take back, in the order of the lender's case ids, each with
     the first rule it matched and why."""
-    cur = _current(lender_id, _check(session, rules, agency_codes))
+    cur = _current(lender_id, check_rules(session, rules, agency_codes))
     rows = session.execute(select(cur).order_by(cur.c.ref)).all()
     taken: dict[str, tuple[int, str]] = {}
     per_rule = []
@@ -223,7 +223,7 @@ def recall_by_rules(session: Session, actor_id: str | None, lender_id: str, spec
                                            REASONS[rule["kind"]], note, spec["return_case"],
                                            now))
         audit.record(session, actor_id, "placement.recall_rules", "lender", lender_id, {
-            "rules": _jsonable(rules), "agencies": spec.get("agencies") or [],
+            "rules": jsonable_rules(rules), "agencies": spec.get("agencies") or [],
             "recalled": {r["name"]: r["matched"] for r in plan["rules"]},
             "return_case": spec["return_case"], "note": spec.get("note")}, now=now)
     offset, limit = spec.get("offset", 0), spec.get("limit", PREVIEW)
@@ -235,5 +235,5 @@ def recall_by_rules(session: Session, actor_id: str | None, lender_id: str, spec
                              "reminders", "promises"), 0), **counts}
 
 
-def _jsonable(rules: list[dict]) -> list[dict]:
+def jsonable_rules(rules: list[dict]) -> list[dict]:
     return [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()} for r in rules]
