@@ -4,6 +4,7 @@ per case, a real run recalls them like a recall by list, and a replay recalls no
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -238,3 +239,29 @@ def test_bad_rules_are_a_422_naming_the_field(app, client, body, field):
     assert response.status_code == 422, response.get_json()
     assert field in response.get_json()["errors"], response.get_json()
     assert _open_placements(app) == len(CASES) + 1
+
+
+def test_two_real_runs_at_once_recall_each_case_once(app, client, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers; these interleavings cannot happen there")
+    w = _world(app, client)
+    barrier = threading.Barrier(2)
+    answers: list = []
+
+    def run():
+        mine = app.test_client()
+        barrier.wait(10)
+        answers.append(mine.post(URL, headers=w.ops, json={
+            "rules": [SILENT], "agencies": [w.a], "dry_run": False}))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [a.status_code for a in answers] == [200, 200]
+    assert sum(a.get_json()["recalled"] for a in answers) == 2
+    with app.app_context():
+        returned = db.session.scalars(select(Placement.returned_at).where(
+            Placement.case_id.in_([w.ids["silent"], w.ids["met_by_b"]]))).all()
+        assert len(returned) == 2 and None not in returned
