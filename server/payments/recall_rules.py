@@ -141,70 +141,77 @@ def _period(rule: dict) -> str:
         else "since placed"
 
 
-def _performance(session, cur, rows, rule, now) -> dict[str, str]:
-    """Cases placed long enough that fail every performance criterion the rule names."""
+def _performance(session, cur, rows, rule, now) -> dict[str, tuple | None]:
+    """Cases placed long enough that fail every performance criterion the rule names, each
+    with (recovered, owed) when the rule reads the rate."""
     cutoff = now - timedelta(days=rule["placed_days"])
-    bound = rule.get("recovery_rate_below")
+    unpaid, bound = rule.get("no_payment"), rule.get("recovery_rate_below")
     contacts = _contacts(session, cur, rule, now) if rule.get("no_right_party_contact") \
         else set()
-    recovered = _recovered(session, cur, rule, now) \
-        if rule.get("no_payment") or bound is not None else {}
+    recovered = _recovered(session, cur, rule, now) if unpaid or bound is not None else {}
     outstanding = _outstanding(session, cur) if bound is not None else {}
-    found = {}
-    for r in rows:
-        if r.placed_at > cutoff or r.case_id in contacts:
+    zero, found = Decimal("0"), {}
+    for case_id, r in rows.items():
+        if r.placed_at > cutoff or case_id in contacts:
             continue
-        why = [f"placed {(now - r.placed_at).days} days with {r.code}"]
-        if rule.get("no_right_party_contact"):
-            why.append("no right-party contact")
-        got = recovered.get(r.case_id) or Decimal("0")
-        if rule.get("no_payment"):
-            if got > 0:
-                continue
-            why.append("no payment")
-        if bound is not None:
-            owed = got + (outstanding.get(r.case_id) or Decimal("0"))
-            if owed <= 0 or got / owed >= bound:
-                continue
-            why.append(f"recovered {got:.2f} of {owed:.2f} ({got / owed:.1%})")
-        found[r.case_id] = ", ".join(why) + f" ({_period(rule)})"
+        got = recovered.get(case_id) or zero
+        if unpaid and got > 0:
+            continue
+        if bound is None:
+            found[case_id] = None
+            continue
+        owed = got + (outstanding.get(case_id) or zero)
+        if owed > 0 and got < bound * owed:
+            found[case_id] = (got, owed)
     return found
 
 
-def _complained(session, cur, rows, rule, now) -> dict[str, str]:
-    """Cases with enough complaints, or an upheld one, in the period."""
-    counts = _complaints(session, cur, rule, now)
-    found = {}
-    for r in rows:
-        n, upheld = counts.get(r.case_id, (0, 0))
-        if n == 0 or n < (rule.get("min_complaints") or 1) or (rule.get("upheld") and not upheld):
-            continue
-        found[r.case_id] = (f"{n} complaint{'s' if n > 1 else ''}, {upheld} upheld, "
-                            f"while with {r.code} ({_period(rule)})")
-    return found
+def _complained(session, cur, rows, rule, now) -> dict[str, tuple]:
+    """Cases with enough complaints, or an upheld one, in the period: (count, upheld)."""
+    return {case_id: (n, upheld)
+            for case_id, (n, upheld) in _complaints(session, cur, rule, now).items()
+            if n >= (rule.get("min_complaints") or 1) and (upheld or not rule.get("upheld"))}
+
+
+def _why(rule: dict, r, facts, now: datetime) -> str:
+    """In words, why the rule took the case (only for the cases shown)."""
+    if rule["kind"] == "complaints":
+        n, upheld = facts
+        return (f"{n} complaint{'s' if n > 1 else ''}, {upheld} upheld, while with {r.code} "
+                f"({_period(rule)})")
+    why = [f"placed {(now - r.placed_at).days} days with {r.code}"]
+    why += [text for key, text in (("no_right_party_contact", "no right-party contact"),
+                                   ("no_payment", "no payment")) if rule.get(key)]
+    if facts is not None:
+        got, owed = facts
+        why.append(f"recovered {got:.2f} of {owed:.2f} ({got / owed:.1%})")
+    return ", ".join(why) + f" ({_period(rule)})"
 
 
 def plan_recall(session: Session, lender_id: str, rules: list[dict], agency_codes: list[str],
                 now: datetime) -> dict:
-    """Which placed cases the rules take back, in the order of the lender's case ids, each with
-    the first rule it matched and why."""
+    """Which placed cases the rules take back, in the order of the lender's case ids: (row,
+    the first rule it matched, what the rule measured)."""
     cur = _current(lender_id, check_rules(session, rules, agency_codes))
-    rows = session.execute(select(cur).order_by(cur.c.ref)).all()
-    taken: dict[str, tuple[int, str]] = {}
+    rows = {r.case_id: r for r in session.execute(select(cur).order_by(cur.c.ref))}
+    taken: dict[str, tuple[int, object]] = {}
     per_rule = []
     for i, rule in enumerate(rules):
         judge = _performance if rule["kind"] == "performance" else _complained
-        new = {cid: why for cid, why in judge(session, cur, rows, rule, now).items()
+        new = {cid: facts for cid, facts in judge(session, cur, rows, rule, now).items()
                if cid not in taken}
-        taken.update({cid: (i, why) for cid, why in new.items()})
+        taken.update({cid: (i, facts) for cid, facts in new.items()})
         per_rule.append({"name": rule.get("name") or f"rule {i + 1}", "kind": rule["kind"],
                          "matched": len(new)})
-    picked = [{"case": r.ref, "agency": r.code, "rule_index": taken[r.case_id][0],
-               "rule": per_rule[taken[r.case_id][0]]["name"],
-               "reason": REASONS[rules[taken[r.case_id][0]]["kind"]],
-               "placed_at": r.placed_at, "days_placed": (now - r.placed_at).days,
-               "why": taken[r.case_id][1]} for r in rows if r.case_id in taken]
+    picked = [(r, *taken[case_id]) for case_id, r in rows.items() if case_id in taken]
     return {"candidates": len(rows), "rules": per_rule, "picked": picked}
+
+
+def _shown(rules: list[dict], per_rule: list[dict], picked: list, now: datetime) -> list[dict]:
+    return [{"case": r.ref, "agency": r.code, "rule": per_rule[i]["name"],
+             "reason": REASONS[rules[i]["kind"]], "placed_at": r.placed_at,
+             "days_placed": (now - r.placed_at).days, "why": _why(rules[i], r, facts, now)}
+            for r, i, facts in picked]
 
 
 def recall_by_rules(session: Session, actor_id: str | None, lender_id: str, spec: dict,
@@ -215,7 +222,7 @@ def recall_by_rules(session: Session, actor_id: str | None, lender_id: str, spec
     counts: Counter = Counter()
     if not spec["dry_run"]:
         for i, rule in enumerate(rules):
-            refs = [p["case"] for p in plan["picked"] if p["rule_index"] == i]
+            refs = [r.ref for r, index, _ in plan["picked"] if index == i]
             if refs:
                 note = f"rule {plan['rules'][i]['name']}" + (
                     f": {spec['note']}" if spec.get("note") else "")
@@ -227,10 +234,11 @@ def recall_by_rules(session: Session, actor_id: str | None, lender_id: str, spec
             "recalled": {r["name"]: r["matched"] for r in plan["rules"]},
             "return_case": spec["return_case"], "note": spec.get("note")}, now=now)
     offset, limit = spec.get("offset", 0), spec.get("limit", PREVIEW)
+    page = plan["picked"][offset:offset + limit]
     return {"dry_run": spec["dry_run"], "candidates": plan["candidates"],
             "matched": len(plan["picked"]), "rules": plan["rules"],
-            "agencies": dict(Counter(p["agency"] for p in plan["picked"])),
-            "cases": plan["picked"][offset:offset + limit], "offset": offset, "limit": limit,
+            "agencies": dict(Counter(r.code for r, _, _ in plan["picked"])),
+            "cases": _shown(rules, plan["rules"], page, now), "offset": offset, "limit": limit,
             **dict.fromkeys(("recalled", "returned", "visits", "assignments", "follow_ups",
                              "reminders", "promises"), 0), **counts}
 
