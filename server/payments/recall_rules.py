@@ -4,11 +4,11 @@ complaints, judged with the agency performance report's own measures, case by ca
 A rule looks at each of the lender's active cases placed with an outsourced agency now (its
 current placement only: work under an earlier agency is not this agency's):
 - `performance`: placed at least `placed_days` ago and, over the placement (or its last
-  `within_days`), no right-party contact by the agency's people, no money counted, or a
-  recovery rate (money counted ÷ (money counted + outstanding now)) below a fraction; every
-  criterion the rule names must hold.
+  `within_days`), any of: no right-party contact by the agency's people, no money counted, a
+  recovery rate (money counted ÷ (money counted + outstanding now)) below a fraction.
 - `complaints`: over the placement (or its last `within_days`), at least `min_complaints`
-  complaints (withdrawn ones do not count), or an upheld one, of the given categories.
+  complaints (withdrawn ones do not count) and/or an upheld one, of the given categories.
+Every criterion a rule names must hold ("two complaints or an upheld one" is two rules).
 Rules are tried in order; a case takes the first it matches, which gives its reason and why.
 A dry run returns a page of that and changes nothing; a real run recalls through
 `recall_cases` per rule (same closing of work, tombstones and audit) and records the run.
