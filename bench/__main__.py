@@ -23,6 +23,7 @@ BENCHES = {
                   "--history-rows", "20000"],
     "console": ["--runs", "5"],
     "selfservice": ["--debtors", "200"],
+    "recall_rules": ["--cases", "20000", "--runs", "3"],
 }
 
 

@@ -27,6 +27,8 @@ class ComplaintSchema(Schema):
     escalated_at = fields.DateTime(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)
     final_response = fields.String(allow_none=True)
+    upheld = fields.Boolean(allow_none=True, metadata={
+        "description": "decided at resolution: true, the complaint was justified"})
 
 
 class ComplaintCreateSchema(Schema):
@@ -49,6 +51,9 @@ class ComplaintUpdateSchema(Schema):
     extend = fields.Boolean(metadata={
         "description": "the one approved extension (CN: 30 more days); compliance or admin"})
     final_response = fields.String(validate=validate.Length(1, 4000))
+    upheld = fields.Boolean(allow_none=True, metadata={
+        "description": "with status resolved: whether the complaint was upheld (recall rules "
+                       "read it)"})
 
 
 class ComplaintQuerySchema(Schema):

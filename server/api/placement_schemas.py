@@ -1,8 +1,9 @@
 """Schemas of placement and recall (lender operations)."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from server.cases.placement import RECALL_REASONS
+from server.cases.request_values import COMPLAINT_CATEGORIES
 
 _CASES = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
                      validate=validate.Length(min=1, max=10000),
@@ -102,3 +103,109 @@ class PlacementByRulesResultSchema(Schema):
     unmatched = fields.Integer(metadata={"description": "cases no rule matched"})
     no_room = fields.Integer(metadata={"description": "matched, but every agency was full"})
     unplaced_cases = fields.List(fields.String())
+
+
+def _fraction(value) -> None:
+    # not validate.Range: the spec would carry its bounds as strings (as_string)
+    if not 0 < value <= 1:
+        raise ValidationError("a fraction above 0, at most 1")
+
+
+class RecallRuleSchema(Schema):
+    name = fields.String(validate=[validate.Length(min=1, max=80), NO_NUL])
+    kind = fields.String(required=True, validate=validate.OneOf(("performance", "complaints")))
+    placed_days = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=3650),
+                                 metadata={"description": "performance: placed at least this "
+                                                          "many days ago (required)"})
+    within_days = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=3650),
+                                 metadata={"description": "judge only the placement's last N "
+                                                          "days (default: all of it)"})
+    no_right_party_contact = fields.Boolean(load_default=False)
+    no_payment = fields.Boolean(load_default=False)
+    recovery_rate_below = fields.Decimal(
+        places=4, as_string=True, allow_none=True,
+        validate=_fraction,
+        metadata={"description": "money counted ÷ (money counted + outstanding), a fraction"})
+    min_complaints = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1000))
+    upheld = fields.Boolean(load_default=False, metadata={
+        "description": "complaints: only cases with an upheld complaint"})
+    categories = fields.List(fields.String(validate=validate.OneOf(COMPLAINT_CATEGORIES)),
+                             validate=validate.Length(max=20))
+
+
+class RecallByRulesSchema(Schema):
+    lender = fields.String(**_LENDER)
+    agencies = fields.List(fields.String(validate=[validate.Length(min=1, max=32), NO_NUL]),
+                           validate=validate.Length(max=50),
+                           metadata={"description": "only cases placed with these agencies"})
+    rules = fields.List(fields.Nested(RecallRuleSchema), required=True,
+                        validate=validate.Length(min=1, max=20),
+                        metadata={"description": "in order: a case takes the first it matches"})
+    dry_run = fields.Boolean(load_default=True, metadata={
+        "description": "true (the default): preview only, nothing changes"})
+    return_case = fields.Boolean(load_default=False, metadata={
+        "description": "true: the cases go back to the lender (退案) and are closed"})
+    note = fields.String(allow_none=True, validate=[validate.Length(max=300), NO_NUL])
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
+                           metadata={"description": "cases listed in the answer"})
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+
+
+class RecallRuleResultSchema(Schema):
+    name = fields.String()
+    kind = fields.String()
+    matched = fields.Integer()
+
+
+class RecalledCaseSchema(Schema):
+    case = fields.String(metadata={"description": "the lender's case id"})
+    agency = fields.String()
+    rule = fields.String()
+    reason = fields.String(metadata={"description": "the recall's reason: performance, "
+                                                    "complaint"})
+    placed_at = fields.DateTime()
+    days_placed = fields.Integer()
+    why = fields.String()
+
+
+class RecallByRulesResultSchema(PlacementResultSchema):
+    dry_run = fields.Boolean()
+    candidates = fields.Integer(metadata={"description": "active cases placed with agencies"})
+    matched = fields.Integer(metadata={"description": "cases the rules select (all pages)"})
+    rules = fields.List(fields.Nested(RecallRuleResultSchema))
+    agencies = fields.Dict(keys=fields.String(), values=fields.Integer())
+    cases = fields.List(fields.Nested(RecalledCaseSchema))
+    offset = fields.Integer()
+    limit = fields.Integer()
+
+
+class StandingRecallRulesSchema(Schema):
+    lender = fields.String(**_LENDER)
+    agencies = RecallByRulesSchema().fields["agencies"]
+    rules = fields.List(fields.Nested(RecallRuleSchema), required=True,
+                        validate=validate.Length(min=1, max=20),
+                        metadata={"description": "in order: a case takes the first it matches"})
+    active = fields.Boolean(load_default=True, metadata={
+        "description": "false: kept, not applied by the nightly job"})
+    return_case = fields.Boolean(load_default=False)
+    note = fields.String(allow_none=True, validate=[validate.Length(max=300), NO_NUL])
+
+
+class StandingRecallRulesQuerySchema(Schema):
+    lender = fields.String(**_LENDER)
+
+
+class StandingRecallRulesResultSchema(Schema):
+    lender = fields.String()
+    agencies = fields.List(fields.String())
+    rules = fields.List(fields.Nested(RecallRuleSchema))
+    active = fields.Boolean()
+    return_case = fields.Boolean()
+    note = fields.String(allow_none=True)
+    updated_by = fields.String(allow_none=True)
+    updated_at = fields.DateTime()
+    last_run_at = fields.DateTime(allow_none=True)
+    last_result = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True,
+                              metadata={"description": "counts of the last nightly run"})
+    last_error = fields.String(allow_none=True, metadata={
+        "description": "why the last nightly run recalled nothing (an agency gone)"})

@@ -8,14 +8,21 @@ from server.api.placement_schemas import (
     PlacementByRulesSchema,
     PlacementCreateSchema,
     PlacementResultSchema,
+    RecallByRulesResultSchema,
+    RecallByRulesSchema,
     RecallSchema,
     ReplaceSchema,
+    StandingRecallRulesQuerySchema,
+    StandingRecallRulesResultSchema,
+    StandingRecallRulesSchema,
 )
 from server.api.security import current_principal, roles
 from server.cases.lenders import lender_of
 from server.cases.placement import place_cases, recall_cases, replace_cases
 from server.cases.placement_rules import place_by_rules
 from server.models import Role, utcnow
+from server.payments.recall_rules import recall_by_rules
+from server.payments.standing_recalls import set_standing_rules, standing_rules
 from server.unit_of_work import use_case
 
 blp = Blueprint("placements", __name__, url_prefix="/placements",
@@ -48,6 +55,42 @@ class Recall(MethodView):
             return recall_cases(session, p.user_id, lender_of(session, p, body.get("lender")),
                                 body["cases"], body["reason"], body.get("note"),
                                 body["return_case"], utcnow())
+
+
+@blp.route("/recall/by-rules")
+class RecallByRules(MethodView):
+    @roles(*LENDER_SIDE)
+    @blp.arguments(RecallByRulesSchema)
+    @blp.response(200, RecallByRulesResultSchema)
+    def post(self, body):
+        """Recall placed cases by rules (poor performance, complaints), each with its reason;
+        a dry run (the default) previews a page; a real run recalls and is audited."""
+        p = current_principal()
+        with use_case() as session:
+            return recall_by_rules(session, p.user_id,
+                                   lender_of(session, p, body.get("lender")), body, utcnow())
+
+
+@blp.route("/recall/standing-rules")
+class StandingRecalls(MethodView):
+    @roles(*LENDER_SIDE)
+    @blp.arguments(StandingRecallRulesQuerySchema, location="query")
+    @blp.response(200, StandingRecallRulesResultSchema)
+    def get(self, query):
+        """The lender's standing recall rules and their last nightly run."""
+        p = current_principal()
+        with use_case() as session:
+            return standing_rules(session, lender_of(session, p, query.get("lender")))
+
+    @roles(*LENDER_SIDE)
+    @blp.arguments(StandingRecallRulesSchema)
+    @blp.response(200, StandingRecallRulesResultSchema)
+    def put(self, body):
+        """Store the lender's standing recall rules; the nightly job applies them (audited)."""
+        p = current_principal()
+        with use_case() as session:
+            return set_standing_rules(session, p.user_id,
+                                      lender_of(session, p, body.get("lender")), body, utcnow())
 
 
 @blp.route("/replace")

@@ -132,6 +132,8 @@ def update_complaint(session: Session, caller: Caller, complaint_id: str,
 
 def _status(c: Complaint, changes: Mapping[str, Any], now: datetime) -> None:
     status = changes.get("status")
+    if "upheld" in changes and status != ComplaintStatus.RESOLVED:
+        raise InvalidInput("upheld is decided when resolving", {"upheld": ["resolve with it"]})
     if status is None:
         return
     if status == ComplaintStatus.RESOLVED:
@@ -141,6 +143,7 @@ def _status(c: Complaint, changes: Mapping[str, Any], now: datetime) -> None:
         if c.handler_id is None:
             raise InvalidInput("assign a handler first", {"handler_id": ["required"]})
         c.final_response, c.resolved_at = changes["final_response"], now
+        c.upheld = changes.get("upheld")
     if status != ComplaintStatus.RECEIVED and c.acknowledged_at is None:
         c.acknowledged_at = now
     c.status = status

@@ -40,9 +40,14 @@ def _agency(session: Session, code: str) -> Agency:
     return agency
 
 
-def _current(session: Session, case_ids: list[str]) -> dict[str, Placement]:
-    return {p.case_id: p for batch in chunks(case_ids) for p in session.scalars(
-        select(Placement).where(Placement.case_id.in_(batch), Placement.returned_at.is_(None)))}
+def _current(session: Session, case_ids: list[str], lock: bool = False) -> dict[str, Placement]:
+    """The cases' open placements; `lock`: row locks, so of two recalls at once the second
+    waits and then finds them returned (PostgreSQL re-reads the condition after the wait)."""
+    stmt = select(Placement).where(Placement.returned_at.is_(None))
+    if lock:
+        stmt = stmt.with_for_update()
+    return {p.case_id: p for batch in chunks(case_ids)
+            for p in session.scalars(stmt.where(Placement.case_id.in_(batch)))}
 
 
 def place_cases(session: Session, actor_id: str | None, lender_id: str, refs: list[str],
@@ -72,7 +77,7 @@ def recall_cases(session: Session, actor_id: str | None, lender_id: str, refs: l
     """Take cases back from their agencies; `return_case`: back to the lender for good."""
     cases = _cases(session, lender_id, refs)
     ids = [c.id for c in cases.values()]
-    current = _current(session, ids)
+    current = _current(session, ids, lock=True)
     for placement in current.values():
         placement.returned_at = now
     why = f"recalled ({reason})" + (f": {note}" if note else "")

@@ -30,6 +30,7 @@ from server.imports.background import sweep_imports
 from server.jobs.messaging import deliver_messages
 from server.messaging.reminder_links import ReminderLinks
 from server.payments.cash import match_deposits
+from server.payments.standing_recalls import run_standing_recalls
 from server.promises.monitor import run_promise_monitor
 from server.routing.background import sweep_planning
 from server.selection.jobs import sync_history_job, train_model_job
@@ -118,6 +119,10 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s, now, cfg: recall_due_placements(s, cfg.today(now), now),
             "cron", {"hour": 0, "minute": 45}, DAY_GRACE,
             "recall cases whose placement period has ended (their work closes)"),
+    JobSpec("standing_recalls",
+            lambda s, now, cfg: run_standing_recalls(s, now),
+            "cron", {"hour": 0, "minute": 50}, DAY_GRACE,
+            "apply each lender's standing recall rules (poor performance, complaints)"),
     JobSpec("cash_deposits",
             lambda s, now, cfg: match_deposits(s, now),
             "interval", {"minutes": 60}, 60 * 60,

@@ -12,6 +12,7 @@ from server.models.cases import (
     Complaint,
     ComplaintStatus,
     Placement,
+    StandingRecallRules,
 )
 from server.models.compliance import RuleProfile, RuleProfileVersion, Violation
 from server.models.consents import Consent, ConsentKind, ConsentText
@@ -83,7 +84,8 @@ __all__ = [
     "PostingConflict", "PostingKind", "PromiseStatus", "PushReceipt", "QuarantineStatus",
     "QuarantinedRecord", "RelationshipKind", "ReversalReason", "Role", "RoutePlan", "RouteStop",
     "RuleProfile", "RuleProfileVersion", "SchedulerLease", "SelectionArm", "SelectionModel",
-    "SelectionScore", "SelfServiceCode", "SelfServiceLink", "SyncChange", "SyncCursor", "Team",
+    "SelectionScore", "SelfServiceCode", "SelfServiceLink", "StandingRecallRules", "SyncChange",
+    "SyncCursor", "Team",
     "User", "Verification", "Violation",
     "Visit", "VisitAssignee", "VisitNote", "VisitOutcome", "VisitStatus", "WordingList",
     "apscheduler_jobs", "new_id", "utcnow",

@@ -78,6 +78,24 @@ class Placement(Base):
     returned_at: Mapped[datetime | None]
 
 
+class StandingRecallRules(Base):
+    """A lender's standing recall rules (server/payments/recall_rules.py), applied nightly."""
+
+    __tablename__ = "standing_recall_rules"
+
+    lender_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    rules: Mapped[list] = mapped_column(default=list)
+    agencies: Mapped[list] = mapped_column(default=list)  # agency codes; empty: all
+    active: Mapped[bool] = mapped_column(default=True)
+    return_case: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(String(300))
+    updated_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_run_at: Mapped[datetime | None]
+    last_result: Mapped[dict | None]  # the counts of the last nightly run
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
 class CaseEventKind:
     DISPUTE_OPENED = "dispute_opened"
     DISPUTE_RESOLVED = "dispute_resolved"
@@ -157,3 +175,4 @@ class Complaint(Timestamped, Base):
     escalated_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     final_response: Mapped[str | None] = mapped_column(String(4000))
+    upheld: Mapped[bool | None]  # decided at resolution: the complaint was justified

@@ -77,9 +77,11 @@ def test_the_handler_is_never_a_collector_complained_about(client, session):
     assert handled.status_code == 200 and handled.get_json()["acknowledged_at"]
     no_answer = _patch(client, token, body["id"], status="resolved")
     assert no_answer.status_code == 422 and "final_response" in no_answer.get_json()["errors"]
-    done = _patch(client, token, body["id"], status="resolved",
+    early = _patch(client, token, body["id"], upheld=True)
+    assert early.status_code == 422 and "upheld" in early.get_json()["errors"]
+    done = _patch(client, token, body["id"], status="resolved", upheld=True,
                   final_response="apologised; collector retrained").get_json()
-    assert done["status"] == "resolved" and done["resolved_at"]
+    assert done["status"] == "resolved" and done["resolved_at"] and done["upheld"] is True
     assert _patch(client, token, body["id"], complex=True).status_code == 422
     actions = set(session.scalars(select(AuditEvent.action)))
     assert {"complaint.open", "complaint.update"} <= actions
