@@ -1,7 +1,7 @@
 """Complaints say whether they were upheld (issue #16): recall by rules reads it.
 
 Revision ID: b7d41c0e9a12
-Revises: c011ec7024a1
+Revises: b4d2e6f81a37
 Create Date: 2026-12-03 08:50:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7d41c0e9a12'
-down_revision = 'c011ec7024a1'
+down_revision = 'b4d2e6f81a37'
 branch_labels = None
 depends_on = None
 
