@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.addresses.geo.address_states import (
@@ -35,6 +35,9 @@ from server.db.bulk import in_values
 from server.models import Address, AddressReport, CheckIn, Visit, VisitOutcome, utcnow
 
 UNKNOWN_ACCURACY_M = 1e6  # a fix without an accuracy proves nothing ('inconclusive')
+# A correction is proposed from the address's latest check-ins, not its whole history: recent
+# fixes say where the door is now, and the cost of a new fix stays flat (decision D-effects-linear).
+CORRECTION_HISTORY = 20
 REPORT_EVENTS = {"moved": AddressEvent.MOVED, "wrong": AddressEvent.WRONG_ADDRESS,
                  "coordinates": AddressEvent.CHECK_INS_ELSEWHERE,
                  "new_address": AddressEvent.WRONG_ADDRESS}
@@ -127,10 +130,15 @@ def _check_in_events(session: Session, ids: list[str]):
     doubtful = {r.id: r for r, verdict in verdicts if r.id not in near and verdict == FAR}
     if not doubtful:
         return out
-    # Every check-in ever made at these addresses: one new far fix joins the older ones.
-    history = session.execute(select(c.lat, c.lng, c.accuracy_m, c.visit_id, Visit.address_id)
-                              .join(Visit, Visit.id == c.visit_id)
-                              .where(in_values(session, Visit.address_id, doubtful))).all()
+    # The latest check-ins made at these addresses: one new far fix joins the older ones.
+    ranked = (select(c.lat, c.lng, c.accuracy_m, c.visit_id, Visit.address_id,
+                     func.row_number().over(partition_by=Visit.address_id,
+                                            order_by=(c.recorded_at.desc(), c.id.desc()))
+                     .label("_rank"))
+              .join(Visit, Visit.id == c.visit_id)
+              .where(in_values(session, Visit.address_id, doubtful))).subquery()
+    history = session.execute(select(*(col for col in ranked.c if col.key != "_rank"))
+                              .where(ranked.c._rank <= CORRECTION_HISTORY)).all()
     fixes: dict[str, list[Fix]] = defaultdict(list)
     for h in history:
         if _verdict(doubtful[h.address_id], h.lat, h.lng, h.accuracy_m) == FAR:

@@ -6,8 +6,12 @@ consents) and each finding is stored against the fact that shows it, once (dedup
 about the visit as a whole (two collectors, recording, third parties) wait for its outcome: until
 then the second collector's device may simply not have synced yet.
 
-Set-based: everything about all touched visits is loaded in a fixed number of queries, each
-visit is judged by the pure engine, and the violations are written in one statement.
+Set-based and linear in the new facts: what the rules need about all touched visits is loaded in
+a fixed number of queries, each bounded per visit whatever its history (its earliest check-in,
+the first few distinct collectors who checked in, its latest outcome, its first recording), and
+only the newly applied check-ins are judged one by one (quiet hours: a check-in's own time
+decides, and older ones were judged when they arrived). Each visit is judged by the pure
+engine, and the violations are written in one statement.
 """
 
 from __future__ import annotations
@@ -49,9 +53,12 @@ _SELF_CLOSING = (str(Rule.TWO_PERSON),)
 
 @dataclass
 class _VisitFacts:
-    """The stored facts of one visit the checks read: in-check-ins, latest outcome, audio."""
+    """What the checks read of one visit: its new in-check-ins, its earliest in-check-in, the
+    distinct collectors who checked in (at most the bound), latest outcome, first audio."""
 
     check_ins: list = field(default_factory=list)
+    first: object | None = None
+    collectors: list = field(default_factory=list)
     outcome: object | None = None
     audio: object | None = None
 
@@ -74,7 +81,9 @@ def check_synced_facts(
     profiles = ProfileResolver(session).for_cases(cases)
     debtors = debtor_facts_for(session, cases)
     consents = consents_for(session, {c.debtor_id for c in cases})
-    facts = _visit_facts(session, visit_ids)
+    # Enough distinct collectors to tell whether the strictest profile's pair is there.
+    bound = max((p.two_person_min for p in profiles.values()), default=1) + 1
+    facts = _visit_facts(session, visit_ids, list(applied_rows.get("check_ins", ())), bound)
     now, rows, shown = utcnow(), [], set()
     for visit in sorted(visits, key=lambda v: v.id):
         address = address_facts(_AddressRow(visit) if visit.address_id else None, default_tz)
@@ -124,15 +133,35 @@ def _touched_visits(session: Session, applied_rows: Mapping[str, Iterable[str]])
     return sorted({vid for vid in session.scalars(stmt) if vid is not None})
 
 
-def _visit_facts(session: Session, visit_ids: list[str]) -> dict[str, _VisitFacts]:
-    """In-check-ins (by device time, id), the latest outcome and the first audio of each visit."""
+def _visit_facts(session: Session, visit_ids: list[str], new_check_ins: list[str],
+                 bound: int) -> dict[str, _VisitFacts]:
+    """Per visit, in a fixed number of queries each returning at most a few rows per visit:
+    the new in-check-ins (by device time, id), the earliest in-check-in, up to `bound`
+    distinct collectors checked in, the latest outcome and the first audio."""
     out: dict[str, _VisitFacts] = defaultdict(_VisitFacts)
     c = CheckInRow
-    for row in session.execute(
-            select(c.id, c.visit_id, c.user_id, c.recorded_at, c.clock_offset_ms)
-            .where(in_values(session, c.visit_id, visit_ids), c.kind == "in")
-            .order_by(c.recorded_at, c.id)):
-        out[row.visit_id].check_ins.append(row)
+    if new_check_ins:
+        for row in session.execute(
+                select(c.id, c.visit_id, c.user_id, c.recorded_at, c.clock_offset_ms)
+                .where(in_values(session, c.id, new_check_ins), c.kind == "in",
+                       in_values(session, c.visit_id, visit_ids))
+                .order_by(c.recorded_at, c.id)):
+            out[row.visit_id].check_ins.append(row)
+    in_visits = (in_values(session, c.visit_id, visit_ids), c.kind == "in")
+    for row in session.execute(_first_per_visit(
+            select(c.id, c.visit_id, c.user_id).where(*in_visits),
+            c.visit_id, c.recorded_at, c.id)):
+        out[row.visit_id].first = row  # the earliest by device time
+    collector = func.coalesce(c.user_id, c.id)  # a check-in without a user is its own collector
+    who = (select(c.visit_id, collector.label("collector"),
+                  func.min(c.recorded_at).label("since"))
+           .where(*in_visits).group_by(c.visit_id, collector).subquery())
+    ranked = select(who.c.visit_id, who.c.collector, func.row_number().over(
+        partition_by=who.c.visit_id, order_by=(who.c.since, who.c.collector)).label("_rank")
+    ).subquery()
+    for row in session.execute(select(ranked.c.visit_id, ranked.c.collector)
+                               .where(ranked.c._rank <= bound)):
+        out[row.visit_id].collectors.append(row.collector)
     o = VisitOutcome
     for row in session.execute(_first_per_visit(
             select(o.id, o.visit_id, o.user_id, o.code, o.discussed_debt, o.recording_made,
@@ -175,12 +204,13 @@ def _engine_facts(visit, facts: _VisitFacts) -> SyncedVisitFacts:
         outcome=outcome.code if outcome else None,
         discussed_debt=bool(outcome and outcome.discussed_debt),
         recording_device_at=recording_at, clock_offset=recording_offset,
+        present=tuple(facts.collectors),
     )
 
 
 def _facts_showing(finding: Finding, facts: _VisitFacts, tz: str):
     """The facts a finding is stored against: late check-ins one by one, else the outcome."""
-    check_ins, outcome, audio = facts.check_ins, facts.outcome, facts.audio
+    check_ins, outcome, audio = facts.check_ins, facts.outcome, facts.audio  # the new check-ins
     if finding.rule is Rule.QUIET:
         late = {(c["collector_id"], c["local_time"]) for c in finding.details.get("check_ins", ())}
         return [("check_ins", c.id, c.user_id) for c in check_ins
@@ -191,6 +221,6 @@ def _facts_showing(finding: Finding, facts: _VisitFacts, tz: str):
         if finding.rule is Rule.RECORDING and audio is not None:
             return [("attachments", audio.id, audio.user_id)]
         return [("visit_outcomes", outcome.id, outcome.user_id)]
-    if check_ins:
-        return [("check_ins", check_ins[0].id, check_ins[0].user_id)]
+    if facts.first is not None:  # the visit's earliest check-in, old or new
+        return [("check_ins", facts.first.id, facts.first.user_id)]
     return [("visit_outcomes", outcome.id, outcome.user_id)] if outcome else []
