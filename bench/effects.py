@@ -15,7 +15,9 @@ a throwaway database is created and dropped. Prints a markdown table.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import time
 
@@ -45,7 +47,8 @@ def _effects(session) -> dict:
     return counts
 
 
-def run(server_url: str, visits: int, levels: list[int], rounds: int, new: int) -> list[str]:
+def run(server_url: str, visits: int, levels: list[int], rounds: int, new: int,
+        profile: bool = False) -> list[str]:
     from flask_migrate import upgrade
 
     from server import create_app
@@ -74,9 +77,17 @@ def run(server_url: str, visits: int, levels: list[int], rounds: int, new: int) 
             session.commit()
             statements = [0]
 
+            sql_time: dict[str, float] = {}
+
             @event.listens_for(db.engine, "before_cursor_execute")
-            def _count(*_args):
+            def _count(conn, cursor, statement, *_args):
                 statements[0] += 1
+                conn.info["bench_t0"] = time.perf_counter()
+
+            @event.listens_for(db.engine, "after_cursor_execute")
+            def _took(conn, cursor, statement, *_args):
+                key = " ".join(statement.split())[:110]
+                sql_time[key] = sql_time.get(key, 0.0) + time.perf_counter() - conn.info["bench_t0"]
 
             times: dict[int, list[float]] = {h: [] for h in levels}
             sent: dict[int, list[int]] = {h: [] for h in levels}
@@ -87,9 +98,19 @@ def run(server_url: str, visits: int, levels: list[int], rounds: int, new: int) 
                     batch = facts_batch(groups[h], new, f"n{h}-r{r}-", 0)
                     assert _push(session, ctx, batch, cursor) == new
                     statements[0] = 0
+                    sql_time.clear()
+                    profiler = cProfile.Profile() if profile and r == rounds - 1 else None
                     start = time.perf_counter()
+                    if profiler:
+                        profiler.enable()
                     counts = _effects(session)
                     times[h].append(time.perf_counter() - start)
+                    if profiler:
+                        profiler.disable()
+                        print(f"### profile, history {h}")
+                        pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
+                        for key, took in sorted(sql_time.items(), key=lambda kv: -kv[1])[:8]:
+                            print(f"{took * 1000:8.1f} ms  {key}")
                     sent[h].append(statements[0])
                     assert counts["pushes"] == 1 and counts["failed"] == 0, counts
                 load.append(os.getloadavg()[0])
@@ -115,13 +136,15 @@ def main() -> None:
     parser.add_argument("--levels", default="0,50,500", help="facts each visit already holds")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--new", type=int, default=500, help="new facts pushed per round")
+    parser.add_argument("--profile", action="store_true", help="cProfile the last round")
     args = parser.parse_args()
     server = os.environ.get("DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     if not server or not normalise_database_url(server).startswith("postgresql"):
         raise SystemExit("set DATABASE_URL or TEST_DATABASE_URL to a PostgreSQL server")
     levels = [int(x) for x in args.levels.split(",")]
     print(f"## Effects vs visit history (PostgreSQL, {time.strftime('%Y-%m-%d %H:%M')})\n")
-    print("\n".join(run(server, args.visits, levels, args.rounds, args.new)))
+    print("\n".join(run(server, args.visits, levels, args.rounds, args.new,
+                              args.profile)))
 
 
 if __name__ == "__main__":

@@ -135,54 +135,71 @@ def _touched_visits(session: Session, applied_rows: Mapping[str, Iterable[str]])
 
 def _visit_facts(session: Session, visit_ids: list[str], new_check_ins: list[str],
                  bound: int) -> dict[str, _VisitFacts]:
-    """Per visit, in a fixed number of queries each returning at most a few rows per visit:
-    the new in-check-ins (by device time, id), the earliest in-check-in, up to `bound`
-    distinct collectors checked in, the latest outcome and the first audio."""
+    """Per visit, in a fixed number of queries that each probe an index a few times per visit
+    (never read its history): the new in-check-ins (by device time, id), the earliest
+    in-check-in, up to `bound` distinct collectors checked in, the latest outcome and the first
+    audio."""
     out: dict[str, _VisitFacts] = defaultdict(_VisitFacts)
-    c = CheckInRow
+    c, o, a = CheckInRow, VisitOutcome, Attachment
     if new_check_ins:
         for row in session.execute(
                 select(c.id, c.visit_id, c.user_id, c.recorded_at, c.clock_offset_ms)
-                .where(in_values(session, c.id, new_check_ins), c.kind == "in",
-                       in_values(session, c.visit_id, visit_ids))
+                .where(in_values(session, c.id, new_check_ins), c.kind == "in")
                 .order_by(c.recorded_at, c.id)):
             out[row.visit_id].check_ins.append(row)
-    in_visits = (in_values(session, c.visit_id, visit_ids), c.kind == "in")
-    for row in session.execute(_first_per_visit(
-            select(c.id, c.visit_id, c.user_id).where(*in_visits),
-            c.visit_id, c.recorded_at, c.id)):
+    first = _first_per_visit(session, c, visit_ids, (c.recorded_at, c.id), c.kind == "in")
+    for row in session.execute(select(c.id, c.visit_id, c.user_id)
+                               .where(in_values(session, c.id, first))):
         out[row.visit_id].first = row  # the earliest by device time
-    collector = func.coalesce(c.user_id, c.id)  # a check-in without a user is its own collector
-    who = (select(c.visit_id, collector.label("collector"),
-                  func.min(c.recorded_at).label("since"))
-           .where(*in_visits).group_by(c.visit_id, collector).subquery())
-    ranked = select(who.c.visit_id, who.c.collector, func.row_number().over(
-        partition_by=who.c.visit_id, order_by=(who.c.since, who.c.collector)).label("_rank")
-    ).subquery()
-    for row in session.execute(select(ranked.c.visit_id, ranked.c.collector)
-                               .where(ranked.c._rank <= bound)):
-        out[row.visit_id].collectors.append(row.collector)
-    o = VisitOutcome
-    for row in session.execute(_first_per_visit(
+    for visit_id, collectors in _collectors(session, visit_ids, bound).items():
+        out[visit_id].collectors = collectors
+    latest = _first_per_visit(session, o, visit_ids, (o.recorded_at.desc(), o.id.desc()))
+    for row in session.execute(
             select(o.id, o.visit_id, o.user_id, o.code, o.discussed_debt, o.recording_made,
-                   o.recorded_at, o.clock_offset_ms)
-            .where(in_values(session, o.visit_id, visit_ids)),
-            o.visit_id, o.recorded_at.desc(), o.id.desc())):
+                   o.recorded_at, o.clock_offset_ms).where(in_values(session, o.id, latest))):
         out[row.visit_id].outcome = row  # the latest by device time
-    a = Attachment
-    for row in session.execute(_first_per_visit(
+    audio = _first_per_visit(session, a, visit_ids, (a.recorded_at, a.id), a.kind == "audio")
+    for row in session.execute(
             select(a.id, a.visit_id, a.user_id, a.recorded_at, a.clock_offset_ms)
-            .where(in_values(session, a.visit_id, visit_ids), a.kind == "audio"),
-            a.visit_id, a.recorded_at, a.id)):
+            .where(in_values(session, a.id, audio))):
         out[row.visit_id].audio = row  # the first recording by device time
     return out
 
 
-def _first_per_visit(stmt, visit_id, *order):
-    """Only the first row of each visit in `order` (a window, so one query for all visits)."""
-    ranked = stmt.add_columns(func.row_number().over(partition_by=visit_id, order_by=order)
-                              .label("_rank")).subquery()
-    return select(*(c for c in ranked.c if c.key != "_rank")).where(ranked.c._rank == 1)
+def _first_per_visit(session: Session, model, visit_ids: list[str], order, *where) -> list[str]:
+    """The id of each visit's first row in `order`: one correlated `LIMIT 1` per visit, which
+    the (visit_id, recorded_at, id) index answers with one probe whatever the visit holds (the
+    rows are then read by id: joined in one statement, the planner may scan the whole table)."""
+    first = (select(model.id).where(model.visit_id == Visit.id, *where).order_by(*order)
+             .limit(1).correlate(Visit).scalar_subquery())
+    return [i for i in session.scalars(select(first).where(in_values(session, Visit.id,
+                                                                       visit_ids)))
+            if i is not None]
+
+
+def _collectors(session: Session, visit_ids: list[str], bound: int) -> dict[str, list[str]]:
+    """Up to `bound` distinct collectors checked in at each visit (a check-in without a user is
+    its own collector), a few index probes per visit whatever its history: a loose scan of the
+    (visit_id, kind, coalesce(user_id, id)) index, each level the smallest collector above the
+    previous one. (Ordered by the expression, so the planner cannot walk the user_id index
+    instead, which reads every check-in of a collector to find one of this visit.)"""
+    c = CheckInRow
+    collector = func.coalesce(c.user_id, c.id)
+
+    def above(visit_id, previous):
+        cond = [c.visit_id == visit_id, c.kind == "in"]
+        if previous is not None:
+            cond.append(collector > previous)
+        return select(collector).where(*cond).order_by(collector).limit(1).scalar_subquery()
+
+    level = select(Visit.id.label("visit_id"), above(Visit.id, None).label("u0")).where(
+        in_values(session, Visit.id, visit_ids)).subquery()
+    for n in range(1, bound):
+        level = select(*level.c, above(level.c.visit_id, level.c[f"u{n - 1}"])
+                       .label(f"u{n}")).subquery()
+    found = ((row.visit_id, [u for u in row[1:] if u is not None])
+             for row in session.execute(select(level)))
+    return {visit_id: collectors for visit_id, collectors in found if collectors}
 
 
 def _offset(ms: int | None) -> timedelta:
