@@ -36,7 +36,8 @@ from server.models import Address, AddressReport, CheckIn, Visit, VisitOutcome, 
 
 UNKNOWN_ACCURACY_M = 1e6  # a fix without an accuracy proves nothing ('inconclusive')
 # A correction is proposed from the address's latest check-ins, not its whole history: recent
-# fixes say where the door is now, and the cost of a new fix stays flat (decision D-effects-linear).
+# fixes say where the door is now, and the cost of a new fix stays flat (clustering is quadratic
+# in the fixes; decision D-effects-linear).
 CORRECTION_HISTORY = 10
 REPORT_EVENTS = {"moved": AddressEvent.MOVED, "wrong": AddressEvent.WRONG_ADDRESS,
                  "coordinates": AddressEvent.CHECK_INS_ELSEWHERE,
