@@ -91,6 +91,7 @@ def run(server_url: str, visits: int, levels: list[int], rounds: int, new: int,
 
             times: dict[int, list[float]] = {h: [] for h in levels}
             sent: dict[int, list[int]] = {h: [] for h in levels}
+            cpus: dict[int, list[float]] = {h: [] for h in levels}
             load = [os.getloadavg()[0]]
             for r in range(rounds):
                 order = levels[r % len(levels):] + levels[:r % len(levels)]  # rotate
@@ -100,11 +101,12 @@ def run(server_url: str, visits: int, levels: list[int], rounds: int, new: int,
                     statements[0] = 0
                     sql_time.clear()
                     profiler = cProfile.Profile() if profile and r == rounds - 1 else None
-                    start = time.perf_counter()
+                    start, cpu = time.perf_counter(), time.process_time()
                     if profiler:
                         profiler.enable()
                     counts = _effects(session)
                     times[h].append(time.perf_counter() - start)
+                    cpus[h].append(time.process_time() - cpu)
                     if profiler:
                         profiler.disable()
                         print(f"### profile, history {h}")
@@ -120,13 +122,17 @@ def run(server_url: str, visits: int, levels: list[int], rounds: int, new: int,
     base = statistics.median(times[levels[0]]) / new
     lines = [f"Seeding the history took {seeded:.1f} s; load average {min(load):.1f}-"
              f"{max(load):.1f} during the timed rounds; {rounds} rounds, medians.", "",
-             f"| facts each visit already held | effects of {new} new facts ({visits} visits) | "
-             "per new fact | vs no history | SQL statements |", "|---|---|---|---|---|"]
+             f"| facts each visit already held | effects of {new} new facts ({visits} visits), "
+             "wall | per new fact | vs no history | bench process CPU (Python side) | "
+             "SQL statements |", "|---|---|---|---|---|---|"]
+    base_cpu = statistics.median(cpus[levels[0]])
     for h in levels:
         per = statistics.median(times[h]) / new
+        cpu = statistics.median(cpus[h])
         lines.append(f"| {h} | {statistics.median(times[h]) * 1000:.1f} ms "
                      f"(min {min(times[h]) * 1000:.1f}) | {per * 1000:.3f} ms | "
-                     f"**{per / base:.2f}x** | {statistics.median(sent[h]):.0f} |")
+                     f"**{per / base:.2f}x** | {cpu * 1000:.1f} ms ({cpu / base_cpu:.2f}x) | "
+                     f"{statistics.median(sent[h]):.0f} |")
     return lines
 
 
