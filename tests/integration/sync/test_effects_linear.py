@@ -120,3 +120,24 @@ def test_the_push_answers_before_its_effects_which_run_on_the_drain_thread(
     assert ("QUIET", late["id"], "open") in _violations(app, late["visit_id"])
     with app.app_context():
         assert db.session.scalar(select(FactEffect.id)) is None
+
+
+def test_the_drain_thread_starts_with_a_push_ends_when_idle_and_starts_again(
+        app, client, world, monkeypatch):
+    from server.api import fact_effects
+
+    monkeypatch.setattr(fact_effects, "IDLE_EXIT_S", 0.2)
+    first = _late(world.visits["ann"][0], 50)
+    push(client, world.tokens["ann"], _check_ins(first))
+    drainer = fact_effects.drainer(app)
+    assert ("QUIET", first["id"], "open") in _violations(app, first["visit_id"])
+    deadline = threading.Event()
+    for _ in range(50):  # the idle thread ends by itself
+        if drainer._thread is None:
+            break
+        deadline.wait(0.1)
+    assert drainer._thread is None
+    second = _late(world.visits["ann"][0], 51)
+    push(client, world.tokens["ann"], _check_ins(second))
+    assert ("QUIET", second["id"], "open") in _violations(app, second["visit_id"])
+    assert fact_effects.drainer(app) is drainer  # one drainer per process and app
