@@ -188,7 +188,8 @@ def load_config(env: dict | None = None, instance_path: str | None = None) -> di
         "RATELIMIT_LOGIN_USERNAME": env.get("RATELIMIT_LOGIN_USERNAME") or "10 per minute",
         "ATTACHMENT_DIR": env.get("ATTACHMENT_DIR") or str(instance / "attachments"),
         # Judge pushed facts (compliance flags, address evidence) right after the answer has
-        # gone out; off leaves them to the `fact_effects` scheduled job alone.
+        # gone out, on the process's background drain thread (server/api/fact_effects.py);
+        # off leaves them to the `fact_effects` scheduled job alone.
         "SYNC_EFFECTS_AFTER_RESPONSE": _bool(env.get("SYNC_EFFECTS_AFTER_RESPONSE"),
                                              default=True),
         "GEOCODER": env.get("GEOCODER", "offline"),

@@ -152,11 +152,17 @@ class ClosingClient(FlaskClient):
     """A test client that closes every response, as a WSGI server does after sending it.
 
     Werkzeug's client leaves an unbuffered response open, so `call_on_close` hooks (the fact
-    effects a push leaves for after its answer) would never run in tests.
+    effects a push leaves for after its answer) would never run in tests. The effects then run
+    in the process's drain thread; the client waits for it to be idle before it returns, so a
+    test reads what follows a push deterministically (and never shares SQLite with it).
     """
 
     def open(self, *args, buffered: bool = True, **kwargs):
-        return super().open(*args, buffered=buffered, **kwargs)
+        from server.api.fact_effects import wait_for_effects
+
+        response = super().open(*args, buffered=buffered, **kwargs)
+        assert wait_for_effects(self.application), "the fact effects drain did not finish"
+        return response
 
 
 def build_app(database_url: str, instance_dir: str, **overrides):

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from server.addresses.geo.address_states import (
@@ -31,10 +31,14 @@ from server.addresses.geo.verification import (
     check_in_verdict,
     propose_correction,
 )
-from server.db.bulk import in_values
+from server.db.bulk import in_values, is_postgres
 from server.models import Address, AddressReport, CheckIn, Visit, VisitOutcome, utcnow
 
 UNKNOWN_ACCURACY_M = 1e6  # a fix without an accuracy proves nothing ('inconclusive')
+# A correction is proposed from the address's latest check-ins, not its whole history: recent
+# fixes say where the door is now, and the cost of a new fix stays flat (clustering is quadratic
+# in the fixes; decision D-effects-linear).
+CORRECTION_HISTORY = 10
 REPORT_EVENTS = {"moved": AddressEvent.MOVED, "wrong": AddressEvent.WRONG_ADDRESS,
                  "coordinates": AddressEvent.CHECK_INS_ELSEWHERE,
                  "new_address": AddressEvent.WRONG_ADDRESS}
@@ -127,10 +131,8 @@ def _check_in_events(session: Session, ids: list[str]):
     doubtful = {r.id: r for r, verdict in verdicts if r.id not in near and verdict == FAR}
     if not doubtful:
         return out
-    # Every check-in ever made at these addresses: one new far fix joins the older ones.
-    history = session.execute(select(c.lat, c.lng, c.accuracy_m, c.visit_id, Visit.address_id)
-                              .join(Visit, Visit.id == c.visit_id)
-                              .where(in_values(session, Visit.address_id, doubtful))).all()
+    # The latest check-ins made at these addresses: one new far fix joins the older ones.
+    history = session.execute(_latest_check_ins(session, sorted(doubtful))).all()
     fixes: dict[str, list[Fix]] = defaultdict(list)
     for h in history:
         if _verdict(doubtful[h.address_id], h.lat, h.lng, h.accuracy_m) == FAR:
@@ -140,6 +142,33 @@ def _check_in_events(session: Session, ids: list[str]):
         if correction is not None:
             out.append((aid, AddressEvent.CHECK_INS_ELSEWHERE, (correction.lat, correction.lng)))
     return out
+
+
+def _latest_check_ins(session: Session, address_ids: list[str]):
+    """The latest CORRECTION_HISTORY check-ins at each address (lat, lng, accuracy_m, visit_id,
+    address_id). On PostgreSQL each of the addresses' visits gives its latest ones by a probe of
+    the (visit_id, recorded_at, id) index (LATERAL … LIMIT), so a visit's history is not read."""
+    c = CheckIn
+    if is_postgres(session):
+        recent = (select(c.lat, c.lng, c.accuracy_m, c.visit_id, c.recorded_at, c.id)
+                  .where(c.visit_id == Visit.id).order_by(c.recorded_at.desc(), c.id.desc())
+                  .limit(CORRECTION_HISTORY).lateral())
+        source = (select(recent.c.lat, recent.c.lng, recent.c.accuracy_m, recent.c.visit_id,
+                         Visit.address_id, recent.c.recorded_at, recent.c.id)
+                  .select_from(Visit).join(recent, true())
+                  .where(in_values(session, Visit.address_id, address_ids))).subquery()
+    else:
+        source = (select(c.lat, c.lng, c.accuracy_m, c.visit_id, Visit.address_id,
+                         c.recorded_at, c.id)
+                  .join(Visit, Visit.id == c.visit_id)
+                  .where(in_values(session, Visit.address_id, address_ids))).subquery()
+    ranked = select(source.c.lat, source.c.lng, source.c.accuracy_m, source.c.visit_id,
+                    source.c.address_id, func.row_number().over(
+                        partition_by=source.c.address_id,
+                        order_by=(source.c.recorded_at.desc(), source.c.id.desc())
+                    ).label("_rank")).subquery()
+    return (select(ranked.c.lat, ranked.c.lng, ranked.c.accuracy_m, ranked.c.visit_id,
+                   ranked.c.address_id).where(ranked.c._rank <= CORRECTION_HISTORY))
 
 
 def _accuracy(accuracy_m: float | None) -> float:

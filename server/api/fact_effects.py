@@ -1,13 +1,20 @@
-"""Run the queued effects of pushed facts once the push's answer has gone out.
+"""Work off the queued effects of pushed facts in the background, off the request worker.
 
-The push commits its facts and answers the device; the same worker then judges them
-(server/facts/deferred.py) in a fresh unit of work, so flags appear within a second without
-the device waiting. Anything this misses (a crash, an error) the `fact_effects` job sweeps.
+The push commits its facts and answers the device; once the answer has gone out it only wakes
+this process's drain thread (server/facts/deferred.py does the work, in a fresh unit of work),
+so the request worker is free for the next request at once and flags still appear within
+seconds. One thread per process, started lazily by the first push and ended after a quiet
+minute: it coalesces wake-ups (one pass after a burst of pushes, not one per push) and claims
+queue rows with the same SKIP LOCKED as every other drainer, so several processes drain side
+by side. Anything it misses (a crash, a kill mid-drain, an error) the `fact_effects` job sweeps:
+the queue row is deleted in the same transaction as the effects it stands for.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 
 from flask import Flask, after_this_request, current_app
 
@@ -16,16 +23,21 @@ from server.unit_of_work import use_case
 
 log = logging.getLogger("doorstep.sync.effects")
 
+EXTENSION = "doorstep.fact_effects_drainer"
+IDLE_EXIT_S = 60.0  # an idle drain thread ends after this; the next push starts another
+MAX_PASSES = 20  # per wake-up: a backlog beyond 20 x 5 rounds is the scheduled sweep's
+_CREATE = threading.Lock()
+
 
 def drain_after_response() -> None:
-    """Hook the effects drain onto this request's response."""
+    """Wake this process's drain thread once this request's response has been sent."""
     if not current_app.config.get("SYNC_EFFECTS_AFTER_RESPONSE", True):
         return
     app = current_app._get_current_object()
 
     @after_this_request
     def _hook(response):
-        response.call_on_close(lambda: drain(app))
+        response.call_on_close(lambda: drainer(app).wake())
         return response
 
 
@@ -39,3 +51,73 @@ def drain(app: Flask) -> dict | None:
         except Exception:  # the scheduled sweep retries; the device already has its answer
             log.exception("draining fact effects after a push failed")
             return None
+
+
+def drainer(app: Flask) -> Drainer:
+    """This process's drainer of the app (a forked worker gets its own)."""
+    current = app.extensions.get(EXTENSION)
+    if current is None or current.pid != os.getpid():
+        with _CREATE:  # two request threads of one worker share one drainer
+            current = app.extensions.get(EXTENSION)
+            if current is None or current.pid != os.getpid():
+                current = app.extensions[EXTENSION] = Drainer(app)
+    return current
+
+
+def wait_for_effects(app: Flask, timeout_s: float = 30.0) -> bool:
+    """Block until this process's drain thread has nothing asked of it (tests, shutdown)."""
+    current = app.extensions.get(EXTENSION)
+    if current is None or current.pid != os.getpid():
+        return True
+    return current.wait_idle(timeout_s)
+
+
+class Drainer:
+    """One background thread that drains the effects queue whenever a push wakes it."""
+
+    def __init__(self, app: Flask):
+        self.app, self.pid = app, os.getpid()
+        self._cond = threading.Condition()
+        self._wanted = False  # woken since the thread last started a pass
+        self._busy = False
+        self._thread: threading.Thread | None = None
+        self.passes = 0  # drain passes run (for tests and logs)
+
+    def wake(self) -> None:
+        with self._cond:
+            self._wanted = True
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="fact-effects",
+                                                daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._wanted and not self._busy, timeout_s)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._cond.wait_for(lambda: self._wanted, IDLE_EXIT_S):
+                    self._thread = None  # the next wake starts a fresh thread
+                    return
+                self._wanted, self._busy = False, True
+            try:
+                self._drain()
+            except Exception:  # never let the thread die with the flag up
+                log.exception("fact effects drain thread failed")
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def _drain(self) -> None:
+        """Passes while they get through pushes and more wait (at most MAX_PASSES): a pass that
+        got nowhere (rows locked by another process, or only failing ones) leaves the rest to
+        the next wake or the sweep, so a failing row is not retried in a tight loop."""
+        for _ in range(MAX_PASSES):
+            counts = drain(self.app)
+            self.passes += 1
+            if not counts or not counts["waiting"] or not counts["pushes"]:
+                return

@@ -6,8 +6,12 @@ consents) and each finding is stored against the fact that shows it, once (dedup
 about the visit as a whole (two collectors, recording, third parties) wait for its outcome: until
 then the second collector's device may simply not have synced yet.
 
-Set-based: everything about all touched visits is loaded in a fixed number of queries, each
-visit is judged by the pure engine, and the violations are written in one statement.
+Set-based and linear in the new facts: what the rules need about all touched visits is loaded in
+a fixed number of queries, each bounded per visit whatever its history (its earliest check-in,
+the first few distinct collectors who checked in, its latest outcome, its first recording), and
+only the newly applied check-ins are judged one by one (quiet hours: a check-in's own time
+decides, and older ones were judged when they arrived). Each visit is judged by the pure
+engine, and the violations are written in one statement.
 """
 
 from __future__ import annotations
@@ -49,9 +53,12 @@ _SELF_CLOSING = (str(Rule.TWO_PERSON),)
 
 @dataclass
 class _VisitFacts:
-    """The stored facts of one visit the checks read: in-check-ins, latest outcome, audio."""
+    """What the checks read of one visit: its new in-check-ins, its earliest in-check-in, the
+    distinct collectors who checked in (at most the bound), latest outcome, first audio."""
 
     check_ins: list = field(default_factory=list)
+    first: object | None = None
+    collectors: list = field(default_factory=list)
     outcome: object | None = None
     audio: object | None = None
 
@@ -74,7 +81,9 @@ def check_synced_facts(
     profiles = ProfileResolver(session).for_cases(cases)
     debtors = debtor_facts_for(session, cases)
     consents = consents_for(session, {c.debtor_id for c in cases})
-    facts = _visit_facts(session, visit_ids)
+    # Enough distinct collectors to tell whether the strictest profile's pair is there.
+    bound = max((p.two_person_min for p in profiles.values()), default=1) + 1
+    facts = _visit_facts(session, visit_ids, list(applied_rows.get("check_ins", ())), bound)
     now, rows, shown = utcnow(), [], set()
     for visit in sorted(visits, key=lambda v: v.id):
         address = address_facts(_AddressRow(visit) if visit.address_id else None, default_tz)
@@ -124,36 +133,73 @@ def _touched_visits(session: Session, applied_rows: Mapping[str, Iterable[str]])
     return sorted({vid for vid in session.scalars(stmt) if vid is not None})
 
 
-def _visit_facts(session: Session, visit_ids: list[str]) -> dict[str, _VisitFacts]:
-    """In-check-ins (by device time, id), the latest outcome and the first audio of each visit."""
+def _visit_facts(session: Session, visit_ids: list[str], new_check_ins: list[str],
+                 bound: int) -> dict[str, _VisitFacts]:
+    """Per visit, in a fixed number of queries that each probe an index a few times per visit
+    (never read its history): the new in-check-ins (by device time, id), the earliest
+    in-check-in, up to `bound` distinct collectors checked in, the latest outcome and the first
+    audio."""
     out: dict[str, _VisitFacts] = defaultdict(_VisitFacts)
-    c = CheckInRow
+    c, o, a = CheckInRow, VisitOutcome, Attachment
+    if new_check_ins:
+        for row in session.execute(
+                select(c.id, c.visit_id, c.user_id, c.recorded_at, c.clock_offset_ms)
+                .where(in_values(session, c.id, new_check_ins), c.kind == "in")
+                .order_by(c.recorded_at, c.id)):
+            out[row.visit_id].check_ins.append(row)
+    first = _first_per_visit(session, c, visit_ids, (c.recorded_at, c.id), c.kind == "in")
+    for row in session.execute(select(c.id, c.visit_id, c.user_id)
+                               .where(in_values(session, c.id, first))):
+        out[row.visit_id].first = row  # the earliest by device time
+    for visit_id, collectors in _collectors(session, visit_ids, bound).items():
+        out[visit_id].collectors = collectors
+    latest = _first_per_visit(session, o, visit_ids, (o.recorded_at.desc(), o.id.desc()))
     for row in session.execute(
-            select(c.id, c.visit_id, c.user_id, c.recorded_at, c.clock_offset_ms)
-            .where(in_values(session, c.visit_id, visit_ids), c.kind == "in")
-            .order_by(c.recorded_at, c.id)):
-        out[row.visit_id].check_ins.append(row)
-    o = VisitOutcome
-    for row in session.execute(_first_per_visit(
             select(o.id, o.visit_id, o.user_id, o.code, o.discussed_debt, o.recording_made,
-                   o.recorded_at, o.clock_offset_ms)
-            .where(in_values(session, o.visit_id, visit_ids)),
-            o.visit_id, o.recorded_at.desc(), o.id.desc())):
+                   o.recorded_at, o.clock_offset_ms).where(in_values(session, o.id, latest))):
         out[row.visit_id].outcome = row  # the latest by device time
-    a = Attachment
-    for row in session.execute(_first_per_visit(
+    audio = _first_per_visit(session, a, visit_ids, (a.recorded_at, a.id), a.kind == "audio")
+    for row in session.execute(
             select(a.id, a.visit_id, a.user_id, a.recorded_at, a.clock_offset_ms)
-            .where(in_values(session, a.visit_id, visit_ids), a.kind == "audio"),
-            a.visit_id, a.recorded_at, a.id)):
+            .where(in_values(session, a.id, audio))):
         out[row.visit_id].audio = row  # the first recording by device time
     return out
 
 
-def _first_per_visit(stmt, visit_id, *order):
-    """Only the first row of each visit in `order` (a window, so one query for all visits)."""
-    ranked = stmt.add_columns(func.row_number().over(partition_by=visit_id, order_by=order)
-                              .label("_rank")).subquery()
-    return select(*(c for c in ranked.c if c.key != "_rank")).where(ranked.c._rank == 1)
+def _first_per_visit(session: Session, model, visit_ids: list[str], order, *where) -> list[str]:
+    """The id of each visit's first row in `order`: one correlated `LIMIT 1` per visit, which
+    the (visit_id, recorded_at, id) index answers with one probe whatever the visit holds (the
+    rows are then read by id: joined in one statement, the planner may scan the whole table)."""
+    first = (select(model.id).where(model.visit_id == Visit.id, *where).order_by(*order)
+             .limit(1).correlate(Visit).scalar_subquery())
+    return [i for i in session.scalars(select(first).where(in_values(session, Visit.id,
+                                                                       visit_ids)))
+            if i is not None]
+
+
+def _collectors(session: Session, visit_ids: list[str], bound: int) -> dict[str, list[str]]:
+    """Up to `bound` distinct collectors checked in at each visit (a check-in without a user is
+    its own collector), a few index probes per visit whatever its history: a loose scan of the
+    (visit_id, kind, coalesce(user_id, id)) index, each level the smallest collector above the
+    previous one. (Ordered by the expression, so the planner cannot walk the user_id index
+    instead, which reads every check-in of a collector to find one of this visit.)"""
+    c = CheckInRow
+    collector = func.coalesce(c.user_id, c.id)
+
+    def above(visit_id, previous):
+        cond = [c.visit_id == visit_id, c.kind == "in"]
+        if previous is not None:
+            cond.append(collector > previous)
+        return select(collector).where(*cond).order_by(collector).limit(1).scalar_subquery()
+
+    level = select(Visit.id.label("visit_id"), above(Visit.id, None).label("u0")).where(
+        in_values(session, Visit.id, visit_ids)).subquery()
+    for n in range(1, bound):
+        level = select(*level.c, above(level.c.visit_id, level.c[f"u{n - 1}"])
+                       .label(f"u{n}")).subquery()
+    found = ((row.visit_id, [u for u in row[1:] if u is not None])
+             for row in session.execute(select(level)))
+    return {visit_id: collectors for visit_id, collectors in found if collectors}
 
 
 def _offset(ms: int | None) -> timedelta:
@@ -175,12 +221,13 @@ def _engine_facts(visit, facts: _VisitFacts) -> SyncedVisitFacts:
         outcome=outcome.code if outcome else None,
         discussed_debt=bool(outcome and outcome.discussed_debt),
         recording_device_at=recording_at, clock_offset=recording_offset,
+        present=tuple(facts.collectors),
     )
 
 
 def _facts_showing(finding: Finding, facts: _VisitFacts, tz: str):
     """The facts a finding is stored against: late check-ins one by one, else the outcome."""
-    check_ins, outcome, audio = facts.check_ins, facts.outcome, facts.audio
+    check_ins, outcome, audio = facts.check_ins, facts.outcome, facts.audio  # the new check-ins
     if finding.rule is Rule.QUIET:
         late = {(c["collector_id"], c["local_time"]) for c in finding.details.get("check_ins", ())}
         return [("check_ins", c.id, c.user_id) for c in check_ins
@@ -191,6 +238,6 @@ def _facts_showing(finding: Finding, facts: _VisitFacts, tz: str):
         if finding.rule is Rule.RECORDING and audio is not None:
             return [("attachments", audio.id, audio.user_id)]
         return [("visit_outcomes", outcome.id, outcome.user_id)]
-    if check_ins:
-        return [("check_ins", check_ins[0].id, check_ins[0].user_id)]
+    if facts.first is not None:  # the visit's earliest check-in, old or new
+        return [("check_ins", facts.first.id, facts.first.user_id)]
     return [("visit_outcomes", outcome.id, outcome.user_id)] if outcome else []

@@ -74,14 +74,18 @@ def resolve_violations(session: Session, visit_ids: Sequence[str], rules: Sequen
     """Close open violations of `rules` found on judged visits' outcomes that their facts no
     longer show (an override's violation, stored against no outcome, stays).
 
-    Set-based: one SELECT, one UPDATE; each closure is audited (no actor: the system).
+    Set-based: one SELECT per rule, reading only the visits that no longer show it (not the
+    open findings that stay, which grow with a visit's history), one UPDATE; each closure is
+    audited (no actor: the system).
     """
-    if not visit_ids:
-        return []
-    rows = session.execute(select(Violation.id, Violation.visit_id, Violation.rule).where(
-        in_values(session, Violation.visit_id, visit_ids), Violation.status == "open",
-        Violation.rule.in_(rules), Violation.fact_table == "visit_outcomes")).all()
-    ids = [r.id for r in rows if (r.visit_id, r.rule) not in shown]
+    rows = []
+    for rule in rules:
+        unshown = [v for v in visit_ids if (v, rule) not in shown]
+        if unshown:
+            rows += session.execute(select(Violation.id, Violation.visit_id, Violation.rule).where(
+                in_values(session, Violation.visit_id, unshown), Violation.status == "open",
+                Violation.rule == rule, Violation.fact_table == "visit_outcomes")).all()
+    ids = [r.id for r in rows]
     if not ids:
         return []
     note = "no longer shown by the visit's facts (a later sync brought what was missing)"

@@ -50,7 +50,7 @@ class Violation(Base):
     rule: Mapped[str] = mapped_column(String(32), index=True)
     severity: Mapped[str] = mapped_column(String(8), default="block")
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    visit_id: Mapped[str | None] = mapped_column(ForeignKey("visits.id"))
+    visit_id: Mapped[str | None] = mapped_column(ForeignKey("visits.id"), index=True)
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     fact_table: Mapped[str | None] = mapped_column(String(48))
     fact_id: Mapped[str | None] = mapped_column(String(64))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from server.models.base import ID_LEN, Base, utcnow
@@ -29,6 +29,11 @@ class CheckIn(Fact, Base):
     """A GPS fix at arrival (in) or departure (out), one per collector."""
 
     __tablename__ = "check_ins"
+    # A visit's earliest / latest check-ins and its distinct collectors, each by one probe of
+    # an index whatever the visit holds (what follows a push, server/compliance/synced.py).
+    __table_args__ = (Index("ix_check_ins_visit_time", "visit_id", "recorded_at", "id"),
+                      Index("ix_check_ins_visit_collector", "visit_id", "kind",
+                            func.coalesce(text("user_id"), text("id"))))
 
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
     kind: Mapped[str] = mapped_column(String(8), default="in")
@@ -59,6 +64,7 @@ class VisitOutcome(Fact, Base):
     """The disposition of a visit."""
 
     __tablename__ = "visit_outcomes"
+    __table_args__ = (Index("ix_visit_outcomes_visit_time", "visit_id", "recorded_at", "id"),)
 
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
     code: Mapped[str] = mapped_column(String(32))
@@ -95,6 +101,7 @@ class Attachment(Fact, Base):
     """A device's record that a photo or audio file (by content hash) belongs to a visit."""
 
     __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_visit_time", "visit_id", "recorded_at", "id"),)
 
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)

@@ -156,6 +156,16 @@ class SyncedVisitFacts:
     discussed_debt: bool = False  # with a third party: were debt details disclosed?
     recording_device_at: datetime | None = None
     clock_offset: timedelta = timedelta(0)
+    # The collectors who checked in at the visit, when `check_ins` holds only some of its
+    # check-ins (the newly synced ones, judged one by one); None: those of `check_ins`.
+    present: tuple[str, ...] | None = None
+
+    @property
+    def collector_ids(self) -> tuple[str, ...]:
+        """Who checked in (one entry per check-in, or the distinct collectors of `present`)."""
+        if self.present is not None:
+            return self.present
+        return tuple(c.collector_id for c in self.check_ins)
 
 
 @dataclass(frozen=True)

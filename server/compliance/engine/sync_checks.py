@@ -31,10 +31,10 @@ def check_synced_visit_facts(
     tz = zone(address.tz)
     findings = [
         _quiet_check_ins(profile, visit, debtor, tz.key, consents),
-        two_person_finding(profile, [c.collector_id for c in visit.check_ins], "checked in"),
+        two_person_finding(profile, visit.collector_ids, "checked in"),
         _recording(profile, visit, consents),
         third_party_finding(profile, visit.outcome, visit.discussed_debt),
-        cease_finding(profile, debtor, Channel.VISIT) if visit.check_ins else None,
+        cease_finding(profile, debtor, Channel.VISIT) if visit.collector_ids else None,
     ]
     offsets = {c.collector_id: c.clock_offset.total_seconds() for c in visit.check_ins}
     context = {
@@ -82,7 +82,7 @@ def _recording(
     profile: Profile, visit: SyncedVisitFacts, consents: Sequence[Consent]
 ) -> Finding | None:
     if visit.recording_device_at is None:
-        if profile.recording_required and visit.check_ins:
+        if profile.recording_required and visit.collector_ids:
             return Finding(
                 Rule.RECORDING, Severity.WARN, "the visit was not recorded", {"recorded": False}
             )

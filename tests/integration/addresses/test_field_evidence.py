@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from server.addresses.field import apply_field_evidence
+from server.addresses.field import CORRECTION_HISTORY, apply_field_evidence
 from server.models import Address, AddressReport, CheckIn, Visit
 from tests.integration.dispatch.world import PEOPLE_SQUARE, placed_case, world
 from tests.support import factories as f
@@ -93,3 +93,27 @@ def test_a_check_in_at_an_address_without_coordinates_changes_nothing(session):
 
     assert apply_field_evidence(session, check_in_ids=[fix.id]) == []
     assert session.get(Address, address.id).verification_state == "unverified"
+
+
+def test_a_correction_follows_the_latest_check_ins_not_the_whole_history(session):
+    """The address's latest CORRECTION_HISTORY check-ins decide (issue #20): where the door is
+    now, at a cost that does not grow with the address's history."""
+    w = world(session)
+    case, address = placed_case(session, w)
+    visits = [_visit(session, address, case) for _ in range(4)]
+    before = (31.2500, 121.5000)  # ~3 km away: where check-ins used to land
+    minute = iter(range(100))
+
+    def push(visit_pair, point, n):
+        ids = [f.fact(session, CheckIn, AT + timedelta(minutes=next(minute)), w.collectors[0],
+                      visit_id=visit_pair[i % 2].id, lat=point[0] + i * 1e-5, lng=point[1],
+                      accuracy_m=10.0).id for i in range(n)]
+        return apply_field_evidence(session, check_in_ids=ids)
+
+    push(visits[:2], before, 12)
+    row = session.get(Address, address.id)
+    assert abs(row.proposed_lat - before[0]) < 0.0005
+    push(visits[2:], ELSEWHERE, CORRECTION_HISTORY)  # the whole history: 12 vs 10, no majority
+    session.refresh(row)
+    assert abs(row.proposed_lat - ELSEWHERE[0]) < 0.0005
+    assert abs(row.proposed_lng - ELSEWHERE[1]) < 0.0005
