@@ -91,6 +91,10 @@ def serving_config(env: dict | None = None) -> dict:
         "timeout": _int(env, "GUNICORN_TIMEOUT", 60),
         "graceful_timeout": _int(env, "GUNICORN_GRACEFUL_TIMEOUT", 30),
         "max_requests": _int(env, "GUNICORN_MAX_REQUESTS", 5000),
+        # One listening socket per worker (SO_REUSEPORT): the kernel spreads new connections
+        # over the workers instead of whichever wakes first taking them (docs/operations.md).
+        "reuse_port": _bool(env.get("GUNICORN_REUSE_PORT"), default=True),
+        "keepalive": _int(env, "GUNICORN_KEEPALIVE", 5),
         "log_json": _bool(env.get("LOG_JSON"), default=production),
         "prometheus_multiproc_dir": env.get("PROMETHEUS_MULTIPROC_DIR", ""),
     }

@@ -15,7 +15,8 @@ worker_class = "gthread"
 timeout = _settings["timeout"]
 # SIGTERM: stop accepting, let in-flight requests finish for up to this long, exit 0.
 graceful_timeout = _settings["graceful_timeout"]
-keepalive = 5
+keepalive = _settings["keepalive"]
+reuse_port = _settings["reuse_port"]
 max_requests = _settings["max_requests"]
 max_requests_jitter = 500
 accesslog = "-"

@@ -98,6 +98,16 @@ def _read_all(sock: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
+def _listening_sockets(port: int) -> int:
+    """How many sockets listen on 127.0.0.1:port (from /proc/net/tcp: state 0A is LISTEN)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "0A" and int(local.split(":")[1], 16) == port:
+            count += 1
+    return count
+
+
 def test_gunicorn_serves_the_api_and_finishes_an_in_flight_request_on_sigterm(
         deployed, tmp_path):
     env, _instance = deployed
@@ -114,6 +124,9 @@ def test_gunicorn_serves_the_api_and_finishes_an_in_flight_request_on_sigterm(
         assert _wait_for(f"{base}/api/v1/health/live", server).json() == {"status": "ok"}
         ready = _wait_for(f"{base}/api/v1/health", server).json()
         assert ready["status"] == "ok" and ready["migrations"]["at_head"] is True
+        # reuse_port (the default): each worker listens on a socket of its own, so the kernel
+        # spreads new connections over both instead of the first to wake taking them all
+        assert _listening_sockets(port) == 2
 
         login = requests.post(f"{base}/api/v1/auth/tokens", timeout=10,
                               json={"username": "opsadmin", "password": PASSWORD})
