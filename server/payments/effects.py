@@ -4,16 +4,15 @@ The lender owns balances; Doorstep follows its postings: a payment lowers what i
 and overdue (never below zero), a reversal puts its amount back. An account whose overdue
 reaches zero is current (dpd 0, M0); a reversal of the payment that cleared it restores the
 first unpaid due date that payment cleared (kept on the payment as `due_since_before`).
-Each batch adds its amounts per account to a temporary total; one UPDATE applies the totals.
+Each batch appends its amounts per account to a temporary table of money moves; one UPDATE
+sums and applies them for the whole ingest.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import case, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.cases.accounts import BUCKETS, OLDEST
@@ -23,7 +22,7 @@ from server.models import Account, LenderPosting, PostingKind
 from server.payments import staging
 from server.payments.staging import NEW
 
-LP, T, A, G = LenderPosting.__table__, staging.batch.c, Account.__table__, staging.accounts.c
+LP, T, A, M = LenderPosting.__table__, staging.batch.c, Account.__table__, staging.moves.c
 ZERO = literal(0)
 
 
@@ -31,12 +30,9 @@ def _later(a, b):
     return case((or_(a.is_(None), b > a), b), else_=a)
 
 
-def _earlier(a, b):
-    return case((or_(a.is_(None), b < a), b), else_=a)
-
-
 def collect(session: Session) -> None:
-    """Add the batch's new postings to the per-account totals (signed amounts)."""
+    """Append the batch's new postings to the money moves (signed amounts, per account): a
+    plain INSERT into an unindexed table; `apply` sums them once for the whole ingest."""
     o = LP.alias("orig")
     signed = case((T.kind == PostingKind.PAYMENT, T.amount), else_=-T.amount)
     source = (
@@ -46,13 +42,8 @@ def collect(session: Session) -> None:
         .select_from(staging.batch).outerjoin(o, o.c.id == T.original_id)
         .where(T.outcome == NEW, T.account_id.is_not(None))
         .group_by(T.account_id))
-    insert = pg_insert if dialect(session) == "postgresql" else sqlite_insert
-    stmt = insert(staging.accounts).from_select(
-        ["account_id", "delta", "last_paid_at", "restore_due_since"], source)
-    x = stmt.excluded
-    session.execute(stmt.on_conflict_do_update(index_elements=["account_id"], set_={
-        "delta": G.delta + x.delta, "last_paid_at": _later(G.last_paid_at, x.last_paid_at),
-        "restore_due_since": _earlier(G.restore_due_since, x.restore_due_since)}))
+    session.execute(insert(staging.moves).from_select(
+        ["account_id", "delta", "last_paid_at", "restore_due_since"], source))
 
 
 def _floor(value):
@@ -61,10 +52,14 @@ def _floor(value):
 
 def apply(session: Session, today: date) -> list[str]:
     """One UPDATE of every account with new postings; returns the accounts now at zero."""
-    if session.scalar(select(G.account_id).limit(1)) is None:
+    if session.scalar(select(M.account_id).limit(1)) is None:
         return []
     if dialect(session) == "postgresql":  # a temporary table: autovacuum never analyzes it
-        session.connection().exec_driver_sql(f"ANALYZE {staging.accounts.name}")
+        session.connection().exec_driver_sql(f"ANALYZE {staging.moves.name}")
+    G = (select(M.account_id, func.sum(M.delta).label("delta"),
+                func.max(M.last_paid_at).label("last_paid_at"),
+                func.min(M.restore_due_since).label("restore_due_since"))
+         .group_by(M.account_id).subquery("totals").c)
     overdue = _floor(A.c.overdue_amount - G.delta)
     due = case((overdue <= 0, None), else_=func.coalesce(A.c.due_since, G.restore_due_since))
     dpd = case((or_(due.is_(None), due >= today), 0),
@@ -76,6 +71,7 @@ def apply(session: Session, today: date) -> list[str]:
                 dpd=dpd, bucket=case(*[(dpd <= bound, name) for bound, name in BUCKETS],
                                      else_=OLDEST)))
     # The ids stay in the database (an array of 1M ids costs psycopg seconds to quote).
-    record_from_select(session, "accounts", f"SELECT account_id FROM {staging.accounts.name}")
+    moved = f"SELECT DISTINCT account_id FROM {staging.moves.name}"
+    record_from_select(session, "accounts", moved)
     return list(session.scalars(select(A.c.id).where(
-        A.c.id.in_(select(G.account_id)), A.c.outstanding <= 0)))
+        A.c.id.in_(select(M.account_id)), A.c.outstanding <= 0)))

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Integer, MetaData, Numeric, String, Table, insert
+from sqlalchemy import (
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    and_,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session
 
+from server.models import Account, PostingKind
 from server.models.base import UTCDateTime
 
 _meta = MetaData()  # one batch of postings
-_totals_meta = MetaData()  # per account, for the whole ingest
+_totals_meta = MetaData()  # money moves, for the whole ingest
 _TEMP = {"prefixes": ["TEMPORARY"]}
 NEW, REPLAY, CONFLICT, ERROR = "new", "replay", "conflict", "error"
 
@@ -21,15 +33,23 @@ batch = Table(
     Column("reason", String(16)), Column("digest", String(64)), Column("original_id", String(64)),
     Column("outcome", String(16)), Column("account_id", String(64)), Column("due_since", Date),
     **_TEMP)
-accounts = Table(
-    "tmp_posting_accounts", _totals_meta, Column("account_id", String(64), primary_key=True),
+# Each batch's money moves, one row per account and batch; no key and no index (appending is
+# all a batch does), summed per account once, by the one UPDATE of the accounts at the end.
+moves = Table(
+    "tmp_posting_moves", _totals_meta, Column("account_id", String(64)),
     Column("delta", Numeric(14, 2)), Column("last_paid_at", UTCDateTime),
     Column("restore_due_since", Date), **_TEMP)
 COLUMNS = [c.name for c in batch.c]
+_LOOKED_UP = ("account_id", "due_since")
+# The batch as read from the file: `fill_and_match` copies it here, then into `batch` joined
+# with the accounts (the account lookup is one join in the database, not a round trip).
+raw = Table("tmp_postings_raw", _meta,
+            *(Column(c.name, c.type) for c in batch.c if c.name not in _LOOKED_UP), **_TEMP)
+RAW_COLUMNS = [c.name for c in raw.c]
 
 
 def create(session: Session, totals: bool = False) -> None:
-    """Create the batch's (or the per-account totals') temporary table; dropped again by
+    """Create the batch's (or the whole ingest's money moves') temporary table; dropped by
     `drop`, or by a rollback."""
     (_totals_meta if totals else _meta).create_all(session.connection(), checkfirst=False)
 
@@ -40,13 +60,36 @@ def drop(session: Session, totals: bool = False) -> None:
 
 def fill(session: Session, records: list[tuple]) -> None:
     """Load tuples in COLUMNS order: COPY on PostgreSQL, executemany on SQLite."""
+    _load(session, batch, COLUMNS, records)
+    _analyze(session, batch)
+
+
+def fill_and_match(session: Session, lender_id: str, records: list[tuple]) -> None:
+    """Load tuples in RAW_COLUMNS order and stage them with their account: a payment's
+    (lender's account id, currency) found among the lender's accounts gives account_id and
+    due_since; not found (or a reversal): both NULL (a reversal takes its payment's)."""
+    _load(session, raw, RAW_COLUMNS, records)
+    _analyze(session, raw)
+    r = raw.c
+    a = Account.__table__.alias("a")
+    found = and_(r.kind == PostingKind.PAYMENT, a.c.lender_id == lender_id,
+                 a.c.external_id == r.account_ref, a.c.currency == r.currency)
+    source = (select(*r, a.c.id, a.c.due_since).select_from(raw).outerjoin(a, found))
+    session.execute(insert(batch).from_select([*RAW_COLUMNS, *_LOOKED_UP], source))
+    _analyze(session, batch)
+
+
+def _load(session: Session, table: Table, columns: list[str], records: list[tuple]) -> None:
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        connection.execute(insert(batch), [dict(zip(COLUMNS, r, strict=True)) for r in records])
+        connection.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in records])
         return
     cursor = connection.connection.driver_connection.cursor()
-    listed = ", ".join(COLUMNS)
-    with cursor.copy(f"COPY tmp_postings ({listed}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for record in records:
             copy.write_row(record)
-    cursor.execute("ANALYZE tmp_postings")
+
+
+def _analyze(session: Session, table: Table) -> None:
+    if session.connection().dialect.name == "postgresql":  # autovacuum never sees temp tables
+        session.connection().exec_driver_sql(f"ANALYZE {table.name}")
