@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import ID_LEN, Base, id_column, utcnow
@@ -46,8 +46,15 @@ class LenderPosting(Base):
     transaction id. `account_id` None: no such account (kept, listed for a person)."""
 
     __tablename__ = "lender_postings"
-    __table_args__ = (UniqueConstraint("lender_id", "txn_id"),
-                      Index("ix_lender_postings_account_paid", "account_id", "paid_at"))
+    __table_args__ = (
+        UniqueConstraint("lender_id", "txn_id"),
+        Index("ix_lender_postings_account_paid", "account_id", "paid_at"),
+        # Only the matched few are indexed: every lookup is by a payment's id (an equality,
+        # which implies NOT NULL), and a posting is inserted unmatched, so an import of a
+        # million postings writes no entry here.
+        Index("ix_lender_postings_matched_payment_id", "matched_payment_id",
+              postgresql_where=text("matched_payment_id IS NOT NULL"),
+              sqlite_where=text("matched_payment_id IS NOT NULL")))
 
     id: Mapped[str] = id_column()
     lender_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
@@ -69,7 +76,7 @@ class LenderPosting(Base):
     # Set by a reversal of this payment: the money no longer counts anywhere.
     reversed_at: Mapped[datetime | None]
     # The collector's receipt this posting is the same money as (counted once, as the posting).
-    matched_payment_id: Mapped[str | None] = mapped_column(String(ID_LEN), index=True)
+    matched_payment_id: Mapped[str | None] = mapped_column(String(ID_LEN))
     # What the account owed as overdue before this payment cleared it: a reversal restores it.
     due_since_before: Mapped[date | None]
     resolved_at: Mapped[datetime | None]  # an unmatched posting a person has dealt with

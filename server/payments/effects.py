@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from server.cases.accounts import BUCKETS, OLDEST
 from server.db.feed import record_from_select
-from server.db.sql import day_diff, dialect
+from server.db.sql import day_diff
 from server.models import Account, LenderPosting, PostingKind
 from server.payments import staging
 from server.payments.staging import NEW
@@ -54,12 +54,8 @@ def apply(session: Session, today: date) -> list[str]:
     """One UPDATE of every account with new postings; returns the accounts now at zero."""
     if session.scalar(select(M.account_id).limit(1)) is None:
         return []
-    if dialect(session) == "postgresql":  # a temporary table: autovacuum never analyzes it
-        session.connection().exec_driver_sql(f"ANALYZE {staging.moves.name}")
-    G = (select(M.account_id, func.sum(M.delta).label("delta"),
-                func.max(M.last_paid_at).label("last_paid_at"),
-                func.min(M.restore_due_since).label("restore_due_since"))
-         .group_by(M.account_id).subquery("totals").c)
+    staging.total_moves(session)  # summed once: one row per account
+    G = staging.totals.c
     overdue = _floor(A.c.overdue_amount - G.delta)
     due = case((overdue <= 0, None), else_=func.coalesce(A.c.due_since, G.restore_due_since))
     dpd = case((or_(due.is_(None), due >= today), 0),
@@ -71,7 +67,6 @@ def apply(session: Session, today: date) -> list[str]:
                 dpd=dpd, bucket=case(*[(dpd <= bound, name) for bound, name in BUCKETS],
                                      else_=OLDEST)))
     # The ids stay in the database (an array of 1M ids costs psycopg seconds to quote).
-    moved = f"SELECT DISTINCT account_id FROM {staging.moves.name}"
-    record_from_select(session, "accounts", moved)
+    record_from_select(session, "accounts", f"SELECT account_id FROM {staging.totals.name}")
     return list(session.scalars(select(A.c.id).where(
-        A.c.id.in_(select(M.account_id)), A.c.outstanding <= 0)))
+        A.c.id.in_(select(G.account_id)), A.c.outstanding <= 0)))

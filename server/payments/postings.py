@@ -18,7 +18,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from server.db.sql import chunks, dialect
-from server.imports.staging import new_ids
 from server.models import Account, LenderPosting, PostingConflict, PostingKind
 from server.models.base import UTCDateTime
 from server.payments import effects, matching, staging
@@ -74,7 +73,7 @@ def _ingest_batch(session: Session, origin: Origin, rows: list[PostingRow],
         _show_replays(result, size, replayed)
         return
     staging.create(session)
-    ids = new_ids(len(good))
+    ids = staging.ordered_ids(len(good))
     staging.fill_and_match(session, origin.lender_id, [
         (ids[i], r.line, r.txn_id, r.kind, r.account_ref, r.amount, r.currency, r.paid_at,
          r.channel, r.receipt_no, r.reverses_txn_id, r.reason or None, r.digest, None, NEW)
