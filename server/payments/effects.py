@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, func, insert, literal, or_, select, update
+from sqlalchemy import Date, and_, case, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.cases.accounts import BUCKETS, OLDEST
 from server.db.feed import record_from_select
 from server.db.sql import day_diff
 from server.models import Account, LenderPosting, PostingKind
+from server.models.base import UTCDateTime
 from server.payments import staging
 from server.payments.staging import NEW
 
@@ -32,18 +33,22 @@ def _later(a, b):
 
 def collect(session: Session) -> None:
     """Append the batch's new postings to the money moves (signed amounts, per account): a
-    plain INSERT into an unindexed table; `apply` sums them once for the whole ingest."""
+    plain INSERT into an unindexed table; `apply` sums them once for the whole ingest.
+    Payments need nothing but the batch; reversals (few) join the payment they undo for the
+    due date it cleared (one outer join for both made PostgreSQL hash all the postings)."""
+    new = and_(T.outcome == NEW, T.account_id.is_not(None))
+    payments = (select(T.account_id, func.sum(T.amount), func.max(T.paid_at),
+                       literal(None, Date()))
+                .where(new, T.kind == PostingKind.PAYMENT).group_by(T.account_id))
     o = LP.alias("orig")
-    signed = case((T.kind == PostingKind.PAYMENT, T.amount), else_=-T.amount)
-    source = (
-        select(T.account_id, func.sum(signed),
-               func.max(case((T.kind == PostingKind.PAYMENT, T.paid_at))),
-               func.min(o.c.due_since_before))
-        .select_from(staging.batch).outerjoin(o, o.c.id == T.original_id)
-        .where(T.outcome == NEW, T.account_id.is_not(None))
-        .group_by(T.account_id))
-    session.execute(insert(staging.moves).from_select(
-        ["account_id", "delta", "last_paid_at", "restore_due_since"], source))
+    reversals = (select(T.account_id, -func.sum(T.amount), literal(None, UTCDateTime()),
+                        func.min(o.c.due_since_before))
+                 .select_from(staging.batch).outerjoin(o, o.c.id == T.original_id)
+                 .where(new, T.kind == PostingKind.REVERSAL).group_by(T.account_id))
+    columns = ["account_id", "delta", "last_paid_at", "restore_due_since"]
+    session.execute(insert(staging.moves).from_select(columns, payments))
+    if session.scalar(select(exists().where(new, T.kind == PostingKind.REVERSAL))):
+        session.execute(insert(staging.moves).from_select(columns, reversals))
 
 
 def _floor(value):
