@@ -4,26 +4,26 @@ The lender owns balances; Doorstep follows its postings: a payment lowers what i
 and overdue (never below zero), a reversal puts its amount back. An account whose overdue
 reaches zero is current (dpd 0, M0); a reversal of the payment that cleared it restores the
 first unpaid due date that payment cleared (kept on the payment as `due_since_before`).
-Each batch adds its amounts per account to a temporary total; one UPDATE applies the totals.
+Each batch appends its amounts per account to a temporary table of money moves; one UPDATE
+sums and applies them for the whole ingest.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Date, and_, case, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.cases.accounts import BUCKETS, OLDEST
 from server.db.feed import record_from_select
-from server.db.sql import day_diff, dialect
+from server.db.sql import day_diff
 from server.models import Account, LenderPosting, PostingKind
+from server.models.base import UTCDateTime
 from server.payments import staging
 from server.payments.staging import NEW
 
-LP, T, A, G = LenderPosting.__table__, staging.batch.c, Account.__table__, staging.accounts.c
+LP, T, A, M = LenderPosting.__table__, staging.batch.c, Account.__table__, staging.moves.c
 ZERO = literal(0)
 
 
@@ -31,28 +31,24 @@ def _later(a, b):
     return case((or_(a.is_(None), b > a), b), else_=a)
 
 
-def _earlier(a, b):
-    return case((or_(a.is_(None), b < a), b), else_=a)
-
-
 def collect(session: Session) -> None:
-    """Add the batch's new postings to the per-account totals (signed amounts)."""
+    """Append the batch's new postings to the money moves (signed amounts, per account): a
+    plain INSERT into an unindexed table; `apply` sums them once for the whole ingest.
+    Payments need nothing but the batch; reversals (few) join the payment they undo for the
+    due date it cleared (one outer join for both made PostgreSQL hash all the postings)."""
+    new = and_(T.outcome == NEW, T.account_id.is_not(None))
+    payments = (select(T.account_id, func.sum(T.amount), func.max(T.paid_at),
+                       literal(None, Date()))
+                .where(new, T.kind == PostingKind.PAYMENT).group_by(T.account_id))
     o = LP.alias("orig")
-    signed = case((T.kind == PostingKind.PAYMENT, T.amount), else_=-T.amount)
-    source = (
-        select(T.account_id, func.sum(signed),
-               func.max(case((T.kind == PostingKind.PAYMENT, T.paid_at))),
-               func.min(o.c.due_since_before))
-        .select_from(staging.batch).outerjoin(o, o.c.id == T.original_id)
-        .where(T.outcome == NEW, T.account_id.is_not(None))
-        .group_by(T.account_id))
-    insert = pg_insert if dialect(session) == "postgresql" else sqlite_insert
-    stmt = insert(staging.accounts).from_select(
-        ["account_id", "delta", "last_paid_at", "restore_due_since"], source)
-    x = stmt.excluded
-    session.execute(stmt.on_conflict_do_update(index_elements=["account_id"], set_={
-        "delta": G.delta + x.delta, "last_paid_at": _later(G.last_paid_at, x.last_paid_at),
-        "restore_due_since": _earlier(G.restore_due_since, x.restore_due_since)}))
+    reversals = (select(T.account_id, -func.sum(T.amount), literal(None, UTCDateTime()),
+                        func.min(o.c.due_since_before))
+                 .select_from(staging.batch).outerjoin(o, o.c.id == T.original_id)
+                 .where(new, T.kind == PostingKind.REVERSAL).group_by(T.account_id))
+    columns = ["account_id", "delta", "last_paid_at", "restore_due_since"]
+    session.execute(insert(staging.moves).from_select(columns, payments))
+    if session.scalar(select(exists().where(new, T.kind == PostingKind.REVERSAL))):
+        session.execute(insert(staging.moves).from_select(columns, reversals))
 
 
 def _floor(value):
@@ -61,10 +57,10 @@ def _floor(value):
 
 def apply(session: Session, today: date) -> list[str]:
     """One UPDATE of every account with new postings; returns the accounts now at zero."""
-    if session.scalar(select(G.account_id).limit(1)) is None:
+    if session.scalar(select(M.account_id).limit(1)) is None:
         return []
-    if dialect(session) == "postgresql":  # a temporary table: autovacuum never analyzes it
-        session.connection().exec_driver_sql(f"ANALYZE {staging.accounts.name}")
+    staging.total_moves(session)  # summed once: one row per account
+    G = staging.totals.c
     overdue = _floor(A.c.overdue_amount - G.delta)
     due = case((overdue <= 0, None), else_=func.coalesce(A.c.due_since, G.restore_due_since))
     dpd = case((or_(due.is_(None), due >= today), 0),
@@ -76,6 +72,6 @@ def apply(session: Session, today: date) -> list[str]:
                 dpd=dpd, bucket=case(*[(dpd <= bound, name) for bound, name in BUCKETS],
                                      else_=OLDEST)))
     # The ids stay in the database (an array of 1M ids costs psycopg seconds to quote).
-    record_from_select(session, "accounts", f"SELECT account_id FROM {staging.accounts.name}")
+    record_from_select(session, "accounts", f"SELECT account_id FROM {staging.totals.name}")
     return list(session.scalars(select(A.c.id).where(
         A.c.id.in_(select(G.account_id)), A.c.outstanding <= 0)))

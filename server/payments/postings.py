@@ -18,7 +18,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from server.db.sql import chunks, dialect
-from server.imports.staging import new_ids
 from server.models import Account, LenderPosting, PostingConflict, PostingKind
 from server.models.base import UTCDateTime
 from server.payments import effects, matching, staging
@@ -67,20 +66,18 @@ def _ingest_batch(session: Session, origin: Origin, rows: list[PostingRow],
                   result: Ingest) -> None:
     result.rows += len(rows)
     good, conflicting = _first_of_each(rows, result)
+    size = len(good)
+    good, replayed = _new_only(session, origin, good, conflicting, result)
     if not good:
         _keep_conflicts(session, origin, [], conflicting, result)
+        _show_replays(result, size, replayed)
         return
     staging.create(session)
-    ids = new_ids(len(good))
-    known = _accounts_of(session, origin, good)
-    none = (None, None)
-    staging.fill(session, [(ids[i], r.line, r.txn_id, r.kind, r.account_ref, r.amount,
-                            r.currency, r.paid_at, r.channel, r.receipt_no, r.reverses_txn_id,
-                            r.reason or None, r.digest, None, NEW,
-                            *(known.get((r.account_ref, r.currency), none)
-                              if r.kind == PostingKind.PAYMENT else none))
-                           for i, r in enumerate(good)])
-    _classify(session, origin)
+    ids = staging.ordered_ids(len(good))
+    staging.fill_and_match(session, origin.lender_id, [
+        (ids[i], r.txn_id, r.kind, r.account_ref, r.amount, r.currency, r.paid_at, r.channel,
+         r.receipt_no, r.reverses_txn_id, r.reason or None, r.digest)
+        for i, r in enumerate(good)])
     _insert_payments(session, origin)
     _link_reversals(session, origin, {r.txn_id: r for r in good}, result)
     _insert_reversals(session, origin)
@@ -88,7 +85,8 @@ def _ingest_batch(session: Session, origin: Origin, rows: list[PostingRow],
     effects.collect(session)
     matching.match_new_postings(session)
     matching.review_reversed_keeps(session, origin.now)
-    _count(session, result, len(good))
+    _count(session, result, size)
+    _show_replays(result, size, replayed)
     staging.drop(session)
 
 
@@ -120,11 +118,49 @@ def _reject(result: Ingest, row: PostingRow) -> None:
     result.rejected.append(row)
 
 
-def _classify(session: Session, origin: Origin) -> None:
-    # UPDATE … FROM: one join (a hash join for a big batch), not a subquery per row.
-    session.execute(update(staging.batch)
-                    .where(LP.c.lender_id == origin.lender_id, LP.c.txn_id == T.txn_id)
-                    .values(outcome=case((LP.c.digest == T.digest, REPLAY), else_=CONFLICT)))
+def _new_only(session: Session, origin: Origin, good: list[PostingRow],
+              conflicting: list[PostingRow],
+              result: Ingest) -> tuple[list[PostingRow], list[str]]:
+    """Classify the batch against what is stored before anything is staged: a replay is only
+    counted, a conflict joins `conflicting`; only new rows go on (a replayed file then costs
+    one lookup per batch: no staging, no account lookup). A transaction another request
+    stores meanwhile is still caught by the insert (ON CONFLICT, `_insert`). Returns the new
+    rows and the replayed transaction ids."""
+    stored = _stored_digests(session, origin, [r.txn_id for r in good])
+    if not stored:
+        return good, []
+    new, replayed, clashing = [], [], []
+    for row in good:
+        known = stored.get(row.txn_id)
+        if known is None:
+            new.append(row)
+        elif known == row.digest:
+            replayed.append(row.txn_id)
+        else:
+            clashing.append(row)
+    result.counts["replayed"] += len(replayed)
+    conflicting[:0] = clashing  # the stored ones' conflicts first, as the staged order was
+    return new, replayed
+
+
+def _show_replays(result: Ingest, size: int, replayed: list[str]) -> None:
+    if replayed and size <= OUTCOMES_SHOWN:
+        result.outcome.update(dict.fromkeys(replayed, REPLAY))
+
+
+def _stored_digests(session: Session, origin: Origin, txn_ids: list[str]) -> dict[str, str]:
+    """The stored digest by transaction id, for those of these ids the lender already sent."""
+    if dialect(session) == "postgresql":
+        # One JSON text parameter (an array of 50,000 ids costs psycopg ~0.5 s to quote),
+        # joined (the ids are distinct) rather than IN (…), whose de-duplication hashes them:
+        # the probes then follow the file's order, and so do the stored rows they fetch.
+        return dict(session.connection().exec_driver_sql(
+            "SELECT p.txn_id, p.digest FROM json_array_elements_text(%s::json) AS j(txn_id)"
+            " JOIN lender_postings p ON p.lender_id = %s AND p.txn_id = j.txn_id",
+            (json.dumps(txn_ids), origin.lender_id)).all())
+    return {txn: stored for part in chunks(txn_ids) for txn, stored in session.execute(
+        select(LP.c.txn_id, LP.c.digest).where(LP.c.lender_id == origin.lender_id,
+                                               LP.c.txn_id.in_(part))).all()}
 
 
 _POSTING_COLUMNS = ["id", "lender_id", "txn_id", "kind", "account_ref", "account_id", "amount",
@@ -137,31 +173,6 @@ def _constants(origin: Origin) -> dict:
     return {"lender_id": literal(origin.lender_id), "source": literal(origin.source),
             "client_id": literal(origin.client_id),
             "received_at": literal(origin.now, UTCDateTime())}
-
-
-def _accounts_of(session: Session, origin: Origin,
-                 rows: list[PostingRow]) -> dict[tuple[str, str], tuple[str, object]]:
-    """(account id, due since) by (lender's account id, currency) for the batch's payments:
-    looked up once before the batch is staged, so the staged rows are written once (an
-    UPDATE of the staged batch afterwards rewrote every row). An account Doorstep does not
-    know has no entry: the payment is kept unmatched."""
-    refs = sorted({r.account_ref for r in rows if r.kind == PostingKind.PAYMENT and r.account_ref})
-    if not refs:
-        return {}
-    columns = (A.c.external_id, A.c.currency, A.c.id, A.c.due_since)
-    if dialect(session) == "postgresql":
-        # One JSON text parameter, unpacked server-side: an array parameter of 50,000 refs
-        # costs psycopg ~0.5 s to quote; json.dumps next to nothing, whatever the characters.
-        found = session.connection().exec_driver_sql(
-            "SELECT external_id, currency, id, due_since FROM accounts WHERE lender_id = %s"
-            " AND external_id IN (SELECT json_array_elements_text(%s::json))",
-            (origin.lender_id, json.dumps(refs))).all()
-    else:
-        found = [row for part in chunks(refs) for row in session.execute(
-            select(*columns).where(A.c.lender_id == origin.lender_id,
-                                   A.c.external_id.in_(part))).all()]
-    return {(ref, currency): (account_id, due_since)
-            for ref, currency, account_id, due_since in found}
 
 
 def _insert_payments(session: Session, origin: Origin) -> None:
