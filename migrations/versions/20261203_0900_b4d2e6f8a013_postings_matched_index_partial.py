@@ -4,7 +4,7 @@ Every lookup of `matched_payment_id` is by a payment's id (an equality, which im
 NULL), and postings are inserted unmatched: the partial index costs an import nothing.
 
 Revision ID: b4d2e6f8a013
-Revises: c011ec7024a1
+Revises: 7d3e5a1f0c42
 Create Date: 2026-12-03 09:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b4d2e6f8a013'
-down_revision = 'c011ec7024a1'
+down_revision = '7d3e5a1f0c42'
 branch_labels = None
 depends_on = None
 
