@@ -127,8 +127,10 @@ def _empty_pull_path(port: int, token: str) -> str:
 
 def one_run(url: str, tmp: Path, workers: int, reuse_port: bool, clients: int, processes: int,
             seconds: float, what: str = "pull") -> dict:
+    # No recycling inside a window (at ~300 req/s GUNICORN_MAX_REQUESTS=5000 would restart the
+    # worker mid-run: its CPU figure breaks, and with reuse_port its socket goes with it).
     env = {**flask_env(url, tmp), "GUNICORN_REUSE_PORT": "1" if reuse_port else "0",
-           "RATELIMIT_ENABLED": "0"}
+           "RATELIMIT_ENABLED": "0", "GUNICORN_MAX_REQUESTS": "0"}
     server = Gunicorn(env, tmp / f"gunicorn-{workers}-{int(reuse_port)}.log", workers, threads=4)
     server.start()
     try:
@@ -171,7 +173,8 @@ def one_run(url: str, tmp: Path, workers: int, reuse_port: bool, clients: int, p
             "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
             "p95_ms": 1000 * latencies[int(0.95 * (done - 1))] if latencies else float("nan"),
             "worker_cpu": per_worker, "postgres_cpu": pg,
-            "generator_cpu": sum(c for _, _, c in results), "window_s": elapsed}
+            "generator_cpu": sum(c for _, _, c in results), "window_s": elapsed,
+            "load": os.getloadavg()[0]}
 
 
 def main() -> None:
@@ -205,13 +208,13 @@ def main() -> None:
           f"{args.seconds:.0f} s windows, {os.cpu_count()} cores, load at the end "
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f})\n")
     print("| workers | reuse_port | req/s | p50 ms | p95 ms | errors | CPU s per worker | "
-          "PostgreSQL CPU s | generator CPU s |")
-    print("|---:|---|---:|---:|---:|---:|---|---:|---:|")
+          "PostgreSQL CPU s | generator CPU s | load (1 min) |")
+    print("|---:|---|---:|---:|---:|---:|---|---:|---:|---:|")
     for r in rows:
         cpu = " / ".join(f"{c:.1f}" for c in r["worker_cpu"])
         print(f"| {r['workers']} | {'on' if r['reuse_port'] else 'off'} | {r['rps']:.1f} | "
               f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['errors']} | {cpu} | "
-              f"{r['postgres_cpu']:.1f} | {r['generator_cpu']:.1f} |")
+              f"{r['postgres_cpu']:.1f} | {r['generator_cpu']:.1f} | {r['load']:.2f} |")
     for reuse in modes:
         by = {n: statistics.median(r["rps"] for r in rows
                                    if r["workers"] == n and r["reuse_port"] == reuse)

@@ -80,20 +80,43 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req"
+
+
+def kernel_moves_queued_connections(path: str | None = None) -> bool:
+    """Linux >= 5.14 with net.ipv4.tcp_migrate_req = 1: a closing SO_REUSEPORT listener hands
+    the connections queued on it to another listener of its group instead of resetting them."""
+    try:
+        with open(path or MIGRATE_REQ) as f:
+            return f.read().strip() == "1"
+    except OSError:
+        return False
+
+
+def _reuse_port(env: dict, workers: int) -> bool:
+    """One listening socket per worker (SO_REUSEPORT: the kernel spreads new connections over
+    the workers evenly) where that loses nothing: `auto` (the default) turns it on with two or
+    more workers when the kernel migrates a restarting worker's queued connections; otherwise
+    the master's one socket, which outlives worker restarts (docs/operations.md, gunicorn)."""
+    raw = (env.get("GUNICORN_REUSE_PORT") or "auto").strip().lower()
+    if raw == "auto":
+        return workers >= 2 and kernel_moves_queued_connections()
+    return _bool(raw)
+
+
 def serving_config(env: dict | None = None) -> dict:
     """gunicorn's settings (server/gunicorn_conf.py), from the same environment."""
     env = dict(os.environ if env is None else env)
     production = env.get("DOORSTEP_ENV", "development") == "production"
+    workers = _int(env, "WEB_CONCURRENCY", (os.cpu_count() or 1) * 2 + 1)
     return {
         "bind": f"{env.get('HOST', '127.0.0.1')}:{_int(env, 'PORT', 8000)}",
-        "workers": _int(env, "WEB_CONCURRENCY", (os.cpu_count() or 1) * 2 + 1),
+        "workers": workers,
         "threads": _int(env, "GUNICORN_THREADS", 2),
         "timeout": _int(env, "GUNICORN_TIMEOUT", 60),
         "graceful_timeout": _int(env, "GUNICORN_GRACEFUL_TIMEOUT", 30),
         "max_requests": _int(env, "GUNICORN_MAX_REQUESTS", 5000),
-        # One listening socket per worker (SO_REUSEPORT): the kernel spreads new connections
-        # over the workers instead of whichever wakes first taking them (docs/operations.md).
-        "reuse_port": _bool(env.get("GUNICORN_REUSE_PORT"), default=True),
+        "reuse_port": _reuse_port(env, workers),
         "keepalive": _int(env, "GUNICORN_KEEPALIVE", 5),
         "log_json": _bool(env.get("LOG_JSON"), default=production),
         "prometheus_multiproc_dir": env.get("PROMETHEUS_MULTIPROC_DIR", ""),

@@ -124,9 +124,11 @@ def test_gunicorn_serves_the_api_and_finishes_an_in_flight_request_on_sigterm(
         assert _wait_for(f"{base}/api/v1/health/live", server).json() == {"status": "ok"}
         ready = _wait_for(f"{base}/api/v1/health", server).json()
         assert ready["status"] == "ok" and ready["migrations"]["at_head"] is True
-        # reuse_port (the default): each worker listens on a socket of its own, so the kernel
-        # spreads new connections over both instead of the first to wake taking them all
-        assert _listening_sockets(port) == 2
+        # reuse_port `auto`: a socket per worker where the kernel migrates a restarting worker's
+        # queued connections, else the master's one socket (it outlives worker restarts)
+        from server.config import kernel_moves_queued_connections
+
+        assert _listening_sockets(port) == (2 if kernel_moves_queued_connections() else 1)
 
         login = requests.post(f"{base}/api/v1/auth/tokens", timeout=10,
                               json={"username": "opsadmin", "password": PASSWORD})
@@ -201,3 +203,30 @@ def _scrape_or_empty(port: int) -> str:
         return requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     except (requests.ConnectionError, requests.Timeout):
         return ""
+
+
+def test_reuse_port_auto_needs_two_workers_and_a_kernel_that_migrates_queued_connections(
+        tmp_path, monkeypatch):
+    import server.config as config
+
+    knob = tmp_path / "tcp_migrate_req"
+    monkeypatch.setattr(config, "MIGRATE_REQ", str(knob))
+    for value, workers, expected in (("1", "2", True), ("1", "1", False), ("0", "4", False)):
+        knob.write_text(value + "\n")
+        assert config.serving_config({"WEB_CONCURRENCY": workers})["reuse_port"] is expected
+    knob.unlink()  # an older kernel has no such setting
+    assert config.serving_config({"WEB_CONCURRENCY": "4"})["reuse_port"] is False
+
+
+def test_serving_settings_read_reuse_port_and_keepalive_from_the_environment():
+    import server.config as config
+    from server.config import ConfigError, serving_config
+
+    default = serving_config({})
+    assert default["keepalive"] == 5
+    assert default["reuse_port"] is config.kernel_moves_queued_connections()
+    chosen = serving_config({"GUNICORN_REUSE_PORT": "1", "GUNICORN_KEEPALIVE": "2"})
+    assert chosen["reuse_port"] is True and chosen["keepalive"] == 2
+    assert serving_config({"GUNICORN_REUSE_PORT": "0"})["reuse_port"] is False
+    with pytest.raises(ConfigError, match="GUNICORN_KEEPALIVE"):
+        serving_config({"GUNICORN_KEEPALIVE": "soon"})
