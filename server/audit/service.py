@@ -21,6 +21,7 @@ from server.models import AuditEvent, utcnow
 # Any constant works; it names the lock that orders writers of the chain on PostgreSQL.
 _CHAIN_LOCK = 0x4155444954  # "AUDIT"
 _PENDING = "doorstep_audit_pending"
+_MARKS = "doorstep_audit_savepoint_marks"  # savepoint -> events queued before it began
 _KEY: dict[str, bytes] = {}  # the chain's HMAC key, set by install() from AUDIT_HMAC_KEY
 
 
@@ -42,7 +43,19 @@ def record(session: Session, actor_id: str | None, action: str, object_type: str
 
 
 def _seal(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint's commit: its events wait for the real commit (a savepoint rolled back
+        # later drops its own, `_drop_savepoint_events`). Taking the chain's lock here would hold
+        # it through the rest of the transaction's work and its row locks: an effects drain did
+        # so, and deadlocked with a writer of the same address waiting for the lock at commit.
+        return
+    if not session.info.get(_PENDING):
+        return
+    # The transaction's own changes go first: every row lock it needs is taken before the
+    # chain's lock, none is waited for while holding it.
+    session.flush()
     pending = session.info.pop(_PENDING, None)
+    session.info.pop(_MARKS, None)
     if not pending:
         return
     if session.get_bind().dialect.name == "postgresql":
@@ -59,7 +72,26 @@ def _seal(session: Session) -> None:
 
 
 def _forget(session: Session, *args) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's rollback: `_drop_savepoint_events` keeps what came before it
     session.info.pop(_PENDING, None)
+    session.info.pop(_MARKS, None)
+
+
+def _mark_savepoint(session: Session, transaction) -> None:
+    """Remember how many events were queued when a savepoint began."""
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[id(transaction)] = len(
+            session.info.get(_PENDING, ()))
+
+
+def _drop_savepoint_events(session: Session, transaction) -> None:
+    """A savepoint rolled back: the events queued inside it did not happen."""
+    if not transaction.nested:
+        return
+    mark = session.info.get(_MARKS, {}).pop(id(transaction), None)
+    if mark is not None and _PENDING in session.info:
+        del session.info[_PENDING][mark:]
 
 
 def install(key: bytes) -> None:
@@ -69,6 +101,8 @@ def install(key: bytes) -> None:
     if not event.contains(Session, "before_commit", _seal):
         event.listen(Session, "before_commit", _seal)
         event.listen(Session, "after_rollback", _forget)
+        event.listen(Session, "after_transaction_create", _mark_savepoint)
+        event.listen(Session, "after_soft_rollback", _drop_savepoint_events)
 
 
 def _in_order(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
