@@ -18,7 +18,6 @@ from sqlalchemy import (
     Select,
     String,
     Table,
-    Text,
     any_,
     bindparam,
     cast,
@@ -32,6 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
+from sqlalchemy.types import NullType
 
 from server.db.feed import record_changes
 from server.models.base import utcnow
@@ -61,7 +61,7 @@ def text_array(values: Iterable):
     ~55 ms that way. The literal is one string parameter, cast back to an array by the server.
     """
     literal = "{" + ",".join(_quoted(v) for v in values) + "}"
-    return cast(bindparam(None, literal, type_=Text), postgresql.ARRAY(String))
+    return cast(bindparam(None, literal, type_=NullType()), postgresql.ARRAY(String))
 
 
 def in_values(session: Session, column, values: Iterable) -> ColumnElement[bool]:
