@@ -13,7 +13,7 @@ from server.models import Case, PartyRelationship, SyncChange, SyncCursor, Visit
 from server.sync import cursor as cursors
 from server.sync import scope
 from server.sync.errors import SchemaTooOld
-from server.sync.rows import Masker, fetch, ids, unique_by_id
+from server.sync.rows import Masker, fetch, fetch_all, ids, unique_by_id
 from server.sync.scope import Who
 from server.sync.settings import MIN_SCHEMA_VERSION, SYNC_SCHEMA_VERSION
 from server.sync.tables import SYNC_TABLES, TABLE_ORDER, known_to
@@ -105,6 +105,12 @@ def _first_sync(session, who, snap, start, limit, changes, mask) -> dict:
     visits = materialize(session, scope.current_visits(who))
     rank, after_id = start
     left = limit
+    if limit is None and after_id is None:  # no paging: every table in one statement
+        found = fetch_all(session, {name: scope.in_scope(name, visits, who)
+                                    for name in TABLE_ORDER[rank:]}, mask)
+        for name, rows in found.items():
+            changes.add(name, "created", rows)
+        rank = len(TABLE_ORDER)
     while rank < len(TABLE_ORDER):
         name = TABLE_ORDER[rank]
         rows = fetch(session, name, scope.in_scope(name, visits, who), mask, order=True,
