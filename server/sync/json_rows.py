@@ -16,7 +16,6 @@ import json
 
 import orjson
 from sqlalchemy import JSON, BigInteger, Float, Numeric, Text, cast, extract, func, select
-from sqlalchemy import literal_column as column_named
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from server.models.base import UTCDateTime
@@ -53,10 +52,12 @@ def _json_value(text: str):
 
 
 def rows_json(name: str, where, order=False, limit=None, after_id: str | None = None):
-    """A scalar SELECT of `name`'s matching rows as one JSON array text (NULL when none)."""
+    """A scalar SELECT of `name`'s matching rows as one JSON array text (NULL when none), each
+    row an array of the device's columns in order (keys are added in Python: cheaper than
+    PostgreSQL writing them 1,000 times)."""
     table = SYNC_TABLES[name].table
-    inner = select(*(_wire_sql(table.c[col]).label(col) for col in SYNC_TABLES[name].columns))
-    inner = inner.where(where)
+    values = func.json_build_array(*(_wire_sql(table.c[col]) for col in SYNC_TABLES[name].columns))
+    inner = select(values.label("row"), table.c.id.label("id")).where(where)
     if after_id is not None:
         inner = inner.where(table.c.id > after_id)
     if order or limit is not None:
@@ -64,21 +65,23 @@ def rows_json(name: str, where, order=False, limit=None, after_id: str | None = 
     if limit is not None:
         inner = inner.limit(limit)
     rows = inner.subquery(f"r_{name}")
-    record = column_named(f"r_{name}")
-    agg = func.json_agg(aggregate_order_by(record, rows.c.id)) if order else func.json_agg(record)
+    agg = (func.json_agg(aggregate_order_by(rows.c.row, rows.c.id)) if order
+           else func.json_agg(rows.c.row))
     return select(cast(agg, Text)).select_from(rows).scalar_subquery()
 
 
 def decode_rows(name: str, text: str | None, mask) -> list[dict]:
-    """The database's JSON array as wire rows: text columns finished, masked."""
+    """The database's JSON array as wire rows: keys added, text columns finished, masked."""
     if not text:
         return []
-    rows = orjson.loads(text)
+    columns = SYNC_TABLES[name].columns
     steps = _finishers(name)
-    for i, row in enumerate(rows):
+    out = []
+    for values in orjson.loads(text):
+        row = dict(zip(columns, values, strict=True))
         for col, step in steps:
             value = row[col]
             if value is not None:
                 row[col] = step(value)
-        rows[i] = mask(name, row)
-    return rows
+        out.append(mask(name, row))
+    return out
