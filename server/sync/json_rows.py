@@ -75,11 +75,11 @@ def decode_rows(name: str, text: str | None, mask) -> list[dict]:
     if not text:
         return []
     columns = SYNC_TABLES[name].columns
-    steps = _finishers(name)
+    steps = [(col, functools.lru_cache(maxsize=256)(step)) for col, step in _finishers(name)]
     out = []
     for values in orjson.loads(text):
         row = dict(zip(columns, values, strict=True))
-        for col, step in steps:
+        for col, step in steps:  # memoised: most rows share a value ("[]", a country's bounds)
             value = row[col]
             if value is not None:
                 row[col] = step(value)

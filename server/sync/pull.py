@@ -34,18 +34,24 @@ class Changes:
 
     tables: dict = field(default_factory=lambda: {
         t: {"created": [], "updated": [], "deleted": []} for t in TABLE_ORDER})
+    batches: dict = field(default_factory=dict)  # table -> how many reads added rows
 
     def add(self, name: str, kind: str, rows: list) -> None:
-        self.tables[name][kind].extend(rows)
+        if rows:
+            self.tables[name][kind].extend(rows)
+            self.batches[name] = self.batches.get(name, 0) + 1
 
     def finish(self) -> dict:
         # Every row travels in `updated`: WatermelonDB's sendCreatedAsUpdated (which incremental
         # pulls need) expects no `created`, and creates a row it does not have yet anyway.
-        for parts in self.tables.values():
-            rows = unique_by_id(parts["created"] + parts["updated"])
-            sent = {r["id"] for r in rows}
-            parts.update(created=[], updated=rows,
-                         deleted=sorted(set(parts["deleted"]) - sent))
+        for name, parts in self.tables.items():
+            rows = parts["created"] + parts["updated"]
+            if self.batches.get(name, 0) > 1:  # one read by primary key has no id twice
+                rows = unique_by_id(rows)
+            gone = parts["deleted"]
+            if gone:
+                gone = sorted(set(gone) - {r["id"] for r in rows})
+            parts.update(created=[], updated=rows, deleted=gone)
         return self.tables
 
 
