@@ -95,10 +95,14 @@ def fetch_all(session: Session, wheres: dict, mask: Masker) -> dict[str, list[di
     if not is_postgres(session) or not wheres:
         return {name: fetch(session, name, where, mask, order=True)
                 for name, where in wheres.items()}
-    texts = session.execute(select(*(rows_json(name, where, order=True).label(name)
-                                     for name, where in wheres.items()))).one()
-    return {name: decode_rows(name, text, mask) for name, text in zip(wheres, texts,
-                                                                         strict=True)}
+    return fetch_statement(session, select(*(rows_json(name, where, order=True).label(name)
+                                             for name, where in wheres.items())), mask)
+
+
+def fetch_statement(session: Session, stmt, mask: Masker, params=None) -> dict[str, list[dict]]:
+    """Run a statement of `rows_json` columns labelled by table: {table: wire rows}."""
+    texts = session.execute(stmt, params).one()
+    return {name: decode_rows(name, text, mask) for name, text in texts._asdict().items()}
 
 
 def ids(session: Session, name: str, where) -> list[str]:

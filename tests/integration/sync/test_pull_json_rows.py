@@ -34,6 +34,7 @@ def _python_path(monkeypatch):
     """Every fetch through the Python encoder, on PostgreSQL too."""
     monkeypatch.setattr(rows, "fetch", rows.fetch_python)
     monkeypatch.setattr(pull_module, "fetch", rows.fetch_python)
+    monkeypatch.setattr(pull_module, "is_postgres", lambda session: False)  # no one statement
     monkeypatch.setattr(pull_module, "fetch_all", lambda session, wheres, mask: {
         name: rows.fetch_python(session, name, where, mask, order=True)
         for name, where in wheres.items()})
