@@ -32,6 +32,15 @@ class Masker:
         mask = SYNC_TABLES[name].mask  # declared per table on the registry
         return row if mask is None else mask(row, self.liable)
 
+    def of(self, name: str) -> Callable[[dict], dict] | None:
+        """`name`'s mask as a function of a row (None: the table has none), for many rows."""
+        mask = SYNC_TABLES[name].mask
+        return None if mask is None else functools.partial(_apply, mask, self.liable)
+
+
+def _apply(mask, liable, row: dict) -> dict:
+    return mask(row, liable)
+
 
 @functools.cache
 def _encoders(name: str) -> tuple:
