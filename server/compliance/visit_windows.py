@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from server.compliance.effective import ProfileResolver, placed_agencies
@@ -34,7 +34,9 @@ def with_allowed_windows(session: Session, answer: dict) -> dict:
         return answer
     found = session.execute(
         select(Visit.id, Visit.scheduled_on, Case.id.label("case_id"), Case.jurisdiction,
-               Case.lender_id, Address.time_zone, Party.preferred_windows)
+               Case.lender_id, Address.time_zone,
+               # as stored: decoded once per distinct text below, not once per visit
+               cast(Party.preferred_windows, Text).label("preferred_windows"))
         .join(Case, Case.id == Visit.case_id)
         .join(Address, Address.id == Visit.address_id)
         .join(Party, Party.id == Case.debtor_id)
@@ -47,12 +49,12 @@ def with_allowed_windows(session: Session, answer: dict) -> dict:
     for r in found:
         # Most visits share a profile, a day, a zone and no stated preferences: work each
         # combination out once (profiles are the resolver's cached objects, alive meanwhile).
-        prefs = r.preferred_windows or ()
         key = (id(profiles[r.case_id]), r.scheduled_on, r.time_zone or DEFAULT_TZ,
-               json.dumps(prefs, sort_keys=True) if prefs else "")
+               r.preferred_windows or "")
         if key not in same:
+            prefs = json.loads(key[3]) if key[3] else None
             spans = allowed_windows(profiles[r.case_id], r.scheduled_on, key[2],
-                                    preferred_windows(prefs))
+                                    preferred_windows(prefs or ()))
             same[key] = json.dumps([[_ms(start), _ms(end)] for start, end in spans])
         windows[r.id] = same[key]
     for row in rows:
