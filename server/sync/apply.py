@@ -7,7 +7,7 @@ table, so two identical pushes racing on PostgreSQL end with one row.
 
 from __future__ import annotations
 
-from sqlalchemy import literal, select, union_all, update
+from sqlalchemy import UniqueConstraint, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from server.db.bulk import in_values, insert_rows
@@ -53,14 +53,24 @@ def insert_facts(session: Session, name: str, rows: list[Checked]) -> tuple[list
             in_values(session, table.c.id, [r.row_id for r in rest]))).all())
         for row in rest:
             if row.row_id not in stored:
-                rejected.append(Rejection(name, row.row_id, row.operation, "duplicate_value", {
-                    "row": ["clashes with another stored row (e.g. the same receipt_no)"]},
-                    row.raw))
+                rejected.append(Rejection(name, row.row_id, row.operation, "duplicate_value",
+                                          _clash_errors(table), row.raw))
             elif stored[row.row_id] != row.digest:
                 rejected.append(Rejection(name, row.row_id, row.operation, "id_conflict", {
                     "id": ["a different fact with this id is already stored; facts are "
                            "never overwritten"]}, row.raw))
     return [r for r in rows if r.row_id in inserted_ids], rejected
+
+
+def _clash_errors(table) -> dict:
+    """Name the device's columns of the table's unique keys (payments: receipt_no, unique per
+    lender); a row that is no replay and was not stored clashed on one of them."""
+    keys = [index.columns for index in table.indexes if index.unique] + [
+        c.columns for c in table.constraints if isinstance(c, UniqueConstraint)]
+    named = sorted({col.name for cols in keys for col in cols} & set(
+        SYNC_TABLES[table.name].columns) - {"id"})
+    message = "clashes with another stored row: the same " + (" / ".join(named) or "key")
+    return {col: [message] for col in named} or {"row": [message]}
 
 
 def update_server_rows(session: Session, name: str, rows: list[Checked], now) -> None:

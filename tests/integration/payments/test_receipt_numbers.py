@@ -53,6 +53,7 @@ def test_another_lenders_receipt_number_is_free_the_same_lenders_is_quarantined(
         held = db.session.scalar(select(QuarantinedRecord).where(
             QuarantinedRecord.row_id == again["id"]))
         assert held is not None and held.reason == "duplicate_value"
+        assert "receipt_no" in held.errors  # the clash names the field
 
 
 def test_a_reissue_may_take_a_number_only_another_lender_used(app, client):
