@@ -62,8 +62,11 @@ def apply_field_evidence(session: Session, check_in_ids: Iterable[str] = (),
                                      *_outcome_events(session, list(outcome_ids)),
                                      *_report_events(session, list(report_ids))):
         events[address_id].append((event, point))
+    # Locked in id order before they are read: two drains judging the same address take turns
+    # (each sees the other's state move) and always lock in the same order.
     addresses = {a.id: a for a in session.scalars(
-        select(Address).where(Address.id.in_(list(events))))} if events else {}
+        select(Address).where(Address.id.in_(list(events))).order_by(Address.id)
+        .with_for_update())} if events else {}
     changes = []
     for address_id in sorted(events):
         changes += _apply(addresses[address_id], events[address_id], now)

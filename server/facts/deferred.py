@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from server.addresses.field import apply_field_evidence
@@ -122,6 +123,12 @@ def _merged(batch: Sequence[FactEffect]) -> dict[str, list[str]]:
     return {table: sorted(ids) for table, ids in merged.items()}
 
 
+def _transient(exc: Exception) -> bool:
+    """A deadlock or serialisation failure PostgreSQL broke by failing this statement."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in (
+        "40P01", "40001")
+
+
 def _round(session: Session, batch: list[FactEffect], counts: dict[str, int]) -> set[int]:
     """One merged pass per effect; an effect that fails is retried fact by fact, and each fact
     whose effect still fails is queued alone with its error (flagged, retried by later runs).
@@ -133,16 +140,24 @@ def _round(session: Session, batch: list[FactEffect], counts: dict[str, int]) ->
             with session.begin_nested():
                 counts["violations"] += step(session, merged)
             continue
-        except Exception:
-            log.exception("%s of %d pushes failed together; retrying fact by fact", name,
-                          len(batch))
+        except Exception as exc:
+            if _transient(exc):  # another drain held the same rows: not a fault, retried
+                log.warning("%s of %d pushes met a concurrent writer (%s); retrying fact by "
+                            "fact", name, len(batch), type(exc.orig).__name__)
+            else:
+                log.exception("%s of %d pushes failed together; retrying fact by fact", name,
+                              len(batch))
         for table, ids in merged.items():
             for fact_id in ids:
                 try:
                     with session.begin_nested():
                         counts["violations"] += step(session, {table: [fact_id]})
                 except Exception as exc:  # flagged with its error; retried by the next run
-                    log.exception("%s of %s %s failed", name, table, fact_id)
+                    if _transient(exc):
+                        log.warning("%s of %s %s met a concurrent writer (%s); queued again",
+                                    name, table, fact_id, type(exc.orig).__name__)
+                    else:
+                        log.exception("%s of %s %s failed", name, table, fact_id)
                     failures.setdefault((table, fact_id), f"{name}: {type(exc).__name__}: "
                                                           f"{exc}"[:500])
     session.execute(delete(QUEUE).where(QUEUE.c.id.in_([item.id for item in batch])))
