@@ -129,6 +129,14 @@ def _transient(exc: Exception) -> bool:
         "40P01", "40001")
 
 
+def _log_failure(exc: Exception, what: str, then: str) -> None:
+    """Another drain holding the same rows is no fault (a warning); anything else an error."""
+    if _transient(exc):
+        log.warning("%s met a concurrent writer (%s); %s", what, type(exc.orig).__name__, then)
+    else:
+        log.exception("%s failed; %s", what, then)
+
+
 def _round(session: Session, batch: list[FactEffect], counts: dict[str, int]) -> set[int]:
     """One merged pass per effect; an effect that fails is retried fact by fact, and each fact
     whose effect still fails is queued alone with its error (flagged, retried by later runs).
@@ -141,23 +149,14 @@ def _round(session: Session, batch: list[FactEffect], counts: dict[str, int]) ->
                 counts["violations"] += step(session, merged)
             continue
         except Exception as exc:
-            if _transient(exc):  # another drain held the same rows: not a fault, retried
-                log.warning("%s of %d pushes met a concurrent writer (%s); retrying fact by "
-                            "fact", name, len(batch), type(exc.orig).__name__)
-            else:
-                log.exception("%s of %d pushes failed together; retrying fact by fact", name,
-                              len(batch))
+            _log_failure(exc, f"{name} of {len(batch)} pushes", "retrying fact by fact")
         for table, ids in merged.items():
             for fact_id in ids:
                 try:
                     with session.begin_nested():
                         counts["violations"] += step(session, {table: [fact_id]})
                 except Exception as exc:  # flagged with its error; retried by the next run
-                    if _transient(exc):
-                        log.warning("%s of %s %s met a concurrent writer (%s); queued again",
-                                    name, table, fact_id, type(exc.orig).__name__)
-                    else:
-                        log.exception("%s of %s %s failed", name, table, fact_id)
+                    _log_failure(exc, f"{name} of {table} {fact_id}", "queued again")
                     failures.setdefault((table, fact_id), f"{name}: {type(exc).__name__}: "
                                                           f"{exc}"[:500])
     session.execute(delete(QUEUE).where(QUEUE.c.id.in_([item.id for item in batch])))

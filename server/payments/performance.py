@@ -38,6 +38,11 @@ def _placed_at(moment):
                 or_(Placement.returned_at.is_(None), Placement.returned_at > moment))
 
 
+def right_party_contact(debtor_id):
+    """A contact attempt that reached the case's debtor (the report's right-party contact)."""
+    return and_(ContactAttempt.connected.is_(True), ContactAttempt.party_id == debtor_id)
+
+
 def agency_performance(session: Session, caller, start: datetime, end: datetime) -> list[dict]:
     """One row per agency with work in [start, end), for the caller's lender (admins: all)."""
     own = (Case.lender_id == caller.agency_id) if caller.role == Role.LENDER_OPS else true()
@@ -49,8 +54,7 @@ def agency_performance(session: Session, caller, start: datetime, end: datetime)
         "right_party_contacts": select(User.agency_id, func.count())
         .select_from(ContactAttempt).join(User, User.id == ContactAttempt.user_id)
         .join(Case, Case.id == ContactAttempt.case_id)
-        .where(own, ContactAttempt.connected.is_(True),
-               ContactAttempt.party_id == Case.debtor_id,
+        .where(own, right_party_contact(Case.debtor_id),
                ContactAttempt.occurred_at >= start, ContactAttempt.occurred_at < end),
         "promises_made": _promises(own, start, end),
         "promises_kept": _promises(own, start, end, PaymentPromise.status == PromiseStatus.KEPT),

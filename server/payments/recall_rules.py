@@ -38,6 +38,7 @@ from server.models import (
     User,
 )
 from server.payments.counted import counted_money
+from server.payments.performance import right_party_contact
 
 KINDS = {"performance": ("placed_days", "within_days", "no_right_party_contact", "no_payment",
                          "recovery_rate_below"),
@@ -103,8 +104,7 @@ def _contacts(session, cur, rule, now) -> set[str]:
         select(ContactAttempt.case_id).distinct()
         .join(cur, cur.c.case_id == ContactAttempt.case_id)
         .join(User, User.id == ContactAttempt.user_id)
-        .where(User.agency_id == cur.c.agency_id, ContactAttempt.connected.is_(True),
-               ContactAttempt.party_id == cur.c.debtor_id,
+        .where(User.agency_id == cur.c.agency_id, right_party_contact(cur.c.debtor_id),
                _window(cur, ContactAttempt.occurred_at, rule, now))))
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import Date, String, and_, bindparam, cast, exists, func, not_, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Date, String, and_, bindparam, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.types import NullType
 
 from server.compliance.visit_windows import with_allowed_windows
-from server.db.bulk import array_literal, is_postgres, materialize
+from server.db.bulk import array_literal, is_postgres, materialize, text_array
 from server.models import Case, PartyRelationship, SyncChange, SyncCursor, Visit, VisitAssignee
 from server.sync import cursor as cursors
 from server.sync import scope
@@ -147,7 +145,7 @@ def _first_sync_statement():
     """The one statement of a first sync, built once: the collector, the day and the visits'
     ids are its parameters (building its 22 scope subqueries cost ~8 ms a pull)."""
     who = Who(bindparam("fs_collector", type_=String), None, bindparam("fs_today", type_=Date))
-    visits = select(func.unnest(cast(bindparam("fs_visits", type_=NullType()), ARRAY(String))))
+    visits = select(func.unnest(text_array(key="fs_visits")))
     return select(*(rows_json(name, scope.in_scope(name, visits, who), order=True).label(name)
                     for name in TABLE_ORDER))
 
