@@ -177,13 +177,13 @@ def postpone_work(session: Session, case: Case, until: date, now: datetime, why:
 
 
 def slots(session: Session, link: SelfServiceLink, now: datetime,
-          days: int = SLOT_DAYS) -> list[datetime]:
+          days: int = SLOT_DAYS, lead: timedelta = timedelta(hours=1)) -> list[datetime]:
     """Hourly starts inside the legal windows (quiet hours, the debtor's own preferences) over
-    the next days, from an hour from now."""
+    the next days, from `lead` (an hour) from now."""
     case = _case(session, link)
     profile, tz = ProfileResolver(session).for_case(case), _tz(session, link)
     prefs = debtor_facts(session, case).preferred_windows
-    earliest, found = now + timedelta(hours=1), []
+    earliest, found = now + lead, []
     today = local_today(now, tz)
     for offset in range(days):
         for start, end in allowed_windows(profile, today + timedelta(days=offset), tz, prefs):
@@ -203,7 +203,9 @@ def _slot(session, link, raw: str, now: datetime) -> datetime:
     except ValueError:
         raise InvalidInput(N_("choose one of the times offered"), {"at": ["a time offered"]}) \
             from None
-    if at.tzinfo is None or at not in slots(session, link, now):
+    # the page offered starts an hour ahead; a debtor who took a while to choose may send one
+    # that is now less than an hour away: still accepted while it is legal and not yet begun
+    if at.tzinfo is None or at not in slots(session, link, now, lead=timedelta(0)):
         raise InvalidInput(N_("choose one of the times offered"), {"at": ["a time offered"]})
     return at
 

@@ -166,7 +166,9 @@ def test_a_call_back_time_is_one_the_rules_allow(app, session):
     row = session.scalar(select(FollowUp).where(FollowUp.case_id == world.case_id))
     assert row.kind == "call" and row.due_at.isoformat() == first
     local = row.due_at.astimezone(__import__("zoneinfo").ZoneInfo(SH))
-    assert 8 <= local.hour < 21
+    # CN quiet hours are 22:00-08:00: an hour's slot starts at 08:00 at the earliest and
+    # ends by 22:00, so 21:00 is the last start (the failure this replaced read "< 21")
+    assert local.minute == 0 and 8 <= local.hour <= 21
 
 
 def test_a_proof_of_payment_lands_for_review_and_other_files_are_refused(app, session):
@@ -192,3 +194,27 @@ def test_a_corrected_phone_number_is_the_fields_phone_report(app, session):
     session.expire_all()
     event = session.scalar(select(CaseEvent).where(CaseEvent.case_id == world.case_id))
     assert (event.kind, event.channel) == ("phone_reported", "self_service")
+
+
+def test_a_time_offered_stays_acceptable_until_it_begins(app, session):
+    """Times are offered from an hour ahead; a debtor who chose slowly (the page loaded at
+    09:10, sent at 10:05 local) still gets 11:00, and a start already past is refused."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import pytest
+
+    from server.errors import InvalidInput
+    from server.messaging import selfservice as service
+
+    world = linked_case(session, app)
+    link = session.get(SelfServiceLink, world.link_id)
+    day = local_today(utcnow(), SH) + timedelta(days=1)
+    loaded = datetime.combine(day, datetime.min.time(), ZoneInfo(SH)).replace(hour=9, minute=10)
+    eleven, sent = loaded.replace(hour=11, minute=0), loaded.replace(hour=10, minute=5)
+    assert service.slots(session, link, loaded)[0] == eleven
+    assert service.ask_call_back(session, link, {"at": eleven.isoformat()}, sent
+                                 ).due_at == eleven
+    with pytest.raises(InvalidInput):
+        service.ask_call_back(session, link, {"at": loaded.replace(
+            hour=10, minute=0).isoformat()}, sent)
