@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.auth import throttle
-from server.auth.passwords import hash_password, verify_password
+from server.auth.passwords import hash_password, needs_rehash, rehashed, verify_password
 from server.auth.throttle import ThrottlePolicy
 from server.auth.tokens import new_token, token_hash
 from server.errors import Conflict, Forbidden, InvalidInput, RateLimited, Unauthenticated
@@ -62,6 +62,8 @@ def log_in(
                      now=now)
         keep_and_raise(session, Unauthenticated("invalid username or password"))
     throttle.clear_success(session, attempt, now)
+    if needs_rehash(user.password_hash):  # made with older parameters: re-made with today's
+        user.password_hash = rehashed(password)
     if device_id is not None:
         _register_device(session, user, device_id, now)
         session.flush()  # the token row refers to the device row

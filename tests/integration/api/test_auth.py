@@ -129,3 +129,28 @@ def test_a_username_with_nul_is_a_422_not_a_500_on_postgresql(client):
     response = client.post("/api/v1/auth/tokens", json={"username": "ann\x00", "password": "x"})
     assert response.status_code == 422
     assert "username" in response.get_json()["errors"]
+
+
+def test_a_hash_made_with_other_parameters_is_remade_on_the_next_log_in(app, client):
+    """A password hashed with older argon2 parameters still logs in, and its stored hash is
+    re-made with the parameters in use; a wrong password leaves it as it was."""
+    from argon2 import PasswordHasher
+
+    import server.auth.passwords as passwords
+
+    username, user_id = _user(app)
+    old = PasswordHasher(time_cost=1, memory_cost=2048, parallelism=2).hash(factories.PASSWORD)
+    with app.app_context():
+        db.session.get(User, user_id).password_hash = old
+        db.session.commit()
+    wrong = client.post("/api/v1/auth/tokens", json={"username": username,
+                                                    "password": "not-the-password"})
+    assert wrong.status_code == 401
+    with app.app_context():
+        assert db.session.get(User, user_id).password_hash == old
+    login(client, username)
+    with app.app_context():
+        stored = db.session.get(User, user_id).password_hash
+    assert stored != old and not passwords.needs_rehash(stored)
+    assert passwords.verify_password(stored, factories.PASSWORD)
+
