@@ -15,7 +15,14 @@ from server.sync import cursor as cursors
 from server.sync import scope
 from server.sync.errors import SchemaTooOld
 from server.sync.json_rows import rows_json
-from server.sync.rows import Masker, fetch, fetch_all, fetch_statement, ids, unique_by_id
+from server.sync.rows import (
+    Masker,
+    fetch,
+    fetch_all,
+    fetch_statement,
+    read_many,
+    unique_by_id,
+)
 from server.sync.scope import Who
 from server.sync.settings import MIN_SCHEMA_VERSION, SYNC_SCHEMA_VERSION
 from server.sync.tables import SYNC_TABLES, TABLE_ORDER, known_to
@@ -168,32 +175,39 @@ def _nothing_new(session, who, row: SyncCursor, previous) -> bool:
 
 def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) -> None:
     """Changed rows still in scope, whole subtrees of visits that arrived, tombstones."""
-    now_visits = materialize(session, scope.current_visits(who))
+    query = scope.current_visits(who)
+    current_ids = list(session.scalars(query))  # materialised once (bulk.materialize)
+    now_visits = select(func.unnest(text_array(current_ids))) if is_postgres(session) else query
     mine = VisitAssignee.user_id == who.collector_id
     reassigned = set(session.scalars(select(VisitAssignee.visit_id).where(
         mine, VisitAssignee.id.in_(cursors.changed_ids(session, previous, "visit_assignees")))))
     touched = set(session.scalars(select(VisitAssignee.visit_id).where(
         mine, VisitAssignee.visit_id.in_(cursors.changed_ids(session, previous, "visits")))))
     touched |= set(session.scalars(scope.aged_out_visits(who, row.created_at)))
-    current = set(session.scalars(now_visits))
+    current = set(current_ids)
     arrived = sorted(reassigned & current) + _relinked(session, previous, current)
     gone = sorted((reassigned | touched) - current)
     since = who.local_date(row.created_at)
+    row_reads, id_reads = [], []  # (table, where): read together (rows.read_many)
     for name in TABLE_ORDER:
         in_scope = scope.in_scope(name, now_visits, who)
         table = SYNC_TABLES[name].table
         changed = table.c.id.in_(cursors.changed_ids(session, previous, name))
-        changes.add(name, "updated", fetch(session, name, and_(changed, in_scope), mask))
+        row_reads.append((name, and_(changed, in_scope)))
         if arrived:
-            changes.add(name, "updated",
-                        fetch(session, name, scope.in_scope(name, arrived, who), mask))
+            row_reads.append((name, scope.in_scope(name, arrived, who)))
         if SYNC_TABLES[name].day is not None and since < who.today:
             # A new day: its rows entered the scope at midnight, written before or after.
-            changes.add(name, "updated", fetch(session, name, in_scope, mask))
+            row_reads.append((name, in_scope))
         stale = _stale(name, gone, changed, now_visits, who, since)
         if stale is not None:
-            changes.add(name, "deleted", ids(session, name, and_(
-                stale, not_(table.c.id.in_(select(table.c.id).where(in_scope))))))
+            id_reads.append((name, and_(stale, not_(table.c.id.in_(
+                select(table.c.id).where(in_scope))))))
+    found, gone_ids = read_many(session, row_reads, id_reads, mask)
+    for (name, _), rows in zip(row_reads, found, strict=True):
+        changes.add(name, "updated", rows)
+    for (name, _), ids_ in zip(id_reads, gone_ids, strict=True):
+        changes.add(name, "deleted", ids_)
     mine = or_(SyncChange.collector_id.is_(None), SyncChange.collector_id == who.collector_id)
     for table_name, row_id in session.execute(select(SyncChange.table_name, SyncChange.row_id)
                                               .where(cursors.changed_after(session, previous),
