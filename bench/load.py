@@ -103,6 +103,11 @@ def run(options: Options, log=print) -> Report:
             report.failures.append("gunicorn log tail:\n" + server.log_tail(30))
         report.latency = by_endpoint(samples)
         report.phases = by_phase(samples)
+        if options.keep_dir is not None:  # every attempt, for curves over the day
+            first = min((x.at - x.seconds for x in samples), default=0.0)
+            (work / "samples.csv").write_text("finished_s,phase,endpoint,status,ms\n" + "".join(
+                f"{x.at - first:.3f},{x.phase},{x.endpoint},{x.status},{x.seconds * 1000:.1f}\n"
+                for x in sorted(samples, key=lambda x: x.at)))
         visits = sum(len(p.worked) for p in phones if p.collector.pair and
                      p.collector.pair.split("+")[0] == p.collector.user_id)
         report.summary = {
@@ -219,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=Options.seed)
     parser.add_argument("--demo-collectors", type=int,
                         help="use at most this many of the demo's collectors (default: all)")
-    parser.add_argument("--keep-dir", help="keep the gunicorn log and instance here")
+    parser.add_argument("--keep-dir", help="keep the gunicorn log, the instance and every "
+                        "request's timing (samples.csv) here")
     parser.add_argument("--json", help="also write the report as JSON to this file")
     args = parser.parse_args(argv)
     options = Options(args.collectors, args.workers, args.threads, args.day_seconds,

@@ -25,6 +25,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+import psycopg
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -124,9 +125,11 @@ def _merged(batch: Sequence[FactEffect]) -> dict[str, list[str]]:
 
 
 def _transient(exc: Exception) -> bool:
-    """A deadlock or serialisation failure PostgreSQL broke by failing this statement."""
-    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in (
-        "40P01", "40001")
+    """A deadlock or serialisation failure PostgreSQL broke by failing this statement, wrapped
+    by SQLAlchemy or raised by the driver's own cursor (the bulk writes' COPY path)."""
+    error = exc.orig if isinstance(exc, DBAPIError) else \
+        exc if isinstance(exc, psycopg.Error) else None
+    return getattr(error, "sqlstate", None) in ("40P01", "40001")
 
 
 def _log_failure(exc: Exception, what: str, then: str) -> None:
