@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from flask import Flask, after_this_request, current_app
 
@@ -25,7 +26,8 @@ log = logging.getLogger("doorstep.sync.effects")
 
 EXTENSION = "doorstep.fact_effects_drainer"
 IDLE_EXIT_S = 60.0  # an idle drain thread ends after this; the next push starts another
-MAX_PASSES = 20  # per wake-up: a backlog beyond 20 x 5 rounds is the scheduled sweep's
+MAX_PASSES = 100  # per wake-up: a backlog beyond 100 rounds is the scheduled sweep's
+BUSY_WAIT_S, BUSY_FOR_S = 0.2, 15.0  # another process draining: ask again, for so long
 _CREATE = threading.Lock()
 
 
@@ -46,7 +48,8 @@ def drain(app: Flask) -> dict | None:
     with app.app_context():
         try:
             with use_case() as session:
-                counts = run_fact_effects(session, rounds=5)
+                # a round per transaction: row locks held for one round (D-one-drain)
+                counts = run_fact_effects(session, rounds=1)
             return counts
         except Exception:  # the scheduled sweep retries; the device already has its answer
             log.exception("draining fact effects after a push failed")
@@ -114,10 +117,20 @@ class Drainer:
 
     def _drain(self) -> None:
         """Passes while they get through pushes and more wait (at most MAX_PASSES): a pass that
-        got nowhere (rows locked by another process, or only failing ones) leaves the rest to
-        the next wake or the sweep, so a failing row is not retried in a tight loop."""
-        for _ in range(MAX_PASSES):
+        got nowhere (only failing rows left) leaves the rest to the next wake or the sweep, so
+        a failing row is not retried in a tight loop. While another process's drain holds the
+        drain lock this one waits and asks again (BUSY_WAIT_S, for up to BUSY_FOR_S): that
+        drain may have counted the queue before this process's push committed."""
+        passes = busy = 0
+        while passes < MAX_PASSES:
             counts = drain(self.app)
             self.passes += 1
+            if counts and counts.get("busy"):
+                busy += 1
+                if busy * BUSY_WAIT_S >= BUSY_FOR_S:
+                    return  # a drain that busy takes the new rows too, or the sweep does
+                time.sleep(BUSY_WAIT_S)
+                continue
+            passes += 1
             if not counts or not counts["waiting"] or not counts["pushes"]:
                 return

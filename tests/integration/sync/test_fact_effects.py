@@ -196,3 +196,27 @@ def test_a_fact_whose_effect_fails_is_flagged_alone_and_the_visits_other_effects
     monkeypatch.setattr(deferred, "check_synced_facts", real)  # the bug is fixed
     assert _sweep(app)["facts"] == 1  # the existing sweep retries it
     assert _queue(app) == [] and "QUIET" in _rules(app, poisoned["id"])
+
+
+def test_one_drain_at_a_time_the_other_waits_its_turn(app, client, world, backend):
+    """While one drain holds the drain lock (another process), a second judges nothing and
+    says it is busy; the queue row stays for the next turn, and is judged once it is free."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: no second drain to keep out")
+    from sqlalchemy import text
+
+    fact = _late_check_in(world.visits["ann"][0])
+    with effects_left_to_the_job(app):
+        push(client, world.tokens["ann"], _changes(fact))
+    with app.app_context(), db.engine.connect() as other:
+        other.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": deferred.DRAIN_LOCK})
+        counts = run_fact_effects(db.session, rounds=1)
+        db.session.commit()
+        assert counts["busy"] == 1 and counts["pushes"] == 0
+        assert len(_queue(app)) == 1 and _rules(app, fact["id"]) == []
+        other.rollback()  # the other drain ends
+    with app.app_context():
+        counts = run_fact_effects(db.session, rounds=1)
+        db.session.commit()
+    assert counts["busy"] == 0 and counts["pushes"] == 1
+    assert _queue(app) == [] and "QUIET" in _rules(app, fact["id"])
