@@ -15,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, cast, func, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from server.models import SyncChange, SyncCursor
 from server.sync.errors import UnknownCursor
@@ -52,10 +54,25 @@ def changed_after(session: Session, snap: Snapshot) -> ColumnElement[bool]:
     return SyncChange.seq > snap.position
 
 
-def changed_ids(session: Session, snap: Snapshot, table: str):
-    """Ids of `table` rows upserted after the snapshot (a subquery)."""
+def changed_ids(session: Session, snap: Snapshot, table: str, after=None):
+    """Ids of `table` rows upserted after the snapshot (a subquery); `after` replaces the
+    snapshot's condition (`changed_after_params`, for a statement built once)."""
     return select(SyncChange.row_id).where(and_(
-        SyncChange.table_name == table, SyncChange.op == "upsert", changed_after(session, snap)))
+        SyncChange.table_name == table, SyncChange.op == "upsert",
+        changed_after(session, snap) if after is None else after))
+
+
+def changed_after_params(position: str, xip: str) -> ColumnElement[bool]:
+    """`changed_after` on PostgreSQL with the snapshot as named parameters: `position` an
+    integer, `xip` a bigint[] literal (`snapshot_params`)."""
+    in_progress = cast(bindparam(xip, type_=NullType()), ARRAY(BigInteger))
+    return or_(SyncChange.txid >= bindparam(position, type_=BigInteger),
+               SyncChange.txid == func.any(in_progress))
+
+
+def snapshot_params(snap: Snapshot, position: str, xip: str) -> dict:
+    """The values of `changed_after_params`' parameters for a snapshot."""
+    return {position: snap.position, xip: "{" + ",".join(str(x) for x in snap.xip) + "}"}
 
 
 def save(session: Session, snap: Snapshot, now: datetime, user_id: str | None = None,

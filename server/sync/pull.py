@@ -21,6 +21,8 @@ from server.sync.rows import (
     fetch_all,
     fetch_statement,
     read_many,
+    reads_statement,
+    run_reads,
     unique_by_id,
 )
 from server.sync.scope import Who
@@ -176,8 +178,9 @@ def _nothing_new(session, who, row: SyncCursor, previous) -> bool:
 def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) -> None:
     """Changed rows still in scope, whole subtrees of visits that arrived, tombstones."""
     query = scope.current_visits(who)
-    current_ids = list(session.scalars(query))  # materialised once (bulk.materialize)
-    now_visits = select(func.unnest(text_array(current_ids))) if is_postgres(session) else query
+    current_ids = list(session.scalars(query))  # read once (bulk.materialize's reason)
+    postgres = is_postgres(session)
+    now_visits = select(func.unnest(text_array(current_ids))) if postgres else query
     mine = VisitAssignee.user_id == who.collector_id
     reassigned = set(session.scalars(select(VisitAssignee.visit_id).where(
         mine, VisitAssignee.id.in_(cursors.changed_ids(session, previous, "visit_assignees")))))
@@ -188,25 +191,23 @@ def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) ->
     arrived = sorted(reassigned & current) + _relinked(session, previous, current)
     gone = sorted((reassigned | touched) - current)
     since = who.local_date(row.created_at)
-    row_reads, id_reads = [], []  # (table, where): read together (rows.read_many)
-    for name in TABLE_ORDER:
-        in_scope = scope.in_scope(name, now_visits, who)
-        table = SYNC_TABLES[name].table
-        changed = table.c.id.in_(cursors.changed_ids(session, previous, name))
-        row_reads.append((name, and_(changed, in_scope)))
-        if arrived:
-            row_reads.append((name, scope.in_scope(name, arrived, who)))
-        if SYNC_TABLES[name].day is not None and since < who.today:
-            # A new day: its rows entered the scope at midnight, written before or after.
-            row_reads.append((name, in_scope))
-        stale = _stale(name, gone, changed, now_visits, who, since)
-        if stale is not None:
-            id_reads.append((name, and_(stale, not_(table.c.id.in_(
-                select(table.c.id).where(in_scope))))))
-    found, gone_ids = read_many(session, row_reads, id_reads, mask)
-    for (name, _), rows in zip(row_reads, found, strict=True):
+    new_day = since < who.today
+    if postgres:  # one statement, built once per shape; this pull's values are parameters
+        stmt, row_names, id_names = _incremental_statement(bool(arrived), bool(gone), new_day)
+        found, gone_ids = run_reads(session, stmt, row_names, len(id_names), mask, {
+            "inc_collector": who.collector_id, "inc_today": who.today, "inc_since": since,
+            "inc_visits": array_literal(current_ids), "inc_arrived": array_literal(arrived),
+            "inc_gone": array_literal(gone),
+            **cursors.snapshot_params(previous, "inc_position", "inc_xip")})
+    else:
+        row_reads, id_reads = _reads(
+            who, now_visits, arrived or None, gone or None, since, new_day,
+            lambda name: cursors.changed_ids(session, previous, name))
+        found, gone_ids = read_many(session, row_reads, id_reads, mask)
+        row_names, id_names = [n for n, _ in row_reads], [n for n, _ in id_reads]
+    for name, rows in zip(row_names, found, strict=True):
         changes.add(name, "updated", rows)
-    for (name, _), ids_ in zip(id_reads, gone_ids, strict=True):
+    for name, ids_ in zip(id_names, gone_ids, strict=True):
         changes.add(name, "deleted", ids_)
     mine = or_(SyncChange.collector_id.is_(None), SyncChange.collector_id == who.collector_id)
     for table_name, row_id in session.execute(select(SyncChange.table_name, SyncChange.row_id)
@@ -215,6 +216,50 @@ def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) ->
                                                      SyncChange.table_name.in_(TABLE_ORDER),
                                                      mine)):
         changes.add(table_name, "deleted", [row_id])
+
+
+def _reads(who: Who, now_visits, arrived, gone, since, new_day: bool, changed_ids):
+    """An incremental pull's reads, per table: (table, where) of rows to send (changed and in
+    scope; the subtrees of visits that arrived; a new day's rows) and of ids that may have left
+    the scope. `arrived` / `gone`: visit ids (a list or a subquery), or None when there are
+    none; `changed_ids(table)`: the subquery of the table's ids changed after the cursor."""
+    row_reads, id_reads = [], []
+    for name in TABLE_ORDER:
+        in_scope = scope.in_scope(name, now_visits, who)
+        table = SYNC_TABLES[name].table
+        changed = table.c.id.in_(changed_ids(name))
+        row_reads.append((name, and_(changed, in_scope)))
+        if arrived is not None:
+            row_reads.append((name, scope.in_scope(name, arrived, who)))
+        if SYNC_TABLES[name].day is not None and new_day:
+            # A new day: its rows entered the scope at midnight, written before or after.
+            row_reads.append((name, in_scope))
+        stale = _stale(name, gone, changed, now_visits, who, since, new_day)
+        if stale is not None:
+            id_reads.append((name, and_(stale, not_(table.c.id.in_(
+                select(table.c.id).where(in_scope))))))
+    return row_reads, id_reads
+
+
+@functools.cache
+def _incremental_statement(arrived: bool, gone: bool, new_day: bool):
+    """PostgreSQL: the incremental pull's reads as one statement, built once per shape (which
+    of arrived / gone / a new day there are); the collector, the days, the visit ids and the
+    cursor's snapshot are its parameters. Building its ~50 subqueries on every pull, and
+    SQLAlchemy keying them for its cache, cost most of a busy server's CPU (bench.load)."""
+    who = Who(bindparam("inc_collector", type_=String), None,
+              bindparam("inc_today", type_=Date))
+
+    def visits(key):
+        return select(func.unnest(text_array(key=key)))
+
+    after = cursors.changed_after_params("inc_position", "inc_xip")
+    row_reads, id_reads = _reads(
+        who, visits("inc_visits"), visits("inc_arrived") if arrived else None,
+        visits("inc_gone") if gone else None, bindparam("inc_since", type_=Date), new_day,
+        lambda name: cursors.changed_ids(None, None, name, after=after))
+    return (reads_statement(row_reads, id_reads), [n for n, _ in row_reads],
+            [n for n, _ in id_reads])
 
 
 def _relinked(session, previous, current: set[str]) -> list[str]:
@@ -227,13 +272,13 @@ def _relinked(session, previous, current: set[str]) -> list[str]:
         Visit.id.in_(current), Case.debtor_id.in_(debtors))))
 
 
-def _stale(name, gone, changed, now_visits, who, since):
+def _stale(name, gone, changed, now_visits, who, since, new_day: bool):
     """Rows the device may hold that may have left its scope (checked against scope after)."""
     clauses = []
     spec = SYNC_TABLES[name]
     # A table keyed by a day: the device holds only rows of the days it pulled on (since..today).
     held = since if spec.day is not None else None
-    if gone:
+    if gone is not None:
         anchor = scope.anchored(name, gone, who, since=held)
         if anchor is not None:
             clauses.append(anchor)
@@ -242,7 +287,7 @@ def _stale(name, gone, changed, now_visits, who, since):
         # reassignment): stored, but no longer the device's to hold.
         clauses.append(and_(changed, spec.table.c.user_id == who.collector_id))
     if spec.day is not None:
-        if since < who.today:  # the days before today leave; the same day, no row can
+        if new_day:  # the days before today leave; the same day, no row can
             clauses.append(scope.anchored(name, now_visits, who, since=since))
     elif spec.filtered:
         clauses.append(and_(changed, scope.anchored(name, now_visits, who)))

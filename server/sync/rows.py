@@ -126,12 +126,24 @@ def read_many(session: Session, row_reads: list[tuple[str, object]],
                 [ids(session, name, where) for name, where in id_reads])
     if not row_reads and not id_reads:
         return [], []
+    return run_reads(session, reads_statement(row_reads, id_reads),
+                     [name for name, _ in row_reads], len(id_reads), mask)
+
+
+def reads_statement(row_reads: list[tuple[str, object]], id_reads: list[tuple[str, object]]):
+    """PostgreSQL: one SELECT of the reads as scalar subqueries (JSON rows, then id arrays)."""
     columns = [rows_json(name, where).label(f"r{i}") for i, (name, where) in enumerate(row_reads)]
     columns += [select(func.array_agg(SYNC_TABLES[name].table.c.id)).where(where)
                 .scalar_subquery().label(f"i{i}") for i, (name, where) in enumerate(id_reads)]
-    got = session.execute(select(*columns)).one()
-    rows = [decode_rows(name, got[i], mask) for i, (name, _) in enumerate(row_reads)]
-    found = [list(got[len(row_reads) + i] or ()) for i in range(len(id_reads))]
+    return select(*columns)
+
+
+def run_reads(session: Session, stmt, row_names: list[str], id_count: int, mask: Masker,
+              params: dict | None = None) -> tuple[list[list[dict]], list[list[str]]]:
+    """Execute a `reads_statement`: decoded wire rows per row read, ids per id read."""
+    got = session.execute(stmt, params).one()
+    rows = [decode_rows(name, got[i], mask) for i, name in enumerate(row_names)]
+    found = [list(got[len(row_names) + i] or ()) for i in range(id_count)]
     return rows, found
 
 

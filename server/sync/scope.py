@@ -98,7 +98,7 @@ def debt_related_parties(visits):
 
 def _plans(who: Who, since: date | None):
     cond = RoutePlan.collector_id == who.collector_id
-    cond = and_(cond, RoutePlan.plan_date >= since) if since else and_(
+    cond = and_(cond, RoutePlan.plan_date >= since) if since is not None else and_(
         cond, RoutePlan.plan_date == who.today)
     return select(RoutePlan.id).where(cond)
 
@@ -136,7 +136,7 @@ def anchored(name: str, visits, who: Who, since: date | None = None):
     a table keyed by a day it narrows it to the days from `since` to today (what the device
     may hold, having pulled on `since`).
     """
-    clause = _anchor(name, visits, who, since or date.min)
+    clause = _anchor(name, visits, who, date.min if since is None else since)
     day = SYNC_TABLES[name].day
     if day is None or since is None:
         return clause
