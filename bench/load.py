@@ -44,6 +44,7 @@ class Options:
     threads: int = 4
     day_seconds: float = 180.0
     minutes_per_sync: float = 60.0
+    visit_jitter: float = 0.0
     reassign_share: float = 0.1
     seed: int = 1
     demo_collectors: int | None = None
@@ -113,6 +114,7 @@ def run(options: Options, log=print) -> Report:
         report.summary = {
             "collectors": len(phones), "gunicorn": f"{options.workers} x {options.threads}",
             "day_seconds": options.day_seconds, "minutes_per_sync": options.minutes_per_sync,
+            "visit_jitter": options.visit_jitter,
             "setup_s": round(setup_s, 1), "day_wall_s": round(day_s, 1),
             "requests": len(samples), "req_per_s": round(len(samples) / day_s, 1),
             "syncs": sum(p.syncs for p in phones), "visits_led": visits,
@@ -143,7 +145,7 @@ def _live_the_day(base_url, world, options: Options, log):
         results[i] = phone_day(
             base_url, collector, role=role, board=board, clock=clock, today=world.today,
             recorder=recorder, home=homes / collector.device_id, seed=options.seed * 1000 + i,
-            minutes_per_sync=options.minutes_per_sync,
+            minutes_per_sync=options.minutes_per_sync, visit_jitter=options.visit_jitter,
             stagger=DAY_MINUTES * 0.05 * i / max(1, len(world.collectors)))
 
     load0 = os.getloadavg()[0]
@@ -219,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="wall-clock length of the 09:00-18:00 day (default %(default)s)")
     parser.add_argument("--minutes-per-sync", type=float, default=Options.minutes_per_sync,
                         help="simulated minutes between a phone's syncs (default %(default)s)")
+    parser.add_argument("--visit-jitter", type=float, default=Options.visit_jitter,
+                        help="each visit lasts its share of the day times 1 +/- up to this "
+                        "(default %(default)s: all equal, so phones sync in waves)")
     parser.add_argument("--reassign-share", type=float, default=Options.reassign_share,
                         help="share of today's visits the dispatcher moves (default %(default)s)")
     parser.add_argument("--seed", type=int, default=Options.seed)
@@ -229,8 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the report as JSON to this file")
     args = parser.parse_args(argv)
     options = Options(args.collectors, args.workers, args.threads, args.day_seconds,
-                      args.minutes_per_sync, args.reassign_share, args.seed,
-                      args.demo_collectors, keep_dir=args.keep_dir)
+                      args.minutes_per_sync, visit_jitter=args.visit_jitter,
+                      reassign_share=args.reassign_share, seed=args.seed,
+                      demo_collectors=args.demo_collectors, keep_dir=args.keep_dir)
     report = run(options, log=lambda m: print(m, file=sys.stderr, flush=True))
     print(markdown(report))
     for failure in report.failures:

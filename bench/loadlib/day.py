@@ -91,10 +91,11 @@ class PhoneResult:
 
 def phone_day(base_url: str, collector: Collector, *, role: str, board: Board, clock: Clock,
               today: date, recorder: Recorder, home: Path, seed: int,
-              minutes_per_sync: float, stagger: float) -> PhoneResult:
+              minutes_per_sync: float, stagger: float, visit_jitter: float = 0.0) -> PhoneResult:
     """One collector's day on one phone; never raises (the error is in the result)."""
     result = PhoneResult(collector)
     rng = random.Random(seed)
+    jitter = random.Random(seed + 7919)  # its own stream: the facts stay those of jitter 0
     transport = TimedTransport(recorder, collector.username)
     client = DoorstepClient(home, transport=transport, retry=RetryPolicy(rng=random.Random(seed)))
     try:
@@ -112,7 +113,10 @@ def phone_day(base_url: str, collector: Collector, *, role: str, board: Board, c
                 result.worked.append(visit)
                 began = clock.minutes()
                 _work(client, visit, role, rng, seed)
-                clock.sleep_until(began + visit_minutes)
+                # visits of unequal length (--visit-jitter): real visits vary, and without it
+                # every phone finishes its k-th visit, and syncs, within the morning's stagger
+                clock.sleep_until(began + visit_minutes * (
+                    1 + jitter.uniform(-visit_jitter, visit_jitter) if visit_jitter else 1))
             elif visit is not None:  # the dispatcher took it
                 queue.remove(visit)
                 continue
