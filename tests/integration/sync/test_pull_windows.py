@@ -52,3 +52,40 @@ def test_a_new_york_debtor_gets_fdcpa_hours_in_new_york_time(app, client, world)
     row = next(r for r in body["changes"]["visits"]["updated"] if r["id"] == visit_id)
     assert json.loads(row["allowed_windows"]) == [
         [_local_ms(day, 8, 0, "America/New_York"), _local_ms(day, 21, 0, "America/New_York")]]
+
+
+def test_windows_from_the_answers_rows_equal_windows_read_from_the_database(
+        app, client, world, monkeypatch):
+    """A first sync judges each visit from the case, address and debtor rows it sends; an
+    incremental pull that sends the visit alone reads them: the same windows either way."""
+    from server.compliance import visit_windows
+
+    visit_id = world.visits["bob"][0]
+    with app.app_context():
+        visit = db.session.get(Visit, visit_id)
+        day = visit.scheduled_on
+        address = db.session.get(Address, visit.address_id)
+        address.time_zone = "America/New_York"
+        db.session.get(Case, visit.case_id).jurisdiction = "US"
+        db.session.get(Party, address.party_id).preferred_windows = [
+            {"from": "19:00", "to": "23:00"}]
+        db.session.commit()
+    from_answer = []
+    real = visit_windows._inputs_in_answer
+    monkeypatch.setattr(visit_windows, "_inputs_in_answer", lambda changes, visits: (
+        from_answer.append(set(found := real(changes, visits))) or found))
+
+    def window(body):
+        return next(r["allowed_windows"] for r in body["changes"]["visits"]["updated"]
+                    if r["id"] == visit_id)
+    first = pull(client, world.tokens["bob"])
+    with app.app_context():
+        touched = db.session.get(Visit, visit_id)
+        touched.priority = (touched.priority or 0) + 1
+        db.session.commit()
+    again = pull(client, world.tokens["bob"], last=first["timestamp"])
+    assert visit_id in from_answer[0] and visit_id not in from_answer[1]
+    assert "parties" not in again["changes"] or not again["changes"]["parties"]["updated"]
+    expected = [[_local_ms(day, 19, 0, "America/New_York"),
+                 _local_ms(day, 21, 0, "America/New_York")]]  # FDCPA ends at 21:00
+    assert json.loads(window(first)) == json.loads(window(again)) == expected
