@@ -131,6 +131,9 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> P
         raise Unauthenticated("user disabled")
     if device is not None and device.revoked_at is not None:
         raise Unauthenticated("device revoked")
+    # The session holds its rows weakly: kept here for the request, the view's own reads of
+    # this user and device (every sync request resolves its device) are found without a query.
+    session.info["authenticated_rows"] = (tok, user, device)
     return Principal(user.id, user.role, user.agency_id, user.team_id, tok.id, tok.device_id)
 
 

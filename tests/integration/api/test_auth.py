@@ -154,3 +154,26 @@ def test_a_hash_made_with_other_parameters_is_remade_on_the_next_log_in(app, cli
     assert stored != old and not passwords.needs_rehash(stored)
     assert passwords.verify_password(stored, factories.PASSWORD)
 
+
+
+def test_the_rows_authentication_read_serve_the_request_without_reading_them_again(
+        app, client):
+    """The token query joins the user and the device; the view's own read of the user (and a
+    sync's of its device) finds them in the session instead of asking the database again."""
+    from sqlalchemy import event
+
+    username, _ = _user(app)
+    headers = bearer(login(client, username))
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+        def count(conn, cursor, statement, *args):
+            if not statement.startswith("BEGIN"):  # SQLite's explicit transaction start
+                statements.append(statement.split()[0:4])
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/api/v1/users/me", headers=headers).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1, statements  # the token, its user and device in one
