@@ -202,13 +202,13 @@ def _measure(base: str, url: str, collector: str, visit_ids: list[str], rounds: 
         _effects_done(conn)
         _, fresh = timed("GET", f"/api/v1/sync/pull?last_pulled_at={cursor}&schema_version=2",
                          headers=gz)
-        empty_path = (f"/api/v1/sync/pull?last_pulled_at={fresh.json()['timestamp']}"
-                      "&schema_version=2")
+        fresh_cursor = fresh.json()["timestamp"]
+        empty_path = f"/api/v1/sync/pull?last_pulled_at={fresh_cursor}&schema_version=2"
         for _ in range(10):
             noop.append(timed("GET", "/api/v1/users/me")[0])
             took, answer_ = timed("GET", empty_path, headers=gz)
             empty.append(took)
-            quiet += answer_.json()["timestamp"] == fresh.json()["timestamp"]
+            quiet += answer_.json()["timestamp"] == fresh_cursor
         pull.append(timed("GET", pull_path, headers=gz)[0])
         pull_floor.append(select_floor(conn, answer)[0])
         batch = facts_batch(visit_ids, batch_size, f"h{r}-", r * batch_size)

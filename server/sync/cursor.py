@@ -15,11 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, cast, func, or_, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.types import NullType
 
+from server.db.bulk import array_literal, text_array
 from server.models import SyncChange, SyncCursor
 from server.sync.errors import UnknownCursor
 from server.sync.settings import JS_SAFE_MAX
@@ -65,14 +64,13 @@ def changed_ids(session: Session, snap: Snapshot, table: str, after=None):
 def changed_after_params(position: str, xip: str) -> ColumnElement[bool]:
     """`changed_after` on PostgreSQL with the snapshot as named parameters: `position` an
     integer, `xip` a bigint[] literal (`snapshot_params`)."""
-    in_progress = cast(bindparam(xip, type_=NullType()), ARRAY(BigInteger))
     return or_(SyncChange.txid >= bindparam(position, type_=BigInteger),
-               SyncChange.txid == func.any(in_progress))
+               SyncChange.txid == func.any(text_array(key=xip, element=BigInteger)))
 
 
 def snapshot_params(snap: Snapshot, position: str, xip: str) -> dict:
     """The values of `changed_after_params`' parameters for a snapshot."""
-    return {position: snap.position, xip: "{" + ",".join(str(x) for x in snap.xip) + "}"}
+    return {position: snap.position, xip: array_literal(snap.xip)}
 
 
 def save(session: Session, snap: Snapshot, now: datetime, user_id: str | None = None,

@@ -20,7 +20,7 @@ from server.sync.rows import (
     fetch,
     fetch_all,
     fetch_statement,
-    read_many,
+    ids,
     reads_statement,
     run_reads,
     unique_by_id,
@@ -179,8 +179,6 @@ def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) ->
     """Changed rows still in scope, whole subtrees of visits that arrived, tombstones."""
     query = scope.current_visits(who)
     current_ids = list(session.scalars(query))  # read once (bulk.materialize's reason)
-    postgres = is_postgres(session)
-    now_visits = select(func.unnest(text_array(current_ids))) if postgres else query
     mine = VisitAssignee.user_id == who.collector_id
     reassigned = set(session.scalars(select(VisitAssignee.visit_id).where(
         mine, VisitAssignee.id.in_(cursors.changed_ids(session, previous, "visit_assignees")))))
@@ -192,7 +190,7 @@ def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) ->
     gone = sorted((reassigned | touched) - current)
     since = who.local_date(row.created_at)
     new_day = since < who.today
-    if postgres:  # one statement, built once per shape; this pull's values are parameters
+    if is_postgres(session):  # one statement, built once per shape; values are parameters
         stmt, row_names, id_names = _incremental_statement(bool(arrived), bool(gone), new_day)
         found, gone_ids = run_reads(session, stmt, row_names, len(id_names), mask, {
             "inc_collector": who.collector_id, "inc_today": who.today, "inc_since": since,
@@ -200,10 +198,11 @@ def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) ->
             "inc_gone": array_literal(gone),
             **cursors.snapshot_params(previous, "inc_position", "inc_xip")})
     else:
-        row_reads, id_reads = _reads(
-            who, now_visits, arrived or None, gone or None, since, new_day,
+        row_reads, id_reads = _reads(  # SQLite: a statement per read, the visits a subquery
+            who, query, arrived or None, gone or None, since, new_day,
             lambda name: cursors.changed_ids(session, previous, name))
-        found, gone_ids = read_many(session, row_reads, id_reads, mask)
+        found = [fetch(session, name, where, mask) for name, where in row_reads]
+        gone_ids = [ids(session, name, where) for name, where in id_reads]
         row_names, id_names = [n for n, _ in row_reads], [n for n, _ in id_reads]
     for name, rows in zip(row_names, found, strict=True):
         changes.add(name, "updated", rows)

@@ -114,22 +114,6 @@ def fetch_statement(session: Session, stmt, mask: Masker, params=None) -> dict[s
     return {name: decode_rows(name, text, mask) for name, text in texts._asdict().items()}
 
 
-def read_many(session: Session, row_reads: list[tuple[str, object]],
-              id_reads: list[tuple[str, object]], mask: Masker
-              ) -> tuple[list[list[dict]], list[list[str]]]:
-    """Several reads at once: wire rows of (table, where) and ids of (table, where), answered
-    in the order asked. One statement on PostgreSQL (each read a scalar subquery), where an
-    incremental pull's forty-odd small reads cost more in round trips, statement set-up and
-    planning than in reading; one statement per read elsewhere."""
-    if not is_postgres(session):
-        return ([fetch(session, name, where, mask) for name, where in row_reads],
-                [ids(session, name, where) for name, where in id_reads])
-    if not row_reads and not id_reads:
-        return [], []
-    return run_reads(session, reads_statement(row_reads, id_reads),
-                     [name for name, _ in row_reads], len(id_reads), mask)
-
-
 def reads_statement(row_reads: list[tuple[str, object]], id_reads: list[tuple[str, object]]):
     """PostgreSQL: one SELECT of the reads as scalar subqueries (JSON rows, then id arrays)."""
     columns = [rows_json(name, where).label(f"r{i}") for i, (name, where) in enumerate(row_reads)]

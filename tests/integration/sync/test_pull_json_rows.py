@@ -119,7 +119,7 @@ def _same(built, encoded):
 
 def test_an_incremental_pull_in_one_statement_equals_the_read_by_read_path(
         app, client, world, backend, monkeypatch):
-    """The incremental pull's reads batched into one statement (rows.read_many) answer what
+    """The incremental pull's reads batched into one statement (rows.reads_statement) answer what
     one statement per read, encoded in Python, answers: changed rows, then (the visits done)
     the ids of rows that left the scope."""
     if backend != "postgresql":
@@ -144,9 +144,6 @@ def _both(app, client, headers, last, monkeypatch):
     """The pull from `last` batched, and the same pull read by read in Python: equal."""
     built, statements = _counted_pull(app, client, headers, last)
     with monkeypatch.context() as patched:
-        _python_path(patched)
-        patched.setattr(pull_module, "read_many", lambda session, row_reads, id_reads, mask: (
-            [rows.fetch_python(session, name, where, mask) for name, where in row_reads],
-            [rows.ids(session, name, where) for name, where in id_reads]))
+        _python_path(patched)  # the SQLite branch: a statement per read, Python encoding
         _same(built, pull(client, headers, last=last))
     return built, statements
