@@ -62,7 +62,8 @@ def log_in(
                      now=now)
         keep_and_raise(session, Unauthenticated("invalid username or password"))
     throttle.clear_success(session, attempt, now)
-    if needs_rehash(user.password_hash):  # made with older parameters: re-made with today's
+    rehash = needs_rehash(user.password_hash)
+    if rehash:  # made with older parameters: re-made with today's (said in the login event)
         user.password_hash = rehashed(password)
     if device_id is not None:
         _register_device(session, user, device_id, now)
@@ -71,7 +72,9 @@ def log_in(
     expires_at = now + timedelta(seconds=policy.token_ttl_s)
     session.add(AuthToken(token_hash=digest, user_id=user.id, device_id=device_id,
                           created_at=now, expires_at=expires_at))
-    audit.record(session, user.id, "login", "user", user.id, {"device_id": device_id}, now=now)
+    audit.record(session, user.id, "login", "user", user.id,
+                 {"device_id": device_id, **({"password_rehashed": True} if rehash else {})},
+                 now=now)
     return IssuedToken(token=token, expires_at=expires_at, user=user, device_id=device_id)
 
 

@@ -153,6 +153,11 @@ def test_a_hash_made_with_other_parameters_is_remade_on_the_next_log_in(app, cli
         stored = db.session.get(User, user_id).password_hash
     assert stored != old and not passwords.needs_rehash(stored)
     assert passwords.verify_password(stored, factories.PASSWORD)
+    from server.models import AuditEvent
+    with app.app_context():
+        details = [e.detail for e in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "login", AuditEvent.object_id == user_id).order_by(AuditEvent.id))]
+    assert details and details[-1].get("password_rehashed") is True
 
 
 
