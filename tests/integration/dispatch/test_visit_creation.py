@@ -51,7 +51,9 @@ def test_a_visit_cannot_be_created_or_moved_into_the_past(client, session):
         return client.post("/api/v1/visits", headers=bearer(token), json=_plan(case, address,
                                                                                  **kw))
 
-    yesterday = post(on=operation_day(-1))
+    # two days back: in the first hour after local midnight yesterday is within the hour's
+    # tolerance (PAST_TOLERANCE), so the refusal of a day gone is asserted on one gone at any hour
+    yesterday = post(on=operation_day(-2))
     two_hours_ago = post(on=operation_day(0), window_start=(now - timedelta(hours=2)).isoformat(),
                          window_end=(now + timedelta(hours=1)).isoformat())
     moved_back = client.patch(f"/api/v1/visits/{visit.id}", headers=bearer(token),
