@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import Date, String, and_, bindparam, exists, func, not_, or_, select
+from sqlalchemy import BigInteger, Date, String, and_, bindparam, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from server.compliance.visit_windows import with_allowed_windows
 from server.db.bulk import array_literal, is_postgres, materialize, text_array
-from server.models import Case, PartyRelationship, SyncChange, SyncCursor, Visit, VisitAssignee
+from server.models import Case, PartyRelationship, SyncChange, Visit, VisitAssignee
 from server.sync import cursor as cursors
 from server.sync import scope
 from server.sync.errors import SchemaTooOld
@@ -166,16 +166,30 @@ def _first_sync_rows(session, who: Who, mask) -> dict:
         "fs_visits": array_literal(ids)})
 
 
-def _nothing_new(session, who, row: SyncCursor, previous) -> bool:
+def _nothing_new(session, who, row, previous) -> bool:
     """No feed row after the cursor, same day, no visit aged out: the cursor stays."""
     if who.local_date(row.created_at) != who.today:
         return False
-    news = or_(exists().where(cursors.changed_after(session, previous)),
-               exists(scope.aged_out_visits(who, row.created_at)))
-    return not session.scalar(select(news))  # one round trip for both
+    floor, before = scope.aged_out_window(who, row.created_at)
+    postgres = cursors.is_postgres(session)  # the snapshot's kind (cursors.changed_after's)
+    snapshot = (cursors.snapshot_params(previous, "nn_position", "nn_xip") if postgres
+                else {"nn_position": previous.position})
+    return not session.scalar(_news_statement(postgres), {  # one round trip for both
+        "nn_collector": who.collector_id, "nn_floor": floor, "nn_before": before, **snapshot})
 
 
-def _incremental(session, who: Who, row: SyncCursor, previous, changes, mask) -> None:
+@functools.cache
+def _news_statement(postgres: bool):
+    """`_nothing_new`'s question, built once: every pull that finds nothing asks it, and
+    building its expression cost as much as running it (the values are parameters)."""
+    after = (cursors.changed_after_params("nn_position", "nn_xip") if postgres
+             else SyncChange.seq > bindparam("nn_position", type_=BigInteger))
+    aged = scope.aged_out_between(bindparam("nn_collector", type_=String),
+                                  bindparam("nn_floor"), bindparam("nn_before"))
+    return select(or_(exists().where(after), exists(aged)))
+
+
+def _incremental(session, who: Who, row, previous, changes, mask) -> None:
     """Changed rows still in scope, whole subtrees of visits that arrived, tombstones."""
     query = scope.current_visits(who)
     current_ids = list(session.scalars(query))  # read once (bulk.materialize's reason)

@@ -58,12 +58,22 @@ def current_visits(who: Who) -> Select:
 
 def aged_out_visits(who: Who, since: datetime) -> Select:
     """Still-assigned visits that closed long enough ago to leave the device since `since`."""
+    return aged_out_between(who.collector_id, *aged_out_window(who, since))
+
+
+def aged_out_window(who: Who, since: datetime) -> tuple[datetime, datetime]:
+    """The closing times of `aged_out_visits`: [floor, before)."""
+    return since - timedelta(days=CLOSED_VISIT_DAYS, minutes=5), closed_since(who)
+
+
+def aged_out_between(collector, floor, before) -> Select:
+    """`aged_out_visits` with its values given (or bound parameters, for a statement built
+    once): the collector's still-assigned visits closed in [floor, before)."""
     return (select(VisitAssignee.visit_id)
             .join(Visit, Visit.id == VisitAssignee.visit_id)
-            .where(VisitAssignee.user_id == who.collector_id, VisitAssignee.ended_at.is_(None),
+            .where(VisitAssignee.user_id == collector, VisitAssignee.ended_at.is_(None),
                    Visit.status.in_(CLOSED_STATUSES),
-                   _closed_at() >= since - timedelta(days=CLOSED_VISIT_DAYS, minutes=5),
-                   _closed_at() < closed_since(who)))
+                   _closed_at() >= floor, _closed_at() < before))
 
 
 def _cases(visits) -> Select:
