@@ -15,7 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ColumnElement, Row, and_, bindparam, func, or_, select, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from server.db.bulk import array_literal, text_array
@@ -93,16 +105,36 @@ _LOAD = select(SyncCursor.__table__).where(
 
 def load(session: Session, number: int) -> Row:
     """The cursor a device sent back (its `sync_cursors` row), or UnknownCursor."""
-    # Issued cursors are row ids below 2^53; a larger number can't be one (nor fit a column).
     # A Core row (its columns as attributes), not an ORM object: every pull reads one, and the
     # identity map's bookkeeping cost more than the read.
     row = (session.execute(_LOAD, {"cursor_id": number}).first()
-           if 0 <= number <= JS_SAFE_MAX else None)
+           if issuable(number) else None)
     if row is None:
-        raise UnknownCursor(
-            "last_pulled_at is not a timestamp this server issued; reset the local database "
-            "and sync from scratch", {"last_pulled_at": ["unknown cursor"]})
+        raise unknown()
     return row
+
+
+def issuable(number: int) -> bool:
+    """Issued cursors are row ids below 2^53; a larger number can't be one (nor fit a column)."""
+    return 0 <= number <= JS_SAFE_MAX
+
+
+def unknown() -> UnknownCursor:
+    return UnknownCursor(
+        "last_pulled_at is not a timestamp this server issued; reset the local database "
+        "and sync from scratch", {"last_pulled_at": ["unknown cursor"]})
+
+
+def newer_than_row(cursors) -> ColumnElement[bool]:
+    """PostgreSQL: the feed holds a change the snapshot of the `sync_cursors` row `cursors`
+    (a correlated table) did not see. The newest txid (one step down the txid index) against
+    its xmax, then an index probe per in-progress txid: `txid >= position` with the position
+    a correlated value would be planned without knowing it, as a scan of the whole feed."""
+    newest = select(func.coalesce(func.max(SyncChange.txid), -1)).scalar_subquery()
+    xip = func.jsonb_array_elements_text(cursors.c.xip).table_valued("value").alias("xip")
+    in_progress = exists(select(1).select_from(xip).where(exists().where(
+        SyncChange.txid == cast(xip.c.value, BigInteger))))
+    return or_(newest >= cursors.c.position, in_progress)
 
 
 def snapshot_of(row: Row | SyncCursor) -> Snapshot:

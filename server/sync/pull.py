@@ -5,12 +5,33 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import BigInteger, Date, String, and_, bindparam, exists, func, not_, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Interval,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from server.compliance.visit_windows import with_allowed_windows
 from server.db.bulk import array_literal, is_postgres, materialize, text_array
-from server.models import Case, PartyRelationship, SyncChange, Visit, VisitAssignee
+from server.models import (
+    Case,
+    PartyRelationship,
+    SyncChange,
+    SyncCursor,
+    Visit,
+    VisitAssignee,
+)
+from server.models.base import UTCDateTime
 from server.sync import cursor as cursors
 from server.sync import scope
 from server.sync.errors import SchemaTooOld
@@ -99,12 +120,13 @@ def _answer(session: Session, req: PullRequest) -> dict:
     if req.last_pulled_at is None:
         snap = cursors.capture(session)  # before any read: later reads can only be newer
         return _first_sync(session, who, snap, (0, None), req.limit, changes, mask)
-    row = cursors.load(session, req.last_pulled_at)
+    row, news = _cursor_and_news(session, who, req.last_pulled_at)
     if row.page_rank is not None and row.user_id == who.collector_id:
         return _first_sync(session, who, cursors.snapshot_of(row),
                            (row.page_rank, row.page_after_id), req.limit, changes, mask)
     previous = cursors.snapshot_of(row)
-    quiet = _nothing_new(session, who, row, previous)
+    quiet = who.local_date(row.created_at) == who.today and not (
+        news if news is not None else _news(session, who, row, previous))
     # The snapshot is taken before the rows this answer sends are read (the quiet check only
     # decides whether there are any; a quiet answer keeps the device's cursor and needs none).
     snap = cursors.capture(session) if not quiet or req.migration else None
@@ -166,24 +188,45 @@ def _first_sync_rows(session, who: Who, mask) -> dict:
         "fs_visits": array_literal(ids)})
 
 
-def _nothing_new(session, who, row, previous) -> bool:
-    """No feed row after the cursor, same day, no visit aged out: the cursor stays."""
-    if who.local_date(row.created_at) != who.today:
-        return False
-    floor, before = scope.aged_out_window(who, row.created_at)
-    postgres = cursors.is_postgres(session)  # the snapshot's kind (cursors.changed_after's)
-    snapshot = (cursors.snapshot_params(previous, "nn_position", "nn_xip") if postgres
-                else {"nn_position": previous.position})
-    return not session.scalar(_news_statement(postgres), {  # one round trip for both
-        "nn_collector": who.collector_id, "nn_floor": floor, "nn_before": before, **snapshot})
+def _cursor_and_news(session, who: Who, number: int):
+    """The cursor a device sent back, and (PostgreSQL, in the same round trip) whether anything
+    is new since it: a feed row after its snapshot, or a visit aged out of the device since
+    its pull. SQLite: (row, None), the question asked by `_news` when it is needed."""
+    if not cursors.is_postgres(session):
+        return cursors.load(session, number), None
+    got = session.execute(_cursor_and_news_statement(), {
+        "cn_id": number, "cn_collector": who.collector_id,
+        "cn_before": scope.closed_since(who)}).first() if cursors.issuable(number) else None
+    if got is None:
+        raise cursors.unknown()
+    return got, got.news
 
 
 @functools.cache
-def _news_statement(postgres: bool):
-    """`_nothing_new`'s question, built once: every pull that finds nothing asks it, and
-    building its expression cost as much as running it (the values are parameters)."""
-    after = (cursors.changed_after_params("nn_position", "nn_xip") if postgres
-             else SyncChange.seq > bindparam("nn_position", type_=BigInteger))
+def _cursor_and_news_statement():
+    """`_cursor_and_news` on PostgreSQL, built once (the values are parameters): most pulls
+    find nothing new, and building the question cost as much as asking it."""
+    row = SyncCursor.__table__
+    aged = scope.aged_out_between(bindparam("cn_collector", type_=String),
+                                  row.c.created_at - literal(scope.AGED_OUT_MARGIN, Interval()),
+                                  bindparam("cn_before", type_=UTCDateTime()))
+    news = or_(cursors.newer_than_row(row), exists(aged.correlate(row)))
+    return select(row, news.label("news")).where(
+        row.c.id == bindparam("cn_id", type_=BigInteger))
+
+
+def _news(session, who, row, previous) -> bool:
+    """SQLite: a feed row after the cursor, or a visit aged out since its pull."""
+    floor, before = scope.aged_out_window(who, row.created_at)
+    return bool(session.scalar(_news_statement(), {
+        "nn_collector": who.collector_id, "nn_floor": floor, "nn_before": before,
+        "nn_position": previous.position}))
+
+
+@functools.cache
+def _news_statement():
+    """`_news`' question, built once (the values are parameters)."""
+    after = SyncChange.seq > bindparam("nn_position", type_=BigInteger)
     aged = scope.aged_out_between(bindparam("nn_collector", type_=String),
                                   bindparam("nn_floor"), bindparam("nn_before"))
     return select(or_(exists().where(after), exists(aged)))

@@ -61,9 +61,13 @@ def aged_out_visits(who: Who, since: datetime) -> Select:
     return aged_out_between(who.collector_id, *aged_out_window(who, since))
 
 
+# How far before the cursor's pull a visit may have closed and still leave since then.
+AGED_OUT_MARGIN = timedelta(days=CLOSED_VISIT_DAYS, minutes=5)
+
+
 def aged_out_window(who: Who, since: datetime) -> tuple[datetime, datetime]:
     """The closing times of `aged_out_visits`: [floor, before)."""
-    return since - timedelta(days=CLOSED_VISIT_DAYS, minutes=5), closed_since(who)
+    return since - AGED_OUT_MARGIN, closed_since(who)
 
 
 def aged_out_between(collector, floor, before) -> Select:
