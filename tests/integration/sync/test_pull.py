@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from server.compliance.engine.seeds import seeded_profile
@@ -229,3 +230,61 @@ def test_a_quiet_pull_writes_nothing_and_last_seen_moves_once_a_minute(app, clie
     with app.app_context():
         seen = db.session.get(Device, "phone-ann").last_seen_at
         assert utcnow() - seen < timedelta(minutes=1)
+
+
+def test_a_pull_with_no_new_feed_rows_still_takes_a_visit_that_aged_out(app, client, world):
+    """Nothing changed since the cursor, but a visit closed 7 days ago has aged past the
+    retention since that pull: the pull is not a quiet one, and the visit leaves."""
+    import time_machine
+
+    ann = world.tokens["ann"]
+    visit_id = world.visits["ann"][1]
+    first = pull(client, ann)
+    with app.app_context():
+        visit = db.session.get(Visit, visit_id)
+        visit.status = "completed"
+        visit.completed_at = utcnow() - timedelta(days=7) + timedelta(minutes=1)
+        db.session.commit()
+    cursor = pull(client, ann, first["timestamp"])["timestamp"]  # the change itself
+    assert pull(client, ann, cursor)["timestamp"] == cursor  # quiet: nothing new yet
+    with time_machine.travel(utcnow() + timedelta(minutes=2)):
+        body = pull(client, ann, cursor)
+    assert visit_id in body["changes"]["visits"]["deleted"]
+    assert body["timestamp"] != cursor
+
+
+def test_a_change_committed_after_the_pull_by_a_transaction_open_during_it_comes_next(
+        app, client, world, backend):
+    """The cursor's snapshot names the transactions still in progress when it was taken; one
+    of them committing afterwards makes the next pull bring its change, even though its txid
+    is older than every txid written since."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers: no transaction is open during a pull")
+    from sqlalchemy import text
+
+    ann = world.tokens["ann"]
+    visit_id = world.visits["ann"][0]
+    with app.app_context():
+        late = db.engine.connect()
+        try:
+            tx = late.begin()
+            late.execute(text("UPDATE visits SET talking_points = 'written late' WHERE id = :v"),
+                         {"v": visit_id})
+            late.execute(text(
+                "INSERT INTO sync_changes (txid, table_name, row_id, op, changed_at)"
+                " VALUES (pg_current_xact_id()::text::bigint, 'visits', :v, 'upsert', now())"),
+                {"v": visit_id})
+            # A later transaction commits first: the snapshot's xmax passes `late`'s txid,
+            # which stays in the snapshot only as one in progress.
+            other = db.session.get(Visit, world.visits["bob"][0])
+            other.talking_points = "committed first"
+            db.session.commit()
+            first = pull(client, ann)  # its snapshot sees `late` in progress
+            sent = {v["id"]: v for v in first["changes"]["visits"]["updated"]}
+            assert sent[visit_id]["talking_points"] != "written late"
+            tx.commit()
+        finally:
+            late.close()
+    body = pull(client, ann, first["timestamp"])
+    assert [v["talking_points"] for v in body["changes"]["visits"]["updated"]
+            if v["id"] == visit_id] == ["written late"]
