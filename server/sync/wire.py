@@ -12,6 +12,7 @@ import math
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+import orjson
 from sqlalchemy import JSON, Boolean, Date, Float, Integer, Numeric, String, Text
 
 from server.models.base import UTCDateTime
@@ -302,8 +303,29 @@ def digest(values: dict, columns, encoders=None) -> str:
     else:
         content = {name: encode(values.get(name))
                    for name, encode in zip(columns, encoders, strict=True)}
-    blob = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+def canonical_json(content: dict) -> bytes:
+    """`json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))` as UTF-8,
+    byte for byte: the form stored digests were made in. orjson (C, ~10x faster: a push digests
+    every fact) writes the same bytes for strings, booleans, None, 64-bit integers and floats
+    that Python writes without an exponent; anything else goes through json."""
+    if all(_orjson_same(v) for v in content.values()):
+        return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    return json.dumps(content, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":")).encode()
+
+
+def _orjson_same(value) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -(2**63) <= value < 2**64
+    if kind is float:  # repr switches to 1e-05 / 1e+16 where orjson writes 0.00001 / 1e16
+        return value == 0 or 1e-4 <= abs(value) < 1e16
+    return False
 
 
 def payload_digest(payload) -> str:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from server.errors import InvalidInput, TooLarge
 from server.sync.tables import SYNC_TABLES
 from server.sync.validate import Checked, Rejection, check_row, check_shape
 from server.sync.wire import (
     BadValue,
+    canonical_json,
     decode_value,
     digest,
     encode_value,
@@ -88,3 +92,17 @@ def test_shape_errors_name_the_culprit():
     assert check_shape({"check_ins": {"created": [{"id": "x", "_status": "created"}]}}) == 1
     with pytest.raises(TooLarge):
         check_shape({"visit_notes": {"created": [{"id": str(i)} for i in range(5001)]}})
+
+
+_SCALARS = (st.none() | st.booleans() | st.integers() | st.text()
+            | st.floats(allow_nan=False, allow_infinity=False)
+            | st.sampled_from([0.0, -0.0, 1e-4, 1e-5, 9999999999999998.0, 1e16, 2**63, 2**64]))
+
+
+@given(st.dictionaries(st.text(), _SCALARS | st.lists(_SCALARS, max_size=3), max_size=6))
+def test_a_digest_is_made_of_the_bytes_stored_digests_were_made_of(content):
+    """orjson writes the digest's canonical JSON only where its bytes are json.dumps' own: a
+    different byte would make every replayed fact look changed (a conflict, not a replay)."""
+    expected = json.dumps(content, sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":")).encode()
+    assert canonical_json(content) == expected
