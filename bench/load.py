@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bench.loadlib.day import DAY_MINUTES, Board, Clock, Dispatcher, DispatchStats, phone_day
 from bench.loadlib.serve import Gunicorn
-from bench.loadlib.timing import Recorder, by_endpoint, by_phase
+from bench.loadlib.timing import Recorder, by_endpoint, by_phase, sync_by_phase
 from bench.loadlib.verify import Check, db_now, http_errors, verify
 from bench.loadlib.world import build_world, flask_env
 from bench.pgdb import throwaway_database
@@ -59,6 +59,7 @@ class Report:
     summary: dict = field(default_factory=dict)
     latency: dict = field(default_factory=dict)
     phases: dict = field(default_factory=dict)
+    sync_phases: dict = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -104,6 +105,7 @@ def run(options: Options, log=print) -> Report:
             report.failures.append("gunicorn log tail:\n" + server.log_tail(30))
         report.latency = by_endpoint(samples)
         report.phases = by_phase(samples)
+        report.sync_phases = sync_by_phase(samples)
         if options.keep_dir is not None:  # every attempt, for curves over the day
             first = min((x.at - x.seconds for x in samples), default=0.0)
             (work / "samples.csv").write_text("finished_s,phase,endpoint,status,ms\n" + "".join(
@@ -191,6 +193,10 @@ def markdown(report: Report) -> str:
               "|---|---:|---:|---:|---:|---:|"]
     lines += [f"| {name} | {row['count']} | {row['p50']:.1f} | {row['p95']:.1f} | "
               f"{row['p99']:.1f} | {row['max']:.1f} |" for name, row in report.phases.items()]
+    lines += ["", "| phase: sync endpoint | requests | p50 ms | p95 ms | p99 ms | max ms |",
+              "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {name} | {row['count']} | {row['p50']:.1f} | {row['p95']:.1f} | "
+              f"{row['p99']:.1f} | {row['max']:.1f} |" for name, row in report.sync_phases.items()]
     lines += ["", "| check | expected | got | |", "|---|---:|---:|---|"]
     lines += [f"| {c.name} | {c.expected} | {c.got} | {'ok' if c.ok else 'FAIL'} |"
               for c in report.checks]
@@ -244,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(
             {"summary": report.summary, "latency": report.latency,
-             "phases": report.phases, "ok": report.ok,
+             "phases": report.phases, "sync_phases": report.sync_phases, "ok": report.ok,
              "checks": [c.__dict__ for c in report.checks]}, indent=2, default=str))
     print(f"\nverification: {'PASSED' if report.ok else 'FAILED'}")
     return 0 if report.ok else 1

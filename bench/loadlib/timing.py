@@ -110,6 +110,23 @@ def by_phase(samples: list[Sample]) -> dict[str, dict]:
     return out
 
 
+SYNC_ENDPOINTS = ("POST /api/v1/sync/push", "GET /api/v1/sync/pull")
+
+
+def sync_by_phase(samples: list[Sample]) -> dict[str, dict]:
+    """Push and pull apart, per phase of the day (the bar is on the day's push and pull p95)."""
+    out = {}
+    for phase in ("morning", "day", "evening"):
+        for endpoint in SYNC_ENDPOINTS:
+            ms = sorted(s.seconds * 1000 for s in samples
+                        if s.phase == phase and s.endpoint == endpoint)
+            if ms:
+                out[f"{phase}: {endpoint}"] = {
+                    "count": len(ms), "p50": percentile(ms, 50), "p95": percentile(ms, 95),
+                    "p99": percentile(ms, 99), "max": ms[-1]}
+    return out
+
+
 def _statuses(group: list[Sample]) -> dict[int, int]:
     counts: dict[int, int] = {}
     for s in group:
