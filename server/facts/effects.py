@@ -58,14 +58,6 @@ def _complete_visits(session: Session, outcomes) -> None:
     latest: dict[str, object] = {}
     for row in sorted(outcomes, key=_when):
         latest[row.values["visit_id"]] = row
-    visits = Visit.__table__
-    stmt = (update(visits)
-            .where(visits.c.id == bindparam("b_id"), visits.c.status != VisitStatus.CANCELLED,
-                   or_(visits.c.completed_at.is_(None),
-                       visits.c.completed_at <= bindparam("b_at")))
-            .values(status=VisitStatus.COMPLETED, outcome_code=bindparam("b_code"),
-                    completed_at=bindparam("b_at"), updated_at=utcnow(),
-                    version=visits.c.version + 1))
     if is_postgres(session):
         # One statement over arrays instead of one UPDATE per visit; it notes the visits it
         # completed in the change feed too.
@@ -82,6 +74,14 @@ def _complete_visits(session: Session, outcomes) -> None:
              [r.values["code"] for r in latest.values()],
              [_when(r) for r in latest.values()], VisitStatus.CANCELLED, utcnow()))
     else:
+        visits = Visit.__table__
+        stmt = (update(visits)
+                .where(visits.c.id == bindparam("b_id"), visits.c.status != VisitStatus.CANCELLED,
+                       or_(visits.c.completed_at.is_(None),
+                           visits.c.completed_at <= bindparam("b_at")))
+                .values(status=VisitStatus.COMPLETED, outcome_code=bindparam("b_code"),
+                        completed_at=bindparam("b_at"), updated_at=utcnow(),
+                        version=visits.c.version + 1))
         session.connection().execute(stmt, [
             {"b_id": vid, "b_code": row.values["code"], "b_at": _when(row)}
             for vid, row in latest.items()])

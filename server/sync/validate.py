@@ -99,6 +99,19 @@ def _decoder(spec: SyncTable, name: str):
     return found
 
 
+_FACT_PLANS: dict[str, tuple] = {}
+
+
+def _fact_plan(spec: SyncTable) -> tuple:
+    """(column name, decoder, column) per content column of a fact table, in order: looked up
+    once, not per value (a push decodes every column of every row)."""
+    found = _FACT_PLANS.get(spec.name)
+    if found is None:
+        found = _FACT_PLANS[spec.name] = tuple(
+            (name, _decoder(spec, name), spec.table.c[name]) for name in spec.content_columns)
+    return found
+
+
 def check_row(spec: SyncTable, operation: str, raw) -> Checked | Rejection:
     """Decode one created/updated row; a Rejection says why it can't be."""
     row_id = raw.get("id") if isinstance(raw, dict) else None
@@ -106,18 +119,18 @@ def check_row(spec: SyncTable, operation: str, raw) -> Checked | Rejection:
         return Rejection(spec.name, row_id if isinstance(row_id, str) else None, operation,
                          "bad_id", {"id": [f"must match {ID_PATTERN}"]}, raw)
     values, errors = {}, {}
-    columns = spec.content_columns if spec.fact else tuple(c for c in raw if c in spec.columns)
-    for name in columns:
+    plan = _fact_plan(spec) if spec.fact else tuple(
+        (c, _decoder(spec, c), spec.table.c[c]) for c in raw if c in spec.columns)
+    for name, decode, column in plan:
         value = raw.get(name)
         if value is None:
-            column = spec.table.c[name]
             value = _default(column) if spec.fact else None
             if value is None and not column.nullable:
                 errors[name] = ["required"]
             values[name] = value
             continue
         try:
-            values[name] = _decoder(spec, name)(value)
+            values[name] = decode(value)
         except BadValue as exc:
             errors[name] = [str(exc)]
     if spec.fact and not errors:

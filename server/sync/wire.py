@@ -311,21 +311,20 @@ def canonical_json(content: dict) -> bytes:
     byte for byte: the form stored digests were made in. orjson (C, ~10x faster: a push digests
     every fact) writes the same bytes for strings, booleans, None, 64-bit integers and floats
     that Python writes without an exponent; anything else goes through json."""
-    if all(_orjson_same(v) for v in content.values()):
-        return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    values = content.values()
+    kinds = set(map(type, values))
+    if kinds <= _ORJSON_KINDS and (float not in kinds or all(
+            v == 0 or 1e-4 <= abs(v) < 1e16 for v in values if type(v) is float)):
+        # (repr switches to 1e-05 / 1e+16 where orjson writes 0.00001 / 1e16)
+        try:
+            return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:  # an integer beyond 64 bits
+            pass
     return json.dumps(content, sort_keys=True, ensure_ascii=False,
                       separators=(",", ":")).encode()
 
 
-def _orjson_same(value) -> bool:
-    kind = type(value)
-    if kind is str or kind is bool or value is None:
-        return True
-    if kind is int:
-        return -(2**63) <= value < 2**64
-    if kind is float:  # repr switches to 1e-05 / 1e+16 where orjson writes 0.00001 / 1e16
-        return value == 0 or 1e-4 <= abs(value) < 1e16
-    return False
+_ORJSON_KINDS = frozenset({str, int, bool, float, type(None)})
 
 
 def payload_digest(payload) -> str:
