@@ -189,18 +189,19 @@ def markdown(report: Report) -> str:
         statuses = " ".join(f"{k}:{v}" for k, v in row["statuses"].items())
         lines.append(f"| {name} | {row['count']} | {row['p50']:.1f} | {row['p95']:.1f} | "
                      f"{row['p99']:.1f} | {row['max']:.1f} | {statuses} |")
-    lines += ["", "| phase (all endpoints) | requests | p50 ms | p95 ms | p99 ms | max ms |",
-              "|---|---:|---:|---:|---:|---:|"]
-    lines += [f"| {name} | {row['count']} | {row['p50']:.1f} | {row['p95']:.1f} | "
-              f"{row['p99']:.1f} | {row['max']:.1f} |" for name, row in report.phases.items()]
-    lines += ["", "| phase: sync endpoint | requests | p50 ms | p95 ms | p99 ms | max ms |",
-              "|---|---:|---:|---:|---:|---:|"]
-    lines += [f"| {name} | {row['count']} | {row['p50']:.1f} | {row['p95']:.1f} | "
-              f"{row['p99']:.1f} | {row['max']:.1f} |" for name, row in report.sync_phases.items()]
+    lines += _latency_table("phase (all endpoints)", report.phases)
+    lines += _latency_table("phase: sync endpoint", report.sync_phases)
     lines += ["", "| check | expected | got | |", "|---|---:|---:|---|"]
     lines += [f"| {c.name} | {c.expected} | {c.got} | {'ok' if c.ok else 'FAIL'} |"
               for c in report.checks]
     return "\n".join(lines)
+
+
+def _latency_table(title: str, rows: dict) -> list[str]:
+    return ["", f"| {title} | requests | p50 ms | p95 ms | p99 ms | max ms |",
+            "|---|---:|---:|---:|---:|---:|"] + [
+        f"| {name} | {row['count']} | {row['p50']:.1f} | {row['p95']:.1f} | "
+        f"{row['p99']:.1f} | {row['max']:.1f} |" for name, row in rows.items()]
 
 
 def _error_line(line: str) -> str:

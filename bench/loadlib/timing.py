@@ -84,6 +84,12 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[int(rank) - 1]
 
 
+def summary(ms: list[float]) -> dict:
+    """count, p50/p95/p99 and max of already sorted milliseconds."""
+    return {"count": len(ms), "p50": percentile(ms, 50), "p95": percentile(ms, 95),
+            "p99": percentile(ms, 99), "max": ms[-1] if ms else float("nan")}
+
+
 def by_endpoint(samples: list[Sample]) -> dict[str, dict]:
     """count, errors, p50/p95/p99/max (ms) per endpoint, plus an 'all' row."""
     groups: dict[str, list[Sample]] = {}
@@ -93,9 +99,7 @@ def by_endpoint(samples: list[Sample]) -> dict[str, dict]:
     out = {}
     for name, group in groups.items():
         ms = sorted(s.seconds * 1000 for s in group)
-        out[name] = {"count": len(group), "p50": percentile(ms, 50), "p95": percentile(ms, 95),
-                     "p99": percentile(ms, 99), "max": ms[-1] if ms else float("nan"),
-                     "statuses": _statuses(group)}
+        out[name] = {**summary(ms), "statuses": _statuses(group)}
     return out
 
 
@@ -105,8 +109,7 @@ def by_phase(samples: list[Sample]) -> dict[str, dict]:
     for phase in ("morning", "day", "evening"):
         ms = sorted(s.seconds * 1000 for s in samples if s.phase == phase)
         if ms:
-            out[phase] = {"count": len(ms), "p50": percentile(ms, 50),
-                          "p95": percentile(ms, 95), "p99": percentile(ms, 99), "max": ms[-1]}
+            out[phase] = summary(ms)
     return out
 
 
@@ -121,9 +124,7 @@ def sync_by_phase(samples: list[Sample]) -> dict[str, dict]:
             ms = sorted(s.seconds * 1000 for s in samples
                         if s.phase == phase and s.endpoint == endpoint)
             if ms:
-                out[f"{phase}: {endpoint}"] = {
-                    "count": len(ms), "p50": percentile(ms, 50), "p95": percentile(ms, 95),
-                    "p99": percentile(ms, 99), "max": ms[-1]}
+                out[f"{phase}: {endpoint}"] = summary(ms)
     return out
 
 

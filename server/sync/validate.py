@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -99,17 +100,12 @@ def _decoder(spec: SyncTable, name: str):
     return found
 
 
-_FACT_PLANS: dict[str, tuple] = {}
-
-
-def _fact_plan(spec: SyncTable) -> tuple:
+@functools.cache
+def _fact_plan(name: str) -> tuple:
     """(column name, decoder, column) per content column of a fact table, in order: looked up
     once, not per value (a push decodes every column of every row)."""
-    found = _FACT_PLANS.get(spec.name)
-    if found is None:
-        found = _FACT_PLANS[spec.name] = tuple(
-            (name, _decoder(spec, name), spec.table.c[name]) for name in spec.content_columns)
-    return found
+    spec = SYNC_TABLES[name]
+    return tuple((col, _decoder(spec, col), spec.table.c[col]) for col in spec.content_columns)
 
 
 def check_row(spec: SyncTable, operation: str, raw) -> Checked | Rejection:
@@ -119,7 +115,7 @@ def check_row(spec: SyncTable, operation: str, raw) -> Checked | Rejection:
         return Rejection(spec.name, row_id if isinstance(row_id, str) else None, operation,
                          "bad_id", {"id": [f"must match {ID_PATTERN}"]}, raw)
     values, errors = {}, {}
-    plan = _fact_plan(spec) if spec.fact else tuple(
+    plan = _fact_plan(spec.name) if spec.fact else tuple(
         (c, _decoder(spec, c), spec.table.c[c]) for c in raw if c in spec.columns)
     for name, decode, column in plan:
         value = raw.get(name)
