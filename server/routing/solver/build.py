@@ -40,6 +40,7 @@ class Built:
     client_stop: tuple[int, ...]  # PyVRP client index -> kept stop index
     client_window: tuple[tuple[int, int], ...]
     type_collectors: tuple[tuple[Collector, ...], ...]  # vehicle type index -> its collectors
+    optional_below: int = 0  # a client whose prize is below this is an optional stop
 
 
 def prepare(problem: Problem, provider: MatrixProvider) -> Prepared:
@@ -160,7 +161,8 @@ def build(prep: Prepared) -> Built:
         duration_matrices=[t for _, t in profiles],
         groups=groups,
     )
-    return Built(data, tuple(client_stop), tuple(client_window), type_collectors)
+    return Built(data, tuple(client_stop), tuple(client_window), type_collectors,
+                 optional_below=assigned_prize)
 
 
 def _profiles(

@@ -16,7 +16,7 @@ from pyvrp.stop import (
 )
 
 from .build import Built, Prepared, build, prepare
-from .ils import search
+from .ils import PRIZE_PHASE_SHARE, carried_over, inflated, prize_phase, search
 from .matrix import HaversineProvider, MatrixProvider
 from .model import Budget, Problem
 from .plan import (
@@ -48,10 +48,32 @@ def stopping_criterion(budget: Budget, n_stops: int = 0) -> StoppingCriterion:
     return parts[0] if len(parts) == 1 else MultipleCriteria(parts)
 
 
-def run(data: pyvrp.ProblemData, budget: Budget) -> Result:
-    """Run PyVRP's search (penalties on the day's cost scale, .ils) within the budget."""
+def run(data: pyvrp.ProblemData, budget: Budget, optional_below: int | None = None,
+        callbacks=None) -> Result:
+    """Run PyVRP's search (penalties on the day's cost scale, .ils) within the budget.
+
+    With optional_below (clients with a smaller prize are optional stops, build.tier_prizes)
+    a day of .ils.PRIZE_PHASE_FROM stops per collector or more first searches with its
+    optional prizes doubled for a few iterations, then on its own prizes from the plan found;
+    the two phases share the budget. `callbacks` (PyVRP's IteratedLocalSearchCallbacks) see
+    the second."""
     n_stops = _stops(data)
-    return search(data, stopping_criterion(budget, n_stops), seed=budget.seed, n_stops=n_stops)
+    phase = prize_phase(data, n_stops, optional_below, budget.max_iterations)
+    if phase is None:
+        return search(data, stopping_criterion(budget, n_stops), seed=budget.seed,
+                      n_stops=n_stops, callbacks=callbacks)
+    began = time.perf_counter()
+    share = None if budget.max_runtime_s is None else PRIZE_PHASE_SHARE * budget.max_runtime_s
+    first_budget = Budget(max_iterations=phase.iterations, max_runtime_s=share)
+    first = search(inflated(data, phase), stopping_criterion(first_budget), seed=budget.seed,
+                   n_stops=n_stops)
+    rest = _remaining(budget, time.perf_counter() - began)
+    if rest.max_iterations is not None:
+        rest = replace(rest, max_iterations=rest.max_iterations - first.num_iterations)
+    second = search(data, stopping_criterion(rest, n_stops), seed=budget.seed, n_stops=n_stops,
+                    initial=carried_over(first.best, data), callbacks=callbacks)
+    return Result(second.best, second.stats, first.num_iterations + second.num_iterations,
+                  first.runtime + second.runtime)
 
 
 def _stops(data: pyvrp.ProblemData) -> int:
@@ -73,7 +95,8 @@ def solve(
     if not prep.stops:
         return Plan((), prep.dropped, 0, 0.0, 0, prep.fallback_pairs)
     built = build(prep)
-    result = run(built.data, _remaining(budget, time.perf_counter() - began))
+    result = run(built.data, _remaining(budget, time.perf_counter() - began),
+                 optional_below=built.optional_below)
     if not result.best.is_feasible():
         raise RoutingFailed("no feasible plan found within the budget")
     return _plan(prep, built, result)
