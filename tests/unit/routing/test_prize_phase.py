@@ -8,7 +8,7 @@ from pyvrp.stop import MaxIterations
 
 from bench.routing import _day
 from bench.routing_converge import _team_day
-from server.routing.solver import Budget, HaversineProvider
+from server.routing.solver import Budget, HaversineProvider, Problem, solve
 from server.routing.solver.build import build, prepare
 from server.routing.solver.ils import (
     PRIZE_FACTOR,
@@ -20,6 +20,8 @@ from server.routing.solver.ils import (
     search,
 )
 from server.routing.solver.search import run
+
+from .days import random_day
 
 
 def _built(seed: int, n: int = 40):
@@ -125,3 +127,18 @@ def test_forty_stop_days_end_cheaper_with_the_phase():
         old += _cost(run(built.data, budget).best)
         new += _cost(run(built.data, budget, built.optional_below).best)
     assert new < old
+
+
+def test_stops_with_two_windows_are_visited_once_within_one_of_them():
+    collector, stops = random_day(2, 40)  # 22 stops with two windows
+    problem = Problem((collector,), tuple(stops))
+    built = build(prepare(problem, HaversineProvider()))
+    assert prize_phase(built.data, 40, built.optional_below, 400) is not None
+    plan = solve(problem, budget=Budget(max_iterations=400, seed=0))
+    windows = {s.id: s.windows for s in stops}
+    seen = [v.stop_id for r in plan.routes for v in r.visits]
+    assert len(seen) == len(set(seen)) and len(seen) + len(plan.dropped) == len(stops)
+    for route in plan.routes:
+        for v in route.visits:
+            assert any(early <= v.start_s <= late for early, late in windows[v.stop_id])
+    assert plan.iterations == 400
