@@ -9,11 +9,11 @@ days of 16 stops or more, the penalties start at 1.5x the cost of one second of 
 adapt every 50 iterations; everything else is `pyvrp.solve` as published (same operators,
 neighbourhood and search).
 
-On days of PRIZE_PHASE_FROM stops or more with optional stops, the search first runs a short
-phase on a copy of the day whose optional prizes are doubled (`prize_phase`, `inflated`): the
-plan it ends on packs in more visits, in an order that leaves room for them, and the search on
-the day's own prizes starts from it and drops the visits not worth their detour
-(docs/decisions.md D-route-prize-phase).
+On days of PRIZE_PHASE_FROM stops or more per collector with optional stops, the search first
+runs a short phase on a copy of the day whose optional prizes are doubled (`prize_phase`,
+`inflated`): the plan it ends on packs in more visits, in an order that leaves room for them,
+and the search on the day's own prizes starts from it and drops the visits not worth their
+detour (docs/decisions.md D-route-prize-phase).
 """
 
 from __future__ import annotations
@@ -75,10 +75,12 @@ def prize_phase(data: ProblemData, n_stops: int, optional_below: int | None,
 
 
 def inflated(data: ProblemData, phase: PrizePhase) -> ProblemData:
-    """The day with every optional prize multiplied by PRIZE_FACTOR (tiers above unchanged)."""
+    """The day with every optional prize multiplied by PRIZE_FACTOR, kept below the assigned
+    tier so the tiers' order holds (their prizes unchanged)."""
+    top = phase.optional_below - 1
     return data.replace(clients=[
-        _client_with_prize(c, c.prize * PRIZE_FACTOR) if 0 < c.prize < phase.optional_below
-        else c for c in data.clients()])
+        _client_with_prize(c, min(c.prize * PRIZE_FACTOR, top))
+        if 0 < c.prize < phase.optional_below else c for c in data.clients()])
 
 
 def _client_with_prize(c: Client, prize: int) -> Client:

@@ -54,6 +54,10 @@ def test_only_optional_prizes_are_raised_and_nothing_else_changes():
             assert getattr(after, field) == getattr(before, field)
     assert 0 < optional < data.num_clients  # the day has both tiers
     assert (raised.distance_matrix(0) == data.distance_matrix(0)).all()
+    # a raised prize never reaches the assigned tier
+    capped = inflated(data, PrizePhase(80, 5_000))
+    assert max(c.prize for c in capped.clients() if c.prize < 5_000) <= 4_999
+    assert any(c.prize == 4_999 for c in capped.clients())
 
 
 def test_the_phase_is_for_long_days_of_one_collector_with_optional_stops():
