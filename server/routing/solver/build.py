@@ -40,7 +40,7 @@ class Built:
     client_stop: tuple[int, ...]  # PyVRP client index -> kept stop index
     client_window: tuple[tuple[int, int], ...]
     type_collectors: tuple[tuple[Collector, ...], ...]  # vehicle type index -> its collectors
-    optional_below: int = 0  # a client whose prize is below this is an optional stop
+    optional_below: int  # a client whose prize is below this is an optional stop
 
 
 def prepare(problem: Problem, provider: MatrixProvider) -> Prepared:

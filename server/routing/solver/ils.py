@@ -66,7 +66,7 @@ def prize_phase(data: ProblemData, n_stops: int, optional_below: int | None,
     prize, or an iteration budget too small to leave the second phase most of it."""
     if optional_below is None or n_stops < PRIZE_PHASE_FROM * max(data.num_vehicles, 1):
         return None
-    if not any(0 < c.prize < optional_below for c in data.clients()):
+    if not any(_optional(c, optional_below) for c in data.clients()):
         return None
     iterations = PRIZE_PHASE_PER_STOP * n_stops
     if max_iterations is not None and max_iterations < 2 * iterations:
@@ -80,7 +80,12 @@ def inflated(data: ProblemData, phase: PrizePhase) -> ProblemData:
     top = phase.optional_below - 1
     return data.replace(clients=[
         _client_with_prize(c, min(c.prize * PRIZE_FACTOR, top))
-        if 0 < c.prize < phase.optional_below else c for c in data.clients()])
+        if _optional(c, phase.optional_below) else c for c in data.clients()])
+
+
+def _optional(client: Client, optional_below: int) -> bool:
+    """An optional stop with a prize to raise (below the assigned tier, build.tier_prizes)."""
+    return 0 < client.prize < optional_below
 
 
 def _client_with_prize(c: Client, prize: int) -> Client:

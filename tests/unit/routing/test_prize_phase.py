@@ -71,8 +71,7 @@ def test_the_phase_is_for_long_days_of_one_collector_with_optional_stops():
     team = build(prepare(_team_day(7, 25, 200), HaversineProvider()))  # 8 stops a collector
     assert prize_phase(team.data, 200, team.optional_below, 2_000) is None
     # every stop mandatory or assigned: no optional prize to raise
-    tiers = _built(0)
-    assert prize_phase(tiers.data, 40, 1, 2_000) is None
+    assert prize_phase(built.data, 40, 1, 2_000) is None
 
 
 def test_a_plan_carries_over_to_the_other_copy_of_the_day_unchanged():
